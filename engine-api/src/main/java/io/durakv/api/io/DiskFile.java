@@ -1,0 +1,73 @@
+package io.durakv.api.io;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * An open file of a {@link Disk}: positional reads and writes, append, force, truncate. Positional calls are safe from
+ * many threads at once; {@link #append(ByteBuffer)} is atomic with respect to other appends on this handle only.
+ */
+public interface DiskFile extends AutoCloseable {
+
+    /** @return the file's path */
+    Path path();
+
+    /** @return the file's current size in bytes (written, not necessarily forced) */
+    long size() throws IOException;
+
+    /**
+     * Reads up to {@code dst.remaining()} bytes starting at {@code position}.
+     *
+     * @return the number of bytes read, or -1 if {@code position} is at or past the end of the file
+     */
+    int read(long position, ByteBuffer dst) throws IOException;
+
+    /**
+     * Reads exactly {@code dst.remaining()} bytes starting at {@code position}.
+     *
+     * @throws EOFException if the file ends first
+     */
+    default void readFully(long position, ByteBuffer dst) throws IOException {
+        long pos = position;
+        while (dst.hasRemaining()) {
+            int n = read(pos, dst);
+            if (n < 0) {
+                throw new EOFException("end of " + path() + " at offset " + pos + " while reading "
+                        + dst.remaining() + " more bytes");
+            }
+            pos += n;
+        }
+    }
+
+    /**
+     * Writes all of {@code src} at {@code position}, growing the file if needed (a gap reads as zeros). The bytes
+     * reach the operating system before this returns (a killed process cannot lose them) but are durable only after
+     * {@link #force(boolean)}.
+     */
+    void write(long position, ByteBuffer src) throws IOException;
+
+    /**
+     * Writes all of {@code src} at the end of the file.
+     *
+     * @return the position the bytes were written at
+     */
+    long append(ByteBuffer src) throws IOException;
+
+    /**
+     * Forces written bytes to stable storage. {@code metadata=false} is {@code fdatasync}: data and the size needed to
+     * read it, not timestamps; {@code metadata=true} is {@code fsync}. Neither makes the file's directory entry
+     * durable: see {@link Disk#forceDirectory(Path)}.
+     *
+     * <p>If this throws, the fate of the unforced bytes is unknown; a later successful force does not bring them back.
+     */
+    void force(boolean metadata) throws IOException;
+
+    /** Cuts the file to {@code size} bytes (does nothing if it is not larger). Durable after a force. */
+    void truncate(long size) throws IOException;
+
+    /** Closes the handle. Does not force. Idempotent. */
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,203 @@
+package io.durakv.api.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The production {@link Disk}: the local file system through {@link FileChannel}. Stateless and thread-safe; use
+ * {@link #INSTANCE}.
+ */
+public final class LocalDisk implements Disk {
+
+    /** The one instance. */
+    public static final LocalDisk INSTANCE = new LocalDisk();
+
+    private LocalDisk() {
+    }
+
+    @Override
+    public DiskFile open(Path file, OpenMode mode) throws IOException {
+        OpenOption[] options = switch (mode) {
+            case READ -> new OpenOption[]{StandardOpenOption.READ};
+            case READ_WRITE -> new OpenOption[]{StandardOpenOption.READ, StandardOpenOption.WRITE};
+            case CREATE -> new OpenOption[]{StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE};
+            case CREATE_NEW -> new OpenOption[]{StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    StandardOpenOption.CREATE_NEW};
+        };
+        return new LocalFile(file, FileChannel.open(file, options));
+    }
+
+    @Override
+    public boolean exists(Path path) {
+        return Files.exists(path);
+    }
+
+    @Override
+    public boolean isDirectory(Path path) {
+        return Files.isDirectory(path);
+    }
+
+    @Override
+    public List<String> list(Path dir) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            s.forEach(p -> names.add(p.getFileName().toString()));
+        }
+        names.sort(null);
+        return names;
+    }
+
+    @Override
+    public void createDirectories(Path dir) throws IOException {
+        Path abs = dir.toAbsolutePath();
+        // Find the deepest existing ancestor: every directory created below it must be made durable in its parent.
+        List<Path> missing = new ArrayList<>();
+        for (Path p = abs; p != null && !Files.isDirectory(p); p = p.getParent()) {
+            missing.add(0, p);
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        Files.createDirectories(abs);
+        // Force each new directory's parent so that the new entries survive a power loss.
+        for (Path p : missing) {
+            forceDirectory(p.getParent());
+        }
+    }
+
+    @Override
+    public void rename(Path source, Path target) throws IOException {
+        Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Override
+    public void delete(Path path) throws IOException {
+        Files.delete(path);
+    }
+
+    @Override
+    public boolean deleteIfExists(Path path) throws IOException {
+        return Files.deleteIfExists(path);
+    }
+
+    @Override
+    public void forceDirectory(Path dir) throws IOException {
+        // The Java idiom for fsync of a directory (as Lucene's IOUtils.fsync): open it for READ and force it.
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    @Override
+    public DiskLock tryLock(Path lockFile) throws IOException {
+        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.CREATE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // held by another open in this JVM
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        if (lock == null) {
+            ch.close();
+            return null;
+        }
+        FileLock held = lock;
+        return new DiskLock() {
+            private boolean closed;
+
+            @Override
+            public synchronized void close() throws IOException {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                try {
+                    held.release();
+                } finally {
+                    ch.close();
+                }
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "LocalDisk";
+    }
+
+    private static final class LocalFile implements DiskFile {
+        private final Path path;
+        private final FileChannel ch;
+
+        LocalFile(Path path, FileChannel ch) {
+            this.path = path;
+            this.ch = ch;
+        }
+
+        @Override
+        public Path path() {
+            return path;
+        }
+
+        @Override
+        public long size() throws IOException {
+            return ch.size();
+        }
+
+        @Override
+        public int read(long position, ByteBuffer dst) throws IOException {
+            return ch.read(dst, position);
+        }
+
+        @Override
+        public void write(long position, ByteBuffer src) throws IOException {
+            long pos = position;
+            while (src.hasRemaining()) {
+                pos += ch.write(src, pos);
+            }
+        }
+
+        @Override
+        public synchronized long append(ByteBuffer src) throws IOException {
+            long start = ch.size();
+            write(start, src);
+            return start;
+        }
+
+        @Override
+        public void force(boolean metadata) throws IOException {
+            ch.force(metadata);
+        }
+
+        @Override
+        public void truncate(long size) throws IOException {
+            ch.truncate(size);
+        }
+
+        @Override
+        public void close() throws IOException {
+            ch.close();
+        }
+
+        @Override
+        public String toString() {
+            return "LocalFile[" + path + "]";
+        }
+    }
+
+}

@@ -1,0 +1,124 @@
+package io.durakv.wal;
+
+import io.durakv.api.SyncMode;
+import io.durakv.api.StoreOptions;
+import io.durakv.api.io.Disk;
+import io.durakv.api.io.LocalDisk;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Immutable options of a {@link WriteAheadLog}. Build with {@link #builder()}; {@link #defaults()} is
+ * {@link SyncMode#SYNC}, a 100 ms batch interval and 64 MiB segments on the local disk.
+ *
+ * <p>Thread-safe (immutable).
+ */
+public final class WalOptions {
+
+    /** Default segment size: 64 MiB. */
+    public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+    /** Smallest allowed segment size: 64 KiB. */
+    public static final long MIN_SEGMENT_BYTES = 64L << 10;
+    /** Largest allowed segment size: 1 GiB. */
+    public static final long MAX_SEGMENT_BYTES = 1L << 30;
+
+    private static final WalOptions DEFAULTS = builder().build();
+
+    private final SyncMode syncMode;
+    private final Duration batchInterval;
+    private final long segmentBytes;
+    private final Disk disk;
+
+    private WalOptions(Builder b) {
+        this.syncMode = b.syncMode;
+        this.batchInterval = b.batchInterval;
+        this.segmentBytes = b.segmentBytes;
+        this.disk = b.disk;
+    }
+
+    /** @return a builder holding the defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the default options */
+    public static WalOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** @return when an append is durable */
+    public SyncMode syncMode() {
+        return syncMode;
+    }
+
+    /** @return the longest time between background forces in {@link SyncMode#BATCH} */
+    public Duration batchInterval() {
+        return batchInterval;
+    }
+
+    /** @return the size at which a segment rotates */
+    public long segmentBytes() {
+        return segmentBytes;
+    }
+
+    /** @return the I/O layer the log uses */
+    public Disk disk() {
+        return disk;
+    }
+
+    @Override
+    public String toString() {
+        return "WalOptions[syncMode=" + syncMode + ", batchInterval=" + batchInterval + ", segmentBytes="
+                + segmentBytes + ", disk=" + disk + "]";
+    }
+
+    /** Builds {@link WalOptions}; each setter validates its argument. Not thread-safe. */
+    public static final class Builder {
+        private SyncMode syncMode = SyncMode.SYNC;
+        private Duration batchInterval = StoreOptions.DEFAULT_BATCH_INTERVAL;
+        private long segmentBytes = DEFAULT_SEGMENT_BYTES;
+        private Disk disk = LocalDisk.INSTANCE;
+
+        private Builder() {
+        }
+
+        /** @param mode when appends are durable */
+        public Builder syncMode(SyncMode mode) {
+            this.syncMode = Objects.requireNonNull(mode, "syncMode");
+            return this;
+        }
+
+        /** @param interval longest time between background forces in BATCH mode; 1 ms to 1 h */
+        public Builder batchInterval(Duration interval) {
+            Objects.requireNonNull(interval, "batchInterval");
+            if (interval.compareTo(Duration.ofMillis(1)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("batchInterval must be between 1 ms and 1 h, got " + interval);
+            }
+            this.batchInterval = interval;
+            return this;
+        }
+
+        /** @param bytes segment size at which the log rotates; 64 KiB to 1 GiB */
+        public Builder segmentBytes(long bytes) {
+            if (bytes < MIN_SEGMENT_BYTES || bytes > MAX_SEGMENT_BYTES) {
+                throw new IllegalArgumentException("wal.segmentBytes must be between " + MIN_SEGMENT_BYTES + " and "
+                        + MAX_SEGMENT_BYTES + " bytes, got " + bytes);
+            }
+            this.segmentBytes = bytes;
+            return this;
+        }
+
+        /** @param disk the I/O layer to use */
+        public Builder disk(Disk disk) {
+            this.disk = Objects.requireNonNull(disk, "disk");
+            return this;
+        }
+
+        /** @return the options */
+        public WalOptions build() {
+            return new WalOptions(this);
+        }
+
+    }
+}
