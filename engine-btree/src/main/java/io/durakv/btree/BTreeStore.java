@@ -1,0 +1,486 @@
+package io.durakv.btree;
+
+import io.durakv.api.CorruptionException;
+import io.durakv.api.KeyValueIterator;
+import io.durakv.api.KeyValueStore;
+import io.durakv.api.StoreClosedException;
+import io.durakv.api.StoreException;
+import io.durakv.api.StoreLockedException;
+import io.durakv.api.StoreOptions;
+import io.durakv.api.WriteBatch;
+import io.durakv.api.io.Disk;
+import io.durakv.api.io.DiskLock;
+import io.durakv.api.io.OpenMode;
+import io.durakv.wal.WalOptions;
+import io.durakv.wal.WriteAheadLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The B+tree store: a copy-on-write B+tree of pages in {@code btree.db}, a buffer pool, and the shared write-ahead log
+ * in {@code wal/}. Open it through {@code KeyValueStores.open("btree", dir, options)}; this class adds
+ * {@link #verify()}, the structural check.
+ *
+ * <p><b>Writes</b> ({@code put}, {@code delete}, {@code write}) are serialized by the writer lock: each call becomes
+ * one log record, appended (and forced as the sync mode says) and then applied to the in-memory tree under that same
+ * lock, so log order is apply order. A checkpoint ({@link Checkpointer}) runs on the writing thread, under the writer
+ * lock, when {@code btree.checkpointBytes} of log were written or dirty nodes passed half of {@code btree.cacheBytes},
+ * and at close.
+ *
+ * <p><b>Reads</b> take no store-wide lock: a lookup reads the current root and descends; a scan pins the root of the
+ * moment it was opened. Both only keep the pages they may read from being reused ({@link Snapshots}).
+ *
+ * <p><b>Failures</b>: if a log append, a page read during a write, or a checkpoint fails, the store turns read-only
+ * (fail-stop): every later write, {@code sync} and checkpoint throws {@link StoreException} at once; reads go on.
+ * Reopening recovers from what is on disk.
+ *
+ * <p>Thread-safe.
+ */
+public final class BTreeStore implements KeyValueStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BTreeStore.class);
+
+    /** Largest log record, and so largest encoded batch: 64 MiB. */
+    static final long MAX_BATCH_BYTES = 64L << 20;
+
+    /** A root and the number of writes it reflects; published together. */
+    record Version(Node root, long number) {
+    }
+
+    private final Path dir;
+    private final BTreeConfig config;
+    private final DiskLock lock;
+    private final PageFile file;
+    private final BufferPool pool;
+    private final Snapshots snapshots = new Snapshots();
+    private final int maxKeyBytes;
+
+    /** Serializes writes, checkpoints and close. */
+    private final Lock writeLock = new ReentrantLock();
+    private volatile Version current;
+    private volatile boolean closed;
+    private volatile StoreException failure;
+
+    // Guarded by writeLock.
+    private FreeSpace space;
+    private TreeWriter writer;
+    private Checkpointer checkpointer;
+    private WriteAheadLog wal;
+    private Header durable;
+    private long appliedLsn;
+    private long keyCount;
+    private long logBytesSinceCheckpoint;
+
+    private BTreeStore(Path dir, BTreeConfig config, DiskLock lock, PageFile file) {
+        this.dir = dir;
+        this.config = config;
+        this.lock = lock;
+        this.file = file;
+        this.pool = new BufferPool(file, config.cacheBytes());
+        this.maxKeyBytes = BTreeFormat.maxKeyBytes(file.pageSize());
+    }
+
+    /**
+     * Opens (creating if needed) the store in {@code dir}: takes the directory lock, finds the newest durable header,
+     * and replays the log records after its checkpoint LSN.
+     *
+     * @throws IllegalArgumentException for an unknown property or a bad value
+     * @throws StoreLockedException     if the directory is open elsewhere; nothing was changed
+     * @throws CorruptionException      if durable data is damaged
+     */
+    public static BTreeStore open(Path dir, StoreOptions options) {
+        BTreeConfig config = BTreeConfig.from(options);
+        Disk disk = options.disk();
+        DiskLock lock;
+        try {
+            if (!disk.isDirectory(dir)) {
+                disk.createDirectories(dir);
+            }
+            lock = disk.tryLock(dir.resolve(BTreeFormat.LOCK_FILE));
+        } catch (IOException e) {
+            throw new StoreException("cannot open the store directory " + dir, e);
+        }
+        if (lock == null) {
+            throw new StoreLockedException("the store in " + dir + " is already open");
+        }
+        PageFile file = null;
+        try {
+            Recovery.createIfAbsent(disk, dir, config.pageBytes());
+            var data = disk.open(dir.resolve(BTreeFormat.DATA_FILE), OpenMode.READ_WRITE);
+            Header header;
+            try {
+                header = Recovery.newestHeader(data);
+            } catch (IOException | RuntimeException e) {
+                data.close();
+                throw e;
+            }
+            file = new PageFile(data, header.pageSize());
+            BTreeStore store = new BTreeStore(dir, config, lock, file);
+            store.recover(header, options);
+            return store;
+        } catch (IOException | RuntimeException e) {
+            closeAfterFailure(file, e);
+            closeAfterFailure(lock, e);
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new StoreException("cannot open the store in " + dir, e);
+        }
+    }
+
+    private void recover(Header header, StoreOptions options) throws IOException {
+        int[][] freeList = Recovery.readFreeList(file, header);
+        space = new FreeSpace(header.pageCount(), freeList[0], freeList[1]);
+        writer = new TreeWriter(pool, space, file.pageSize());
+        durable = header;
+        keyCount = header.keyCount();
+        appliedLsn = header.checkpointLsn();
+        current = new Version(header.root() == 0 ? null : pool.node(header.root()), 0);
+        wal = WriteAheadLog.open(dir.resolve(BTreeFormat.WAL_DIR), WalOptions.builder()
+                .syncMode(options.syncMode()).batchInterval(options.batchInterval())
+                .segmentBytes(config.walSegmentBytes()).disk(options.disk()).build());
+        try {
+            checkpointer = new Checkpointer(file, pool, space, snapshots, wal::sync, wal::truncateBefore);
+            long[] replayed = new long[2];
+            wal.replay(header.checkpointLsn() + 1, (lsn, record) -> {
+                if (lsn <= appliedLsn) {
+                    return;
+                }
+                if (lsn != appliedLsn + 1) {
+                    throw new CorruptionException(dir.resolve(BTreeFormat.WAL_DIR), 0, "log records "
+                            + (appliedLsn + 1) + " to " + (lsn - 1) + " are missing after the checkpoint LSN "
+                            + header.checkpointLsn() + " of " + file.path());
+                }
+                List<WriteBatch.Op> ops;
+                try {
+                    ops = LogRecord.decode(record);
+                } catch (IllegalArgumentException e) {
+                    throw new CorruptionException(dir.resolve(BTreeFormat.WAL_DIR), 0, "log record " + lsn
+                            + " is not a btree record: " + e.getMessage(), e);
+                }
+                applyToTree(ops, lsn);
+                replayed[0]++;
+                replayed[1] += record.length;
+            });
+            if (wal.lastLsn() < header.checkpointLsn()) {
+                throw new CorruptionException(dir.resolve(BTreeFormat.WAL_DIR), 0, "the log ends at LSN "
+                        + wal.lastLsn() + ", before the checkpoint LSN " + header.checkpointLsn() + " of "
+                        + file.path());
+            }
+            logBytesSinceCheckpoint = replayed[1];
+            LOG.info("opened {}: generation {}, checkpoint LSN {}, replayed {} log records", dir,
+                    header.generation(), header.checkpointLsn(), replayed[0]);
+        } catch (RuntimeException e) {
+            closeAfterFailure(wal, e);
+            throw e;
+        }
+    }
+
+    // ---- reads -------------------------------------------------------------------------------------------------
+
+    @Override
+    public byte[] get(byte[] key) {
+        checkKey(key);
+        checkOpen();
+        Lock l = snapshots.lookupLock();
+        l.lock();
+        try {
+            Node n = current.root();
+            if (n == null) {
+                return null;
+            }
+            while (!n.isLeaf()) {
+                n = pool.child(n, n.childIndex(key));
+            }
+            int i = n.search(key);
+            return i < 0 ? null : value(n.slot(i));
+        } finally {
+            l.unlock();
+        }
+    }
+
+    @Override
+    public KeyValueIterator scan(byte[] fromInclusive, byte[] toExclusive) {
+        checkOpen();
+        Lock l = snapshots.lookupLock();
+        l.lock();
+        Version v;
+        try {
+            v = current;
+            snapshots.open(v.number());
+        } finally {
+            l.unlock();
+        }
+        return new Cursor(this, v, fromInclusive, toExclusive);
+    }
+
+    /** @return a copy of a value slot's content (reading an overflow chain if needed) */
+    byte[] value(Object slot) {
+        return slot instanceof byte[] v ? v.clone() : pool.readOverflow((OverflowRef) slot);
+    }
+
+    BufferPool pool() {
+        return pool;
+    }
+
+    Snapshots snapshots() {
+        return snapshots;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    // ---- writes ------------------------------------------------------------------------------------------------
+
+    @Override
+    public void put(byte[] key, byte[] value) {
+        checkKey(key);
+        checkValue(key, value);
+        write(List.of(new WriteBatch.Op(key.clone(), value.clone())));
+    }
+
+    @Override
+    public void delete(byte[] key) {
+        checkKey(key);
+        write(List.of(new WriteBatch.Op(key.clone(), null)));
+    }
+
+    @Override
+    public void write(WriteBatch batch) {
+        if (batch == null) {
+            throw new IllegalArgumentException("batch is null");
+        }
+        List<WriteBatch.Op> ops = List.copyOf(batch.ops());
+        for (WriteBatch.Op op : ops) {
+            checkKey(op.key());
+            if (!op.isDelete()) {
+                checkValue(op.key(), op.value());
+            }
+        }
+        if (LogRecord.size(ops) > MAX_BATCH_BYTES) {
+            throw new IllegalArgumentException("batch of " + ops.size() + " operations encodes to "
+                    + LogRecord.size(ops) + " bytes; the maximum is " + MAX_BATCH_BYTES);
+        }
+        if (!ops.isEmpty()) {
+            write(ops);
+        }
+    }
+
+    /** Logs {@code ops} as one record and applies them, under the writer lock. */
+    private void write(List<WriteBatch.Op> ops) {
+        byte[] record = LogRecord.encode(ops);
+        writeLock.lock();
+        try {
+            checkWritable();
+            if (logBytesSinceCheckpoint >= config.checkpointBytes() || writer.dirtyBytes() >= config.dirtyBudget()) {
+                // Before this write is logged: if the checkpoint fails, this call fails and its write is not logged.
+                checkpoint();
+            }
+            long lsn;
+            try {
+                lsn = wal.append(record);
+            } catch (RuntimeException e) {
+                throw fail("log append", e);
+            }
+            try {
+                applyToTree(ops, lsn);
+            } catch (RuntimeException e) {
+                throw fail("applying log record " + lsn, e);
+            }
+            logBytesSinceCheckpoint += record.length;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Applies one log record's operations and publishes the new root. Writer lock held (or recovery). */
+    private void applyToTree(List<WriteBatch.Op> ops, long lsn) {
+        long number = current.number() + 1;
+        writer.version(number);
+        Node root = current.root();
+        for (WriteBatch.Op op : ops) {
+            root = op.isDelete() ? writer.delete(root, op.key()) : writer.put(root, op.key(), op.value());
+        }
+        keyCount += writer.takeKeyDelta();
+        appliedLsn = lsn;
+        current = new Version(root, number);
+    }
+
+    @Override
+    public void sync() {
+        checkOpen();
+        StoreException f = failure;
+        if (f != null) {
+            throw new StoreException("the store in " + dir + " is read-only after a failure", f);
+        }
+        try {
+            wal.sync();
+        } catch (RuntimeException e) {
+            throw fail("log sync", e);
+        }
+    }
+
+    /** Runs a checkpoint now. Writer lock held. */
+    private void checkpoint() {
+        Node root = current.root();
+        try {
+            durable = checkpointer.run(root, appliedLsn, keyCount, durable);
+        } catch (IOException | RuntimeException e) {
+            throw fail("checkpoint", e);
+        }
+        logBytesSinceCheckpoint = 0;
+        writer.resetDirty();
+    }
+
+    /** Runs a checkpoint now (tests, tools). */
+    void checkpointNow() {
+        writeLock.lock();
+        try {
+            checkWritable();
+            checkpoint();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    // ---- verify, close -----------------------------------------------------------------------------------------
+
+    /**
+     * Checks the whole structure: the durable tree on disk page by page (checksums, key order within and across
+     * nodes, child ranges, equal leaf depth, overflow chains, key count), the free list against the reachable pages
+     * (every page either reachable, free or a header slot, never two of them), and the in-memory tree's order.
+     *
+     * @throws CorruptionException naming file and offset for damage on disk
+     * @throws StoreException      for an inconsistency in memory
+     */
+    public void verify() {
+        writeLock.lock();
+        try {
+            checkOpen();
+            new Verifier(file, pool, maxKeyBytes).verify(durable, space, current.root(), keyCount);
+        } catch (IOException e) {
+            throw new StoreException("verify of " + dir + " failed to read", e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        writeLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            RuntimeException error = null;
+            if (failure == null) {
+                try {
+                    checkpoint();
+                } catch (RuntimeException e) {
+                    error = e;
+                }
+            } else {
+                error = new StoreException("the store in " + dir + " failed earlier; closed without a checkpoint",
+                        failure);
+            }
+            error = closeQuietly(wal, error);
+            error = closeQuietly(file, error);
+            error = closeQuietly(lock, error);
+            pool.clear();
+            if (error != null) {
+                throw error instanceof StoreException se ? se : new StoreException("close of " + dir + " failed", error);
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------------
+
+    private StoreException fail(String what, Throwable e) {
+        StoreException f = e instanceof StoreException se ? se : new StoreException(what + " failed in " + dir, e);
+        if (failure == null) {
+            failure = f;
+            LOG.error("{} failed in {}; the store is read-only until reopened", what, dir, e);
+        }
+        return f;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new StoreClosedException("the store in " + dir + " is closed");
+        }
+    }
+
+    private void checkWritable() {
+        checkOpen();
+        StoreException f = failure;
+        if (f != null) {
+            throw new StoreException("the store in " + dir + " is read-only after a failure", f);
+        }
+    }
+
+    private void checkKey(byte[] key) {
+        if (key == null) {
+            throw new IllegalArgumentException("key is null");
+        }
+        if (key.length > maxKeyBytes) {
+            throw new IllegalArgumentException("key of " + key.length + " bytes exceeds the maximum of "
+                    + maxKeyBytes + " bytes for " + file.pageSize() + "-byte pages");
+        }
+    }
+
+    private static void checkValue(byte[] key, byte[] value) {
+        if (value == null) {
+            throw new IllegalArgumentException("value is null (key of " + key.length + " bytes)");
+        }
+        if (value.length > BTreeFormat.MAX_VALUE_BYTES) {
+            throw new IllegalArgumentException("value of " + value.length + " bytes exceeds the maximum of "
+                    + BTreeFormat.MAX_VALUE_BYTES + " bytes");
+        }
+    }
+
+    private static RuntimeException closeQuietly(AutoCloseable c, RuntimeException pending) {
+        if (c == null) {
+            return pending;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            if (pending == null) {
+                return e instanceof RuntimeException re ? re : new StoreException("close failed", e);
+            }
+            pending.addSuppressed(e);
+        }
+        return pending;
+    }
+
+    private static void closeAfterFailure(AutoCloseable c, Exception pending) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            pending.addSuppressed(e);
+        }
+    }
+
+    /** @return the maximum key length of this store */
+    public int maxKeyBytes() {
+        return maxKeyBytes;
+    }
+
+    @Override
+    public String toString() {
+        return "BTreeStore[" + dir + "]";
+    }
+}

@@ -1,0 +1,192 @@
+package io.durakv.btree;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongConsumer;
+
+/**
+ * The checkpoint protocol: makes the in-memory tree the durable one without ever overwriting a page the durable
+ * header still needs (shadow paging), then lets the log drop what the tree now holds. {@link #run} is the protocol,
+ * one step after another; docs/formats/btree.md describes the same steps with the force after each.
+ *
+ * <p>Not thread-safe: runs under the store's writer lock, so no write changes the tree while it runs. Lookups and
+ * scans go on; they only wait for the moment pages become reusable ({@link Snapshots#whenQuiet}).
+ */
+final class Checkpointer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
+
+    private final PageFile file;
+    private final BufferPool pool;
+    private final FreeSpace space;
+    private final Snapshots snapshots;
+    private final Runnable forceLog;
+    private final LongConsumer truncateLog;
+    private final int pageSize;
+
+    /**
+     * @param forceLog    makes every log record appended so far durable ({@code WriteAheadLog::sync})
+     * @param truncateLog drops log records below an LSN ({@code WriteAheadLog::truncateBefore})
+     */
+    Checkpointer(PageFile file, BufferPool pool, FreeSpace space, Snapshots snapshots, Runnable forceLog,
+                 LongConsumer truncateLog) {
+        this.file = file;
+        this.pool = pool;
+        this.space = space;
+        this.snapshots = snapshots;
+        this.forceLog = forceLog;
+        this.truncateLog = truncateLog;
+        this.pageSize = file.pageSize();
+    }
+
+    /**
+     * Makes {@code root}, which holds every log record up to {@code lsn}, durable as the successor of
+     * {@code durable}.
+     *
+     * @return the new durable header
+     * @throws IOException if a write or force fails; the caller must then stop accepting writes (fail-stop): the
+     *                     durable header is still {@code durable} or the new one, which recovery will tell
+     */
+    Header run(Node root, long lsn, long keyCount, Header durable) throws IOException {
+        // 1. Force the log up to lsn. The new header will claim records <= lsn; were they lost from the log by a
+        //    crash, the log would hand their LSNs to new records after restart, and replay would skip those.
+        forceLog.run();
+
+        // 2. Turn overflow chains dropped since the last checkpoint into pending pages (their links are on disk).
+        resolveDroppedChains();
+
+        // 3. Write every dirty node and large value, children before parents, into pages that are free in the
+        //    durable header: nothing the durable tree references is overwritten, so a crash leaves it intact.
+        List<Runnable> swaps = new ArrayList<>();
+        int rootId = root == null ? 0 : write(root, swaps);
+
+        // 4. Write the new free list, also into free pages; the old list's pages become pending.
+        int[][] plan = space.planFreeList(BTreeFormat.freeListCapacity(pageSize));
+        int[] listPages = plan[0];
+        int[] freeIds = plan[1];
+        writeFreeList(listPages, freeIds);
+
+        // 5. Force the data file: every page of the new tree and free list is durable before a header points at
+        //    them. A torn page from step 3 or 4 is harmless until this force returns, because no header uses it.
+        file.force();
+
+        // 6. Write the new header into the other slot and force it: from here on recovery finds the new tree. A
+        //    crash that tears this write leaves the slot invalid and recovery uses the previous header, whose
+        //    pages steps 3 and 4 did not touch.
+        Header next = new Header(pageSize, durable.generation() + 1, lsn, rootId,
+                listPages.length == 0 ? 0 : listPages[0], freeIds.length, space.pageCount(), keyCount);
+        file.writeHeader(next);
+        file.force();
+
+        // 7. The previous header is superseded: the pages only it referenced are free on disk now, and reusable as
+        //    soon as no lookup or scan that began before they were dropped can read them.
+        space.headerDurable(listPages);
+        snapshots.whenQuiet(space::promote);
+
+        // 8. Written nodes are clean: parents refer to them by page id from now on, so the pool may evict them.
+        swaps.forEach(Runnable::run);
+
+        // 9. Only now drop log records <= lsn: they are in the tree of the durable header (step 6).
+        truncateLog.accept(lsn + 1);
+
+        LOG.debug("checkpoint {} of {}: lsn {}, root {}, {} pages, {} free", next.generation(), file.path(), lsn,
+                rootId, next.pageCount(), freeIds.length);
+        return next;
+    }
+
+    private void resolveDroppedChains() throws IOException {
+        for (Object[] dropped : space.takePendingChains()) {
+            long tag = (Long) dropped[0];
+            OverflowRef ref = (OverflowRef) dropped[1];
+            int pages = (ref.length() + BTreeFormat.overflowCapacity(pageSize) - 1)
+                    / BTreeFormat.overflowCapacity(pageSize);
+            int id = ref.firstPage();
+            for (int i = 0; i < pages && id != 0; i++) {
+                ByteBuffer page = file.read(id, BTreeFormat.TYPE_OVERFLOW);
+                space.release(id, tag);
+                id = PageCodec.link(page);
+            }
+        }
+    }
+
+    /**
+     * Writes {@code n} and every dirty node below it, children first.
+     *
+     * @param swaps collects the slot swaps to apply once the header is durable
+     * @return the node's page id
+     */
+    private int write(Node n, List<Runnable> swaps) throws IOException {
+        if (!n.isDirty()) {
+            return n.pageId();
+        }
+        ByteBuffer page = file.newPage();
+        if (n.isLeaf()) {
+            Object[] values = n.slotsCopy();
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] instanceof byte[] v && !BTreeFormat.inline(n.key(i).length, v.length, pageSize)) {
+                    OverflowRef ref = writeChain(v);
+                    values[i] = ref;
+                    int slot = i;
+                    swaps.add(() -> n.swapSlot(slot, ref));
+                }
+            }
+            PageCodec.encodeLeaf(page, n.keysCopy(), values);
+        } else {
+            int[] children = new int[n.slotCount()];
+            for (int i = 0; i < children.length; i++) {
+                Object s = n.slot(i);
+                if (s instanceof Node child) {
+                    Integer id = write(child, swaps);
+                    children[i] = id;
+                    int slot = i;
+                    swaps.add(() -> n.swapSlot(slot, id));
+                } else {
+                    children[i] = (Integer) s;
+                }
+            }
+            PageCodec.encodeInternal(page, n.keysCopy(), children);
+        }
+        if (page.position() != BTreeFormat.PAGE_HEADER + n.bytes()) {
+            throw new IllegalStateException("node " + n + " encoded to " + (page.position() - BTreeFormat.PAGE_HEADER)
+                    + " bytes");
+        }
+        int id = space.allocate();
+        file.write(id, page);
+        n.setPageId(id);
+        pool.put(id, n);
+        return id;
+    }
+
+    private OverflowRef writeChain(byte[] value) throws IOException {
+        int cap = BTreeFormat.overflowCapacity(pageSize);
+        int count = (value.length + cap - 1) / cap;
+        int[] ids = new int[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = space.allocate();
+        }
+        for (int i = 0; i < count; i++) {
+            ByteBuffer page = file.newPage();
+            int from = i * cap;
+            PageCodec.encodeOverflow(page, value, from, Math.min(cap, value.length - from),
+                    i + 1 < count ? ids[i + 1] : 0);
+            file.write(ids[i], page);
+        }
+        return new OverflowRef(ids[0], value.length);
+    }
+
+    private void writeFreeList(int[] listPages, int[] freeIds) throws IOException {
+        int per = BTreeFormat.freeListCapacity(pageSize);
+        for (int j = 0; j < listPages.length; j++) {
+            int from = Math.min(freeIds.length, j * per);
+            int count = Math.min(per, freeIds.length - from);
+            ByteBuffer page = file.newPage();
+            PageCodec.encodeFreeList(page, freeIds, from, count, j + 1 < listPages.length ? listPages[j + 1] : 0);
+            file.write(listPages[j], page);
+        }
+    }
+}

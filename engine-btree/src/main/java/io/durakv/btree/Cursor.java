@@ -1,0 +1,130 @@
+package io.durakv.btree;
+
+import io.durakv.api.KeyValue;
+import io.durakv.api.KeyValueIterator;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.NoSuchElementException;
+
+/**
+ * A scan: walks one root of the copy-on-write tree in key order, loading nodes lazily. Because writers never change a
+ * node a root can reach, the root pinned at {@code scan} time is a point-in-time view for free; its version is
+ * registered with {@link Snapshots} so that no page it may still read is reused while it is open. It holds no lock.
+ *
+ * <p>Not thread-safe (one iterator, one thread).
+ */
+final class Cursor implements KeyValueIterator {
+
+    private static final class Frame {
+        final Node node;
+        /** Leaf: the next entry. Internal: the child being visited. */
+        int index;
+
+        Frame(Node node, int index) {
+            this.node = node;
+            this.index = index;
+        }
+    }
+
+    private final BTreeStore store;
+    private final long version;
+    private final byte[] to;
+    private final Deque<Frame> stack = new ArrayDeque<>();
+    private KeyValue next;
+    private boolean closed;
+
+    Cursor(BTreeStore store, BTreeStore.Version v, byte[] fromInclusive, byte[] toExclusive) {
+        this.store = store;
+        this.version = v.number();
+        this.to = toExclusive == null ? null : toExclusive.clone();
+        byte[] from = fromInclusive == null ? null : fromInclusive.clone();
+        try {
+            seek(v.root(), from);
+            next = fetch();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void seek(Node root, byte[] from) {
+        Node n = root;
+        if (n == null) {
+            return;
+        }
+        while (!n.isLeaf()) {
+            int ci = from == null ? 0 : n.childIndex(from);
+            stack.push(new Frame(n, ci));
+            n = store.pool().child(n, ci);
+        }
+        int i = from == null ? 0 : n.search(from);
+        stack.push(new Frame(n, i >= 0 ? i : -(i + 1)));
+    }
+
+    private KeyValue fetch() {
+        while (!stack.isEmpty()) {
+            Frame f = stack.peek();
+            Node n = f.node;
+            if (n.isLeaf()) {
+                if (f.index < n.keyCount()) {
+                    int i = f.index++;
+                    byte[] key = n.key(i);
+                    if (to != null && Arrays.compareUnsigned(key, to) >= 0) {
+                        stack.clear();
+                        return null;
+                    }
+                    return new KeyValue(key.clone(), store.value(n.slot(i)));
+                }
+                stack.pop();
+            } else if (++f.index < n.slotCount()) {
+                Node c = store.pool().child(n, f.index);
+                while (!c.isLeaf()) {
+                    stack.push(new Frame(c, 0));
+                    c = store.pool().child(c, 0);
+                }
+                stack.push(new Frame(c, 0));
+            } else {
+                stack.pop();
+            }
+        }
+        return null;
+    }
+
+    private void checkUsable() {
+        if (closed) {
+            throw new IllegalStateException("iterator is closed");
+        }
+        if (store.isClosed()) {
+            throw new IllegalStateException("the store of this iterator is closed");
+        }
+    }
+
+    @Override
+    public boolean hasNext() {
+        checkUsable();
+        return next != null;
+    }
+
+    @Override
+    public KeyValue next() {
+        checkUsable();
+        if (next == null) {
+            throw new NoSuchElementException();
+        }
+        KeyValue kv = next;
+        next = fetch();
+        return kv;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            stack.clear();
+            next = null;
+            store.snapshots().close(version);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.durakv.btree;
+
+import io.durakv.api.WriteBatch;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The B+tree's write-ahead-log record: one per {@code put}, {@code delete} or {@code write(batch)} call, so that a
+ * batch is one record and therefore atomic across a crash. Layout (docs/formats/btree.md, "Log records"), big-endian:
+ * u8 record version (1), u32 operation count, then per operation u8 kind (1 put, 2 delete), u32 key length, key,
+ * and for a put u32 value length, value. Part of the on-disk format. Stateless.
+ */
+final class LogRecord {
+
+    static final byte VERSION = 1;
+    static final byte PUT = 1;
+    static final byte DELETE = 2;
+
+    private LogRecord() {
+    }
+
+    /** @return the encoded size of {@code ops} */
+    static long size(List<WriteBatch.Op> ops) {
+        long n = 5;
+        for (WriteBatch.Op op : ops) {
+            n += 5 + op.key().length + (op.isDelete() ? 0 : 4 + op.value().length);
+        }
+        return n;
+    }
+
+    static byte[] encode(List<WriteBatch.Op> ops) {
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(size(ops)));
+        b.put(VERSION).putInt(ops.size());
+        for (WriteBatch.Op op : ops) {
+            b.put(op.isDelete() ? DELETE : PUT).putInt(op.key().length).put(op.key());
+            if (!op.isDelete()) {
+                b.putInt(op.value().length).put(op.value());
+            }
+        }
+        return b.array();
+    }
+
+    /**
+     * @return the operations of a record
+     * @throws IllegalArgumentException if the record is not a valid B+tree log record
+     */
+    static List<WriteBatch.Op> decode(byte[] record) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(record);
+            byte version = b.get();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("unknown log record version " + version);
+            }
+            int count = b.getInt();
+            if (count < 0 || count > record.length) {
+                throw new IllegalArgumentException("bad operation count " + count);
+            }
+            List<WriteBatch.Op> ops = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                byte kind = b.get();
+                byte[] key = bytes(b);
+                if (kind == PUT) {
+                    ops.add(new WriteBatch.Op(key, bytes(b)));
+                } else if (kind == DELETE) {
+                    ops.add(new WriteBatch.Op(key, null));
+                } else {
+                    throw new IllegalArgumentException("unknown operation kind " + kind);
+                }
+            }
+            if (b.hasRemaining()) {
+                throw new IllegalArgumentException(b.remaining() + " bytes after the last operation");
+            }
+            return ops;
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("record ends inside an operation", e);
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        int n = b.getInt();
+        if (n < 0 || n > b.remaining()) {
+            throw new IllegalArgumentException("length " + n + " exceeds the record");
+        }
+        byte[] v = new byte[n];
+        b.get(v);
+        return v;
+    }
+}

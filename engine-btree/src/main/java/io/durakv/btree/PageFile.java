@@ -1,0 +1,147 @@
+package io.durakv.btree;
+
+import io.durakv.api.CorruptionException;
+import io.durakv.api.io.DiskFile;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+import static io.durakv.btree.BTreeFormat.*;
+
+/**
+ * Page I/O on the data file: every data page carries a CRC32C over all its bytes after the checksum and its own page
+ * id, both checked on every read; a mismatch is a {@link CorruptionException} naming the file and the page's offset.
+ * Header slots are read and written here too. Does not cache (see {@link BufferPool}).
+ *
+ * <p>Thread-safe: positional reads and writes on one {@link DiskFile}.
+ */
+final class PageFile implements AutoCloseable {
+
+    /** {@link #read(int, byte)}'s expected type for a node pointer: a leaf or an internal page. */
+    static final byte ANY_NODE = -1;
+
+    private final DiskFile file;
+    private final int pageSize;
+
+    PageFile(DiskFile file, int pageSize) {
+        this.file = file;
+        this.pageSize = pageSize;
+    }
+
+    int pageSize() {
+        return pageSize;
+    }
+
+    /** @return the underlying file, for reading header slots with {@link Recovery#newestHeader} */
+    DiskFile raw() {
+        return file;
+    }
+
+    Path path() {
+        return file.path();
+    }
+
+    /** @return the byte offset of page {@code id} */
+    long offset(int id) {
+        return (long) id * pageSize;
+    }
+
+    /** @return a new zeroed page buffer in the format's byte order */
+    ByteBuffer newPage() {
+        return ByteBuffer.allocate(pageSize).order(ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
+     * Reads data page {@code id} and checks its checksum, its id and its type.
+     *
+     * @throws CorruptionException if any of them is wrong, or the page lies past the end of the file
+     * @throws IOException         if the read fails
+     */
+    ByteBuffer read(int id, byte expectedType) throws IOException {
+        if (id < FIRST_DATA_PAGE) {
+            throw new CorruptionException(path(), offset(id), "pointer to page " + id + ", which is not a data page");
+        }
+        ByteBuffer page = newPage();
+        try {
+            file.readFully(offset(id), page);
+        } catch (EOFException e) {
+            throw new CorruptionException(path(), offset(id), "page " + id + " lies past the end of the file", e);
+        }
+        page.clear();
+        if (page.getInt(P_CRC) != crc(page)) {
+            throw new CorruptionException(path(), offset(id), "page " + id + " checksum mismatch");
+        }
+        if (page.getInt(P_PAGE_ID) != id) {
+            throw new CorruptionException(path(), offset(id) + P_PAGE_ID, "page " + id + " holds page "
+                    + page.getInt(P_PAGE_ID) + " (misdirected write)");
+        }
+        byte type = page.get(P_TYPE);
+        boolean node = type == TYPE_LEAF || type == TYPE_INTERNAL;
+        if (expectedType == ANY_NODE ? !node : type != expectedType) {
+            throw new CorruptionException(path(), offset(id) + P_TYPE, "page " + id + " has type " + page.get(P_TYPE)
+                    + ", expected " + expectedType);
+        }
+        return page;
+    }
+
+    /** Stamps {@code page} with {@code id} and its checksum and writes it. Durable after {@link #force()}. */
+    void write(int id, ByteBuffer page) throws IOException {
+        if (id < FIRST_DATA_PAGE) {
+            throw new IllegalArgumentException("page " + id + " is a header slot");
+        }
+        page.putInt(P_PAGE_ID, id);
+        page.putInt(P_CRC, crc(page));
+        file.write(offset(id), page.duplicate().clear());
+    }
+
+    /** Writes {@code header} into its slot. Durable after {@link #force()}. */
+    void writeHeader(Header header) throws IOException {
+        file.write(offset(header.slot()), header.encode());
+    }
+
+    /**
+     * Reads header slot {@code slot} of a file with this page size.
+     *
+     * @return the header, or null if the slot is not a valid header of this page size in its own slot
+     */
+    Header readHeader(int slot) throws IOException {
+        return readHeader(file, slot, pageSize);
+    }
+
+    /** As {@link #readHeader(int)} on a file whose page size is not known yet. */
+    static Header readHeader(DiskFile file, int slot, int pageSize) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
+        long pos = (long) slot * pageSize;
+        while (b.hasRemaining()) {
+            if (file.read(pos + b.position(), b) < 0) {
+                return null;
+            }
+        }
+        Header h = Header.decode(b.clear());
+        return h != null && h.pageSize() == pageSize && h.slot() == slot ? h : null;
+    }
+
+    /** Forces written pages and headers to stable storage. */
+    void force() throws IOException {
+        file.force(false);
+    }
+
+    long size() throws IOException {
+        return file.size();
+    }
+
+    @Override
+    public void close() throws IOException {
+        file.close();
+    }
+
+    private static int crc(ByteBuffer page) {
+        CRC32C crc = new CRC32C();
+        crc.update(page.duplicate().clear().position(P_CRC + 4));
+        return (int) crc.getValue();
+    }
+}
