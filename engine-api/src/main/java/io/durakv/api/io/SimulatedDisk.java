@@ -47,7 +47,8 @@ import java.util.Set;
  * inspection: never counted, never failed.
  *
  * <p>A crash decides each unforced directory entry on its own, so an unforced rename may leave the old name, the new
- * one, both (as hard links of one file) or neither; a directory, though, keeps at most one name.
+ * one, or both (as hard links of one file); never neither, since journaling file systems make a rename atomic — a
+ * file renamed but not deleted always keeps at least one name. A directory keeps at most one name.
  *
  * <p>Thread-safe: every call, including those of open files and locks, holds the disk's monitor.
  */

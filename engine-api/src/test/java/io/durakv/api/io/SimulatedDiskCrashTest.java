@@ -131,6 +131,7 @@ class SimulatedDiskCrashTest {
             }
         }
         assertThat(outcomes).contains("old", "new");
+        assertThat(outcomes).as("a rename is atomic: the file keeps at least one name").doesNotContain("");
         disk.forceDirectory(dir);
         for (long seed = 0; seed < SEEDS; seed++) {
             assertThat(disk.crash(seed).list(dir)).as("seed %d", seed).containsExactly("data");
