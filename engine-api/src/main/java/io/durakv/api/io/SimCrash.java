@@ -2,9 +2,11 @@ package io.durakv.api.io;
 
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Builds what a power loss could leave of a {@link SimulatedDisk}'s tree: all durable state, plus a seeded random
@@ -43,7 +45,54 @@ final class SimCrash {
 
     /** @return the image of the tree under {@code root}; every entry and byte in it is durable */
     static SimDirectory image(SimDirectory root, long seed) {
-        return new SimCrash(seed).directory(root);
+        SimCrash crash = new SimCrash(seed);
+        Set<SimNode> named = Collections.newSetFromMap(new IdentityHashMap<>());
+        currentlyNamed(root, named);
+        SimDirectory image = crash.directory(root);
+        crash.keepMovedFiles(root, named);
+        return image;
+    }
+
+    /** Collects every node that has a current name. */
+    private static void currentlyNamed(SimDirectory dir, Set<SimNode> out) {
+        for (String name : dir.names()) {
+            SimNode node = dir.get(name);
+            if (out.add(node) && node instanceof SimDirectory sub) {
+                currentlyNamed(sub, out);
+            }
+        }
+    }
+
+    /**
+     * A rename is atomic on journaling file systems: a crash leaves the old name or the new one, never neither. Names
+     * are decided one by one above, so a file that had a durable name and still has a current one (it was renamed,
+     * not deleted) may have lost both; give it back its durable name.
+     */
+    private void keepMovedFiles(SimDirectory old, Set<SimNode> named) {
+        SimNode mappedDir = images.get(old);
+        if (!(mappedDir instanceof SimDirectory image)) {
+            return; // the directory itself is not in the image
+        }
+        boolean changed = false;
+        for (String name : old.currentAndDurableNames()) {
+            SimNode durable = old.durable(name);
+            if (durable instanceof SimInode inode && named.contains(inode) && !images.containsKey(inode)
+                    && image.get(name) == null) {
+                SimInode mapped = file(inode);
+                images.put(inode, mapped);
+                image.put(name, mapped);
+                changed = true;
+            }
+        }
+        if (changed) {
+            image.force();
+        }
+        for (String name : old.currentAndDurableNames()) {
+            SimNode node = old.get(name) != null ? old.get(name) : old.durable(name);
+            if (node instanceof SimDirectory sub) {
+                keepMovedFiles(sub, named);
+            }
+        }
     }
 
     private double probability() {

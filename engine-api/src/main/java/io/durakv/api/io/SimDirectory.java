@@ -1,6 +1,5 @@
 package io.durakv.api.io;
 
-import java.util.Map;
 import java.util.NavigableSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -42,11 +41,6 @@ final class SimDirectory implements SimNode {
     /** @return the current names, sorted (a live view: copy before changing this directory) */
     NavigableSet<String> names() {
         return current.navigableKeySet();
-    }
-
-    /** @return the current entries, sorted by name */
-    Map<String, SimNode> entries() {
-        return current;
     }
 
     /** @return every name that is current or durable, sorted: the names a crash decides about */

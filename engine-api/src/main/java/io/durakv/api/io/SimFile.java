@@ -14,15 +14,19 @@ import java.nio.file.Path;
 final class SimFile implements DiskFile {
 
     private final SimulatedDisk disk;
+    /** The path as the caller gave it, which {@link #path()} returns, as {@link LocalDisk} does. */
     private final Path path;
+    /** The normalised absolute path, which fault rules and messages see. */
+    private final Path absolute;
     private final SimInode inode;
     private final boolean writable;
     /** Guarded by the disk's monitor. */
     private boolean closed;
 
-    SimFile(SimulatedDisk disk, Path path, SimInode inode, boolean writable) {
+    SimFile(SimulatedDisk disk, Path path, Path absolute, SimInode inode, boolean writable) {
         this.disk = disk;
         this.path = path;
+        this.absolute = absolute;
         this.inode = inode;
         this.writable = writable;
     }
@@ -36,7 +40,7 @@ final class SimFile implements DiskFile {
     public long size() throws IOException {
         synchronized (disk) {
             ensureOpen();
-            disk.calls().begin(DiskOp.LIST, path);
+            disk.calls().begin(DiskOp.LIST, absolute);
             long size = inode.size();
             disk.calls().completed(DiskOp.LIST);
             return size;
@@ -48,7 +52,7 @@ final class SimFile implements DiskFile {
         checkPosition(position);
         synchronized (disk) {
             ensureOpen();
-            disk.calls().begin(DiskOp.READ, path);
+            disk.calls().begin(DiskOp.READ, absolute);
             int n = inode.read(position, dst);
             disk.calls().completed(DiskOp.READ);
             return n;
@@ -61,7 +65,7 @@ final class SimFile implements DiskFile {
         synchronized (disk) {
             ensureWritable();
             SimInode.checkSize(position, src.remaining());
-            disk.calls().begin(DiskOp.WRITE, path);
+            disk.calls().begin(DiskOp.WRITE, absolute);
             inode.write(position, src);
             disk.calls().completed(DiskOp.WRITE);
         }
@@ -73,7 +77,7 @@ final class SimFile implements DiskFile {
             ensureWritable();
             long position = inode.size();
             SimInode.checkSize(position, src.remaining());
-            disk.calls().begin(DiskOp.WRITE, path);
+            disk.calls().begin(DiskOp.WRITE, absolute);
             inode.write(position, src);
             disk.calls().completed(DiskOp.WRITE);
             return position;
@@ -84,9 +88,9 @@ final class SimFile implements DiskFile {
     public void force(boolean metadata) throws IOException {
         synchronized (disk) {
             ensureOpen();
-            disk.calls().checkPower(DiskOp.FORCE, path);
+            disk.calls().checkPower(DiskOp.FORCE, absolute);
             try {
-                disk.calls().checkFaults(DiskOp.FORCE, path);
+                disk.calls().checkFaults(DiskOp.FORCE, absolute);
             } catch (IOException e) {
                 inode.loseDirtyPages();
                 throw e;
@@ -99,11 +103,11 @@ final class SimFile implements DiskFile {
     @Override
     public void truncate(long size) throws IOException {
         if (size < 0) {
-            throw new IllegalArgumentException("negative size " + size + " for " + path);
+            throw new IllegalArgumentException("negative size " + size + " for " + absolute);
         }
         synchronized (disk) {
             ensureWritable();
-            disk.calls().begin(DiskOp.TRUNCATE, path);
+            disk.calls().begin(DiskOp.TRUNCATE, absolute);
             inode.truncate(size);
             disk.calls().completed(DiskOp.TRUNCATE);
         }
@@ -119,13 +123,13 @@ final class SimFile implements DiskFile {
     @Override
     public String toString() {
         synchronized (disk) {
-            return "SimFile[" + path + (closed ? ", closed" : "") + (writable ? "" : ", read-only") + "]";
+            return "SimFile[" + absolute + (closed ? ", closed" : "") + (writable ? "" : ", read-only") + "]";
         }
     }
 
     private void checkPosition(long position) {
         if (position < 0) {
-            throw new IllegalArgumentException("negative position " + position + " in " + path);
+            throw new IllegalArgumentException("negative position " + position + " in " + absolute);
         }
     }
 

@@ -39,14 +39,16 @@ import java.util.Set;
  * {@link LocalDisk} makes. {@link #createDirectories} counts one {@link DiskOp#MKDIR} per directory it creates (top
  * down), then one {@link DiskOp#FORCE_DIRECTORY} per parent of each (so a power loss can fall between them, leaving
  * a new directory not yet durable). {@link #tryLock} counts a {@link DiskOp#CREATE} if it creates the lock file, then
- * a {@link DiskOp#LOCK}. {@link #deleteIfExists} of a missing name counts nothing. Calls that fail (bad arguments,
- * missing files, an injected fault, the power loss) count nothing; a call is checked in that order, so a call that
- * fails for its arguments neither meets the power loss nor counts towards a fault rule. A rename matches a fault rule
- * if the rule's pattern is found in its source or its target. {@link #content}, {@link #durableContent} and
- * {@link #describe} are for inspection: never counted, never failed.
+ * a {@link DiskOp#LOCK}. {@link #deleteIfExists} of a missing name counts nothing. A call is checked in this order,
+ * and one that fails counts nothing: its arguments (missing file, closed handle, ...), then the power loss, then the
+ * fault rules; so a call that fails for its arguments neither meets the power loss nor counts towards a fault rule.
+ * A rename matches a fault rule if the rule's pattern is found in its source or its target; other calls match on
+ * their normalised absolute path. {@link #content}, {@link #durableContent} and {@link #describe} are for
+ * inspection: never counted, never failed.
  *
  * <p>A crash decides each unforced directory entry on its own, so an unforced rename may leave the old name, the new
- * one, both (as hard links of one file) or neither; a directory, though, keeps at most one name.
+ * one, or both (as hard links of one file); never neither, since journaling file systems make a rename atomic — a
+ * file renamed but not deleted always keeps at least one name. A directory keeps at most one name.
  *
  * <p>Thread-safe: every call, including those of open files and locks, holds the disk's monitor.
  */
@@ -106,7 +108,11 @@ public final class SimulatedDisk implements Disk {
         return calls.calls(Objects.requireNonNull(op, "op"));
     }
 
-    /** Adds a fault rule; rules are checked in the order added and the first that fires wins. */
+    /**
+     * Adds a fault rule; rules are checked in the order added and the first that fires wins. Every matching rule
+     * counts the call (and a probabilistic one draws for it) even when an earlier rule fires, so whether a rule fires
+     * depends only on the calls it matches.
+     */
     public synchronized void inject(FaultRule rule) {
         calls.faults().add(Objects.requireNonNull(rule, "rule"));
     }
@@ -116,7 +122,10 @@ public final class SimulatedDisk implements Disk {
         calls.faults().clear();
     }
 
-    /** @return the forced (durable) bytes of {@code file} as a power loss that keeps nothing unforced would leave them */
+    /**
+     * @return the forced (durable) bytes of the file {@code file} now names, as a power loss that keeps nothing unforced
+     *         would leave them (whether the name itself survives is up to its directory's force)
+     */
     public synchronized byte[] durableContent(Path file) throws IOException {
         return existingFile(absolute(file)).durableContent();
     }
@@ -153,14 +162,14 @@ public final class SimulatedDisk implements Disk {
             if (mode == OpenMode.READ || mode == OpenMode.READ_WRITE) {
                 throw new NoSuchFileException(path.toString());
             }
-            return new SimFile(this, path, createFile(path), true);
+            return new SimFile(this, file, path, createFile(path), true);
         }
         if (mode == OpenMode.CREATE_NEW) {
             throw new FileAlreadyExistsException(path.toString());
         }
         calls.begin(DiskOp.OPEN, path);
         calls.completed(DiskOp.OPEN);
-        return new SimFile(this, path, (SimInode) node, mode.writable());
+        return new SimFile(this, file, path, (SimInode) node, mode.writable());
     }
 
     @Override

@@ -273,8 +273,12 @@ class SimulatedDiskTest {
 
     @Test
     void pathsAreNormalisedAndMadeAbsolute() throws IOException {
-        writeFile(disk, Path.of("/db/sub/../a"), filled(2, 1), false);
+        Path unnormalised = Path.of("/db/sub/../a");
+        writeFile(disk, unnormalised, filled(2, 1), false);
         assertThat(disk.list(dir)).containsExactly("a");
+        try (DiskFile f = disk.open(unnormalised, OpenMode.READ)) {
+            assertThat(f.path()).as("as given, like LocalDisk").isEqualTo(unnormalised);
+        }
         Path relative = Path.of("rel");
         disk.createDirectories(relative);
         assertThat(disk.isDirectory(relative.toAbsolutePath())).isTrue();
