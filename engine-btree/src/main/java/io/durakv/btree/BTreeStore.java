@@ -11,8 +11,6 @@ import io.durakv.api.WriteBatch;
 import io.durakv.api.io.Disk;
 import io.durakv.api.io.DiskLock;
 import io.durakv.api.io.OpenMode;
-import io.durakv.wal.WalOptions;
-import io.durakv.wal.WriteAheadLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +69,7 @@ public final class BTreeStore implements KeyValueStore {
     private FreeSpace space;
     private TreeWriter writer;
     private Checkpointer checkpointer;
-    private WriteAheadLog wal;
+    private Log wal;
     private Header durable;
     private long appliedLsn;
     private long keyCount;
@@ -95,6 +93,17 @@ public final class BTreeStore implements KeyValueStore {
      * @throws CorruptionException      if durable data is damaged
      */
     public static BTreeStore open(Path dir, StoreOptions options) {
+        return open(dir, options, WalLog::open);
+    }
+
+    /** How the store opens its log: {@link WalLog#open} in production. */
+    @FunctionalInterface
+    interface LogOpener {
+        Log open(Path dir, StoreOptions options, BTreeConfig config);
+    }
+
+    /** As {@link #open(Path, StoreOptions)}, with the log opened by {@code logOpener}. */
+    static BTreeStore open(Path dir, StoreOptions options, LogOpener logOpener) {
         BTreeConfig config = BTreeConfig.from(options);
         Disk disk = options.disk();
         DiskLock lock;
@@ -122,7 +131,7 @@ public final class BTreeStore implements KeyValueStore {
             }
             file = new PageFile(data, header.pageSize());
             BTreeStore store = new BTreeStore(dir, config, lock, file);
-            store.recover(header, options);
+            store.recover(header, options, logOpener);
             return store;
         } catch (IOException | RuntimeException e) {
             closeAfterFailure(file, e);
@@ -134,7 +143,7 @@ public final class BTreeStore implements KeyValueStore {
         }
     }
 
-    private void recover(Header header, StoreOptions options) throws IOException {
+    private void recover(Header header, StoreOptions options, LogOpener logOpener) throws IOException {
         int[][] freeList = Recovery.readFreeList(file, header);
         space = new FreeSpace(header.pageCount(), freeList[0], freeList[1]);
         writer = new TreeWriter(pool, space, file.pageSize());
@@ -142,9 +151,7 @@ public final class BTreeStore implements KeyValueStore {
         keyCount = header.keyCount();
         appliedLsn = header.checkpointLsn();
         current = new Version(header.root() == 0 ? null : pool.node(header.root()), 0);
-        wal = WriteAheadLog.open(dir.resolve(BTreeFormat.WAL_DIR), WalOptions.builder()
-                .syncMode(options.syncMode()).batchInterval(options.batchInterval())
-                .segmentBytes(config.walSegmentBytes()).disk(options.disk()).build());
+        wal = logOpener.open(dir.resolve(BTreeFormat.WAL_DIR), options, config);
         try {
             checkpointer = new Checkpointer(file, pool, space, snapshots, wal::sync, wal::truncateBefore);
             long[] replayed = new long[2];
@@ -174,7 +181,7 @@ public final class BTreeStore implements KeyValueStore {
                         + file.path());
             }
             logBytesSinceCheckpoint = replayed[1];
-            LOG.info("opened {}: generation {}, checkpoint LSN {}, replayed {} log records", dir,
+            LOG.debug("opened {}: generation {}, checkpoint LSN {}, replayed {} log records", dir,
                     header.generation(), header.checkpointLsn(), replayed[0]);
         } catch (RuntimeException e) {
             closeAfterFailure(wal, e);
@@ -409,7 +416,7 @@ public final class BTreeStore implements KeyValueStore {
         StoreException f = e instanceof StoreException se ? se : new StoreException(what + " failed in " + dir, e);
         if (failure == null) {
             failure = f;
-            LOG.error("{} failed in {}; the store is read-only until reopened", what, dir, e);
+            LOG.error("{} failed in {}; the store is read-only until reopened: {}", what, dir, e.toString());
         }
         return f;
     }
