@@ -17,6 +17,20 @@ public final class BTreeEngine implements StorageEngine {
     /** The engine's name. */
     public static final String NAME = "btree";
 
+    /** The page size of a new store unless {@code btree.pageBytes} says otherwise: 4 KiB. */
+    public static final int DEFAULT_PAGE_BYTES = BTreeFormat.DEFAULT_PAGE_SIZE;
+
+    /** The largest value: 16 MiB. Larger values are rejected with {@link IllegalArgumentException}. */
+    public static final int MAX_VALUE_BYTES = BTreeFormat.MAX_VALUE_BYTES;
+
+    /**
+     * The largest key of a store with {@code pageBytes}-byte pages: {@code (pageBytes - 20) / 4 - 11}, so that a node
+     * always holds at least four entries; 1008 bytes for the default 4 KiB pages, 240 for 1 KiB pages.
+     */
+    public static int maxKeyBytes(int pageBytes) {
+        return BTreeFormat.maxKeyBytes(pageBytes);
+    }
+
     /** Creates the engine (for {@link java.util.ServiceLoader}). */
     public BTreeEngine() {
     }

@@ -275,9 +275,11 @@ public final class BTreeStore implements KeyValueStore {
             throw new IllegalArgumentException("batch of " + ops.size() + " operations encodes to "
                     + LogRecord.size(ops) + " bytes; the maximum is " + MAX_BATCH_BYTES);
         }
-        if (!ops.isEmpty()) {
-            write(ops);
+        if (ops.isEmpty()) {
+            checkOpen();
+            return;
         }
+        write(ops);
     }
 
     /** Logs {@code ops} as one record and applies them, under the writer lock. */
