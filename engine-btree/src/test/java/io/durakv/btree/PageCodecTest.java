@@ -1,0 +1,124 @@
+package io.durakv.btree;
+
+import io.durakv.api.CorruptionException;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PageCodecTest {
+
+    private static final int PAGE = 1024;
+    private static final Path FILE = Path.of("/db/btree.db");
+
+    private static ByteBuffer page() {
+        return ByteBuffer.allocate(PAGE).order(ByteOrder.BIG_ENDIAN);
+    }
+
+    @Test
+    void leafRoundtripsInlineAndOverflowValues() {
+        byte[][] keys = {{}, {1}, {1, 2, 3}, {(byte) 0xFF}};
+        Object[] values = {new byte[0], new byte[]{9}, new OverflowRef(7, 5000), new byte[]{4, 5, 6}};
+        Node leaf = Node.leaf(keys, values, PAGE, 0);
+        ByteBuffer p = page();
+        PageCodec.encodeLeaf(p, keys, values);
+        assertThat(p.position()).isEqualTo(BTreeFormat.PAGE_HEADER + leaf.bytes());
+
+        Node back = PageCodec.decodeNode(p, 5, PAGE, FILE, 5 * PAGE);
+        assertThat(back.isLeaf()).isTrue();
+        assertThat(back.pageId()).isEqualTo(5);
+        assertThat(back.keyCount()).isEqualTo(4);
+        for (int i = 0; i < keys.length; i++) {
+            assertThat(back.key(i)).isEqualTo(keys[i]);
+        }
+        assertThat((byte[]) back.slot(0)).isEmpty();
+        assertThat((byte[]) back.slot(1)).containsExactly(9);
+        assertThat(back.slot(2)).isEqualTo(new OverflowRef(7, 5000));
+        assertThat((byte[]) back.slot(3)).containsExactly(4, 5, 6);
+        assertThat(back.bytes()).isEqualTo(leaf.bytes());
+    }
+
+    @Test
+    void internalRoundtripsKeysAndChildren() {
+        byte[][] keys = {{10}, {20, 1}};
+        ByteBuffer p = page();
+        PageCodec.encodeInternal(p, keys, new int[]{2, 3, 4});
+        Node back = PageCodec.decodeNode(p, 9, PAGE, FILE, 9 * PAGE);
+        assertThat(back.isLeaf()).isFalse();
+        assertThat(back.keyCount()).isEqualTo(2);
+        assertThat(back.key(1)).containsExactly(20, 1);
+        assertThat(back.slot(0)).isEqualTo(2);
+        assertThat(back.slot(2)).isEqualTo(4);
+        assertThat(back.bytes()).isEqualTo(Node.internal(keys, new Object[]{2, 3, 4}, 0).bytes());
+    }
+
+    @Test
+    void overflowAndFreeListPagesCarryTheirCountAndLink() {
+        byte[] value = Stores.filled(3000, 1);
+        ByteBuffer p = page();
+        PageCodec.encodeOverflow(p, value, 1000, 1008, 42);
+        assertThat(PageCodec.count(p, 1008, FILE, 0)).isEqualTo(1008);
+        assertThat(PageCodec.link(p)).isEqualTo(42);
+        assertThat(p.get(BTreeFormat.PAGE_HEADER)).isEqualTo(value[1000]);
+
+        ByteBuffer f = page();
+        PageCodec.encodeFreeList(f, new int[]{5, 6, 7, 8}, 1, 3, 0);
+        assertThat(PageCodec.count(f, BTreeFormat.freeListCapacity(PAGE), FILE, 0)).isEqualTo(3);
+        assertThat(f.getInt(BTreeFormat.PAGE_HEADER)).isEqualTo(6);
+        assertThat(f.getInt(BTreeFormat.PAGE_HEADER + 8)).isEqualTo(8);
+    }
+
+    @Test
+    void aLengthRunningOffThePageIsCorruptionNamingTheOffset() {
+        byte[][] keys = {{1}};
+        ByteBuffer p = page();
+        PageCodec.encodeLeaf(p, keys, new Object[]{new byte[]{1, 2}});
+        p.putInt(BTreeFormat.PAGE_HEADER + 3, 100_000); // value length far past the page
+        assertThatThrownBy(() -> PageCodec.decodeNode(p, 3, PAGE, FILE, 3 * PAGE))
+                .isInstanceOf(CorruptionException.class)
+                .satisfies(e -> assertThat(((CorruptionException) e).offset()).isBetween(3L * PAGE, 4L * PAGE))
+                .satisfies(e -> assertThat(((CorruptionException) e).file()).isEqualTo(FILE));
+    }
+
+    @Test
+    void headerRoundtripsAndRejectsAnyFlippedBit() {
+        Header h = new Header(PAGE, 7, 1234, 9, 11, 3, 40, 555);
+        ByteBuffer b = h.encode();
+        assertThat(Header.decode(b)).isEqualTo(h);
+        assertThat(h.slot()).isEqualTo(1);
+        for (int i = 0; i < BTreeFormat.HEADER_BYTES; i++) {
+            ByteBuffer damaged = h.encode();
+            damaged.put(i, (byte) (damaged.get(i) ^ 0x10));
+            assertThat(Header.decode(damaged)).as("bit flipped in byte " + i).isNull();
+        }
+        assertThat(Header.decode(ByteBuffer.allocate(PAGE))).as("zeros").isNull();
+    }
+
+    @Test
+    void headerOfANewerFormatVersionIsRefusedAsTooNew() {
+        ByteBuffer b = new Header(PAGE, 1, 0, 0, 0, 0, 2, 0).encode();
+        b.putInt(BTreeFormat.H_VERSION, BTreeFormat.FORMAT_VERSION + 1);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b.duplicate().position(0).limit(BTreeFormat.H_CRC));
+        b.putInt(BTreeFormat.H_CRC, (int) crc.getValue());
+        assertThatThrownBy(() -> Header.decode(b)).hasMessageContaining("too new");
+    }
+
+    @Test
+    void logRecordRoundtripsABatchAndRejectsGarbage() {
+        var ops = java.util.List.of(new io.durakv.api.WriteBatch.Op(new byte[]{1}, new byte[]{2, 3}),
+                new io.durakv.api.WriteBatch.Op(new byte[]{4}, null));
+        byte[] rec = LogRecord.encode(ops);
+        assertThat(rec.length).isEqualTo(LogRecord.size(ops));
+        var back = LogRecord.decode(rec);
+        assertThat(back).hasSize(2);
+        assertThat(back.get(0).value()).containsExactly(2, 3);
+        assertThat(back.get(1).isDelete()).isTrue();
+        assertThatThrownBy(() -> LogRecord.decode(new byte[]{1, 0, 0, 0, 1, 1, 0, 0, 0, 9}))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
