@@ -84,7 +84,7 @@ final class WalRecovery {
         try (SegmentReader r = SegmentReader.open(disk, lastPath, SegmentReader.SCAN_WINDOW)) {
             headerLsn = r.header();
             headerProblem = r.problem();
-            holdsRecords = headerLsn < 0 && r.read(HEADER_SIZE, lastName, lastName) != null;
+            holdsRecords = headerLsn < 0 && holdsRecords(r, lastName);
         }
         if (headerLsn < 0) {
             discardHalfCreated(files, lastName, headerProblem, holdsRecords);
@@ -188,6 +188,17 @@ final class WalRecovery {
         LOG.warn("removing {}: its creation was interrupted ({}); it never held a record", path, problem);
         disk.delete(path);
         files.remove(lsn);
+    }
+
+    /** @return whether the frames after the (damaged) header include a record, as frames of segment {@code lsn} */
+    private static boolean holdsRecords(SegmentReader r, long lsn) throws IOException {
+        long pos = HEADER_SIZE;
+        for (Frame f; (f = r.read(pos, lsn, lsn)) != null; pos = f.end()) {
+            if (f.isData()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return the next-LSN of the end marker that seals {@code path}, or -1 if it is not validly sealed */
