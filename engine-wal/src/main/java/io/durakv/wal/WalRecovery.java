@@ -95,23 +95,26 @@ final class WalRecovery {
                     + " but the file name says " + lastName);
         }
         ActiveEnd end = scanActive(lastPath, lastName);
+        Segment last = Segment.reopen(disk, lastPath, lastName, end.end(), options);
+        try {
+            // Bytes past the last forced offset some frame claims may sit in the page cache unforced yet marked
+            // clean, if a force failed before this open (fsyncgate): re-writing them makes the force below real.
+            last.rewrite(end.rewriteFrom(), end.end());
+            last.zero(end.end(), end.zeroTo());
+            // Forces the recovered frames and the zeroed tail: new records claim everything before them as forced,
+            // a successor may exist only after its predecessor's end marker is durable, and no dropped frame may
+            // come back.
+            last.forceAll();
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(last, e);
+            throw e;
+        }
         if (end.sealed()) {
+            last.close();
             // A crash between sealing this segment and creating the next: finish the rotation.
             return open(files, Segment.create(disk, dir, end.nextLsn(), options), end.nextLsn() - 1);
         }
-        Segment active = Segment.reopen(disk, lastPath, lastName, end.end(), options);
-        try {
-            active.rewrite(end.rewriteFrom(), end.end());
-            active.zero(end.end(), end.zeroTo());
-            // Forces the recovered records (re-written: after a failed force the page cache may hold them unforced
-            // yet clean) and the zeroed tail: new records claim everything before them as forced, and no dropped
-            // frame may come back after them.
-            active.forceAll();
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(active, e);
-            throw e;
-        }
-        return open(files, active, end.nextLsn() - 1);
+        return open(files, last, end.nextLsn() - 1);
     }
 
     private Result open(TreeMap<Long, Path> files, Segment active, long lastLsn) throws IOException {
@@ -226,7 +229,7 @@ final class WalRecovery {
             for (Frame f; (f = r.read(pos, expected, expected)) != null; pos = f.end()) {
                 maxForced = Math.max(maxForced, f.forcedOffset());
                 if (f.type() == TYPE_SEGMENT_END) {
-                    return new ActiveEnd(true, f.lsn(), f.end(), f.end(), f.end());
+                    return new ActiveEnd(true, f.lsn(), f.end(), maxForced, f.end());
                 }
                 if (f.isData()) {
                     expected++;
