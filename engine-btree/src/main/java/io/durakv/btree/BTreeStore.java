@@ -44,7 +44,7 @@ public final class BTreeStore implements KeyValueStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(BTreeStore.class);
 
-    /** Largest log record, and so largest encoded batch: 64 MiB. */
+    /** Largest encoded batch (one log record): 64 MiB, and at most what one record of the log's segments holds. */
     static final long MAX_BATCH_BYTES = 64L << 20;
 
     /** A root and the number of writes it reflects; published together. */
@@ -58,6 +58,8 @@ public final class BTreeStore implements KeyValueStore {
     private final BufferPool pool;
     private final Snapshots snapshots = new Snapshots();
     private final int maxKeyBytes;
+    /** Largest encoded log record; set once the log is open. */
+    private long maxRecordBytes;
 
     /** Serializes writes, checkpoints and close. */
     private final Lock writeLock = new ReentrantLock();
@@ -152,6 +154,7 @@ public final class BTreeStore implements KeyValueStore {
         appliedLsn = header.checkpointLsn();
         current = new Version(header.root() == 0 ? null : pool.node(header.root()), 0);
         wal = logOpener.open(dir.resolve(BTreeFormat.WAL_DIR), options, config);
+        maxRecordBytes = Math.min(MAX_BATCH_BYTES, wal.maxRecordBytes());
         try {
             checkpointer = new Checkpointer(file, pool, space, snapshots, wal::sync, wal::truncateBefore);
             long[] replayed = new long[2];
@@ -250,13 +253,24 @@ public final class BTreeStore implements KeyValueStore {
     public void put(byte[] key, byte[] value) {
         checkKey(key);
         checkValue(key, value);
-        write(List.of(new WriteBatch.Op(key.clone(), value.clone())));
+        List<WriteBatch.Op> ops = List.of(new WriteBatch.Op(key.clone(), value.clone()));
+        checkRecordSize(ops);
+        write(ops);
     }
 
     @Override
     public void delete(byte[] key) {
         checkKey(key);
         write(List.of(new WriteBatch.Op(key.clone(), null)));
+    }
+
+    private void checkRecordSize(List<WriteBatch.Op> ops) {
+        long size = LogRecord.size(ops);
+        if (size > maxRecordBytes) {
+            throw new IllegalArgumentException((ops.size() == 1 ? "write" : "batch of " + ops.size() + " operations")
+                    + " encodes to a log record of " + size + " bytes; the maximum is " + maxRecordBytes
+                    + " (64 MiB, and at most what one segment of wal.segmentBytes holds)");
+        }
     }
 
     @Override
@@ -271,10 +285,7 @@ public final class BTreeStore implements KeyValueStore {
                 checkValue(op.key(), op.value());
             }
         }
-        if (LogRecord.size(ops) > MAX_BATCH_BYTES) {
-            throw new IllegalArgumentException("batch of " + ops.size() + " operations encodes to "
-                    + LogRecord.size(ops) + " bytes; the maximum is " + MAX_BATCH_BYTES);
-        }
+        checkRecordSize(ops);
         if (ops.isEmpty()) {
             checkOpen();
             return;

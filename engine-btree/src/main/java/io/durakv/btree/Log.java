@@ -21,6 +21,9 @@ interface Log extends AutoCloseable {
     /** Allows the log to drop records below {@code lsn}: they are durable in the tree. */
     void truncateBefore(long lsn);
 
+    /** @return the largest record {@link #append} accepts */
+    int maxRecordBytes();
+
     /** @return the LSN of the last record, 0 if none was ever appended */
     long lastLsn();
 

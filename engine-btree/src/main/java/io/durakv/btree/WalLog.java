@@ -47,6 +47,11 @@ final class WalLog implements Log {
     }
 
     @Override
+    public int maxRecordBytes() {
+        return wal.maxRecordBytes();
+    }
+
+    @Override
     public long lastLsn() {
         return wal.lastLsn();
     }

@@ -127,6 +127,11 @@ final class SimpleLog implements Log {
     }
 
     @Override
+    public int maxRecordBytes() {
+        return Integer.MAX_VALUE - HEADER;
+    }
+
+    @Override
     public synchronized long lastLsn() {
         return lastLsn;
     }
