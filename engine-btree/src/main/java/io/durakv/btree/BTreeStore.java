@@ -157,6 +157,12 @@ public final class BTreeStore implements KeyValueStore {
         maxRecordBytes = Math.min(MAX_BATCH_BYTES, wal.maxRecordBytes());
         try {
             checkpointer = new Checkpointer(file, pool, space, snapshots, wal::sync, wal::truncateBefore);
+            // The checkpoint forced the log up to its LSN first, so a shorter log lost forced records.
+            if (wal.lastLsn() < header.checkpointLsn()) {
+                throw new CorruptionException(dir.resolve(BTreeFormat.WAL_DIR), 0, "the log ends at LSN "
+                        + wal.lastLsn() + ", before the checkpoint LSN " + header.checkpointLsn() + " of "
+                        + file.path());
+            }
             long[] replayed = new long[2];
             wal.replay(header.checkpointLsn() + 1, (lsn, record) -> {
                 if (lsn <= appliedLsn) {
@@ -178,11 +184,6 @@ public final class BTreeStore implements KeyValueStore {
                 replayed[0]++;
                 replayed[1] += record.length;
             });
-            if (wal.lastLsn() < header.checkpointLsn()) {
-                throw new CorruptionException(dir.resolve(BTreeFormat.WAL_DIR), 0, "the log ends at LSN "
-                        + wal.lastLsn() + ", before the checkpoint LSN " + header.checkpointLsn() + " of "
-                        + file.path());
-            }
             logBytesSinceCheckpoint = replayed[1];
             LOG.debug("opened {}: generation {}, checkpoint LSN {}, replayed {} log records", dir,
                     header.generation(), header.checkpointLsn(), replayed[0]);
