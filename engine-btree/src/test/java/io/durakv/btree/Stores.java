@@ -18,13 +18,13 @@ final class Stores {
     private Stores() {
     }
 
-    /** Opens the B+tree store with the given disk and properties (name, value, name, value ...), SYNC mode. */
+    /** Opens the B+tree store (on the shared WAL) with the given disk and properties (name, value, ...), SYNC mode. */
     static BTreeStore open(Disk disk, Path dir, String... properties) {
         StoreOptions.Builder b = StoreOptions.builder().syncMode(SyncMode.SYNC).disk(disk);
         for (int i = 0; i < properties.length; i += 2) {
             b.property(properties[i], properties[i + 1]);
         }
-        return BTreeStore.open(dir, b.build(), SimpleLog::open);
+        return BTreeStore.open(dir, b.build());
     }
 
     /** @return the data file's newest valid header */
