@@ -1,6 +1,5 @@
 package io.durakv.btree;
 
-import io.durakv.api.CorruptionException;
 import io.durakv.api.KeyValueIterator;
 import io.durakv.api.KeyValueStore;
 import io.durakv.api.StoreClosedException;
@@ -10,7 +9,6 @@ import io.durakv.api.StoreOptions;
 import io.durakv.api.WriteBatch;
 import io.durakv.api.io.Disk;
 import io.durakv.api.io.DiskLock;
-import io.durakv.api.io.OpenMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,9 +42,6 @@ public final class BTreeStore implements KeyValueStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(BTreeStore.class);
 
-    /** Largest encoded batch (one log record): 64 MiB, and at most what one record of the log's segments holds. */
-    static final long MAX_BATCH_BYTES = 64L << 20;
-
     /** A root and the number of writes it reflects; published together. */
     record Version(Node root, long number) {
     }
@@ -57,9 +52,8 @@ public final class BTreeStore implements KeyValueStore {
     private final PageFile file;
     private final BufferPool pool;
     private final Snapshots snapshots = new Snapshots();
-    private final int maxKeyBytes;
-    /** Largest encoded log record; set once the log is open. */
-    private long maxRecordBytes;
+    /** Input limits; complete once the log is open. */
+    private Limits limits;
 
     /** Serializes writes, checkpoints and close. */
     private final Lock writeLock = new ReentrantLock();
@@ -83,7 +77,6 @@ public final class BTreeStore implements KeyValueStore {
         this.lock = lock;
         this.file = file;
         this.pool = new BufferPool(file, config.cacheBytes());
-        this.maxKeyBytes = BTreeFormat.maxKeyBytes(file.pageSize());
     }
 
     /**
@@ -92,7 +85,7 @@ public final class BTreeStore implements KeyValueStore {
      *
      * @throws IllegalArgumentException for an unknown property or a bad value
      * @throws StoreLockedException     if the directory is open elsewhere; nothing was changed
-     * @throws CorruptionException      if durable data is damaged
+     * @throws io.durakv.api.CorruptionException if durable data is damaged
      */
     public static BTreeStore open(Path dir, StoreOptions options) {
         return open(dir, options, WalLog::open);
@@ -123,21 +116,14 @@ public final class BTreeStore implements KeyValueStore {
         PageFile file = null;
         try {
             Recovery.createIfAbsent(disk, dir, config.pageBytes());
-            var data = disk.open(dir.resolve(BTreeFormat.DATA_FILE), OpenMode.READ_WRITE);
-            Header header;
-            try {
-                header = Recovery.newestHeader(data);
-            } catch (IOException | RuntimeException e) {
-                data.close();
-                throw e;
-            }
-            file = new PageFile(data, header.pageSize());
+            Recovery.DataFile data = Recovery.openDataFile(disk, dir);
+            file = data.file();
             BTreeStore store = new BTreeStore(dir, config, lock, file);
-            store.recover(header, options, logOpener);
+            store.recover(data.header(), options, logOpener);
             return store;
         } catch (IOException | RuntimeException e) {
-            closeAfterFailure(file, e);
-            closeAfterFailure(lock, e);
+            Closeables.closeAfterFailure(file, e);
+            Closeables.closeAfterFailure(lock, e);
             if (e instanceof RuntimeException re) {
                 throw re;
             }
@@ -154,41 +140,16 @@ public final class BTreeStore implements KeyValueStore {
         appliedLsn = header.checkpointLsn();
         current = new Version(header.root() == 0 ? null : pool.node(header.root()), 0);
         wal = logOpener.open(dir.resolve(BTreeFormat.WAL_DIR), options, config);
-        maxRecordBytes = Math.min(MAX_BATCH_BYTES, wal.maxRecordBytes());
+        limits = new Limits(file.pageSize(), wal.maxRecordBytes());
         try {
             checkpointer = new Checkpointer(file, pool, space, snapshots, wal::sync, wal::truncateBefore);
-            // The checkpoint forced the log up to its LSN first, so a shorter log lost forced records.
-            if (wal.lastLsn() < header.checkpointLsn()) {
-                throw new CorruptionException(dir.resolve(BTreeFormat.WAL_DIR), 0, "the log ends at LSN "
-                        + wal.lastLsn() + ", before the checkpoint LSN " + header.checkpointLsn() + " of "
-                        + file.path());
-            }
-            long[] replayed = new long[2];
-            wal.replay(header.checkpointLsn() + 1, (lsn, record) -> {
-                if (lsn <= appliedLsn) {
-                    return;
-                }
-                if (lsn != appliedLsn + 1) {
-                    throw new CorruptionException(dir.resolve(BTreeFormat.WAL_DIR), 0, "log records "
-                            + (appliedLsn + 1) + " to " + (lsn - 1) + " are missing after the checkpoint LSN "
-                            + header.checkpointLsn() + " of " + file.path());
-                }
-                List<WriteBatch.Op> ops;
-                try {
-                    ops = LogRecord.decode(record);
-                } catch (IllegalArgumentException e) {
-                    throw new CorruptionException(dir.resolve(BTreeFormat.WAL_DIR), 0, "log record " + lsn
-                            + " is not a btree record: " + e.getMessage(), e);
-                }
-                applyToTree(ops, lsn);
-                replayed[0]++;
-                replayed[1] += record.length;
-            });
+            long[] replayed = Recovery.replay(wal, header.checkpointLsn(), dir.resolve(BTreeFormat.WAL_DIR),
+                    file.path(), this::applyToTree);
             logBytesSinceCheckpoint = replayed[1];
             LOG.debug("opened {}: generation {}, checkpoint LSN {}, replayed {} log records", dir,
                     header.generation(), header.checkpointLsn(), replayed[0]);
         } catch (RuntimeException e) {
-            closeAfterFailure(wal, e);
+            Closeables.closeAfterFailure(wal, e);
             throw e;
         }
     }
@@ -197,7 +158,7 @@ public final class BTreeStore implements KeyValueStore {
 
     @Override
     public byte[] get(byte[] key) {
-        checkKey(key);
+        limits.checkKey(key);
         checkOpen();
         Lock l = snapshots.lookupLock();
         l.lock();
@@ -252,26 +213,17 @@ public final class BTreeStore implements KeyValueStore {
 
     @Override
     public void put(byte[] key, byte[] value) {
-        checkKey(key);
-        checkValue(key, value);
+        limits.checkKey(key);
+        limits.checkValue(key, value);
         List<WriteBatch.Op> ops = List.of(new WriteBatch.Op(key.clone(), value.clone()));
-        checkRecordSize(ops);
+        limits.checkRecord(ops);
         write(ops);
     }
 
     @Override
     public void delete(byte[] key) {
-        checkKey(key);
+        limits.checkKey(key);
         write(List.of(new WriteBatch.Op(key.clone(), null)));
-    }
-
-    private void checkRecordSize(List<WriteBatch.Op> ops) {
-        long size = LogRecord.size(ops);
-        if (size > maxRecordBytes) {
-            throw new IllegalArgumentException((ops.size() == 1 ? "write" : "batch of " + ops.size() + " operations")
-                    + " encodes to a log record of " + size + " bytes; the maximum is " + maxRecordBytes
-                    + " (64 MiB, and at most what one segment of wal.segmentBytes holds)");
-        }
     }
 
     @Override
@@ -281,12 +233,12 @@ public final class BTreeStore implements KeyValueStore {
         }
         List<WriteBatch.Op> ops = List.copyOf(batch.ops());
         for (WriteBatch.Op op : ops) {
-            checkKey(op.key());
+            limits.checkKey(op.key());
             if (!op.isDelete()) {
-                checkValue(op.key(), op.value());
+                limits.checkValue(op.key(), op.value());
             }
         }
-        checkRecordSize(ops);
+        limits.checkRecord(ops);
         if (ops.isEmpty()) {
             checkOpen();
             return;
@@ -378,14 +330,14 @@ public final class BTreeStore implements KeyValueStore {
      * nodes, child ranges, equal leaf depth, overflow chains, key count), the free list against the reachable pages
      * (every page either reachable, free or a header slot, never two of them), and the in-memory tree's order.
      *
-     * @throws CorruptionException naming file and offset for damage on disk
+     * @throws io.durakv.api.CorruptionException naming file and offset for damage on disk
      * @throws StoreException      for an inconsistency in memory
      */
     public void verify() {
         writeLock.lock();
         try {
             checkOpen();
-            new Verifier(file, pool, maxKeyBytes).verify(durable, space, current.root(), keyCount);
+            new Verifier(file, pool, limits.maxKeyBytes()).verify(durable, space, current.root(), keyCount);
         } catch (IOException e) {
             throw new StoreException("verify of " + dir + " failed to read", e);
         } finally {
@@ -412,9 +364,9 @@ public final class BTreeStore implements KeyValueStore {
                 error = new StoreException("the store in " + dir + " failed earlier; closed without a checkpoint",
                         failure);
             }
-            error = closeQuietly(wal, error);
-            error = closeQuietly(file, error);
-            error = closeQuietly(lock, error);
+            error = Closeables.close(wal, error);
+            error = Closeables.close(file, error);
+            error = Closeables.close(lock, error);
             pool.clear();
             if (error != null) {
                 throw error instanceof StoreException se ? se : new StoreException("close of " + dir + " failed", error);
@@ -449,55 +401,9 @@ public final class BTreeStore implements KeyValueStore {
         }
     }
 
-    private void checkKey(byte[] key) {
-        if (key == null) {
-            throw new IllegalArgumentException("key is null");
-        }
-        if (key.length > maxKeyBytes) {
-            throw new IllegalArgumentException("key of " + key.length + " bytes exceeds the maximum of "
-                    + maxKeyBytes + " bytes for " + file.pageSize() + "-byte pages");
-        }
-    }
-
-    private static void checkValue(byte[] key, byte[] value) {
-        if (value == null) {
-            throw new IllegalArgumentException("value is null (key of " + key.length + " bytes)");
-        }
-        if (value.length > BTreeFormat.MAX_VALUE_BYTES) {
-            throw new IllegalArgumentException("value of " + value.length + " bytes exceeds the maximum of "
-                    + BTreeFormat.MAX_VALUE_BYTES + " bytes");
-        }
-    }
-
-    private static RuntimeException closeQuietly(AutoCloseable c, RuntimeException pending) {
-        if (c == null) {
-            return pending;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            if (pending == null) {
-                return e instanceof RuntimeException re ? re : new StoreException("close failed", e);
-            }
-            pending.addSuppressed(e);
-        }
-        return pending;
-    }
-
-    private static void closeAfterFailure(AutoCloseable c, Exception pending) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            pending.addSuppressed(e);
-        }
-    }
-
-    /** @return the maximum key length of this store */
+    /** @return the maximum key length of this store (it depends on the page size) */
     public int maxKeyBytes() {
-        return maxKeyBytes;
+        return limits.maxKeyBytes();
     }
 
     @Override

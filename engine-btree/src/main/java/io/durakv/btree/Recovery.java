@@ -1,6 +1,7 @@
 package io.durakv.btree;
 
 import io.durakv.api.CorruptionException;
+import io.durakv.api.WriteBatch;
 import io.durakv.api.io.Disk;
 import io.durakv.api.io.DiskFile;
 import io.durakv.api.io.OpenMode;
@@ -11,6 +12,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.ObjLongConsumer;
 
 import static io.durakv.btree.BTreeFormat.*;
 
@@ -57,6 +60,26 @@ final class Recovery {
         // The new name is durable before the log directory is created next to it (see the check above).
         disk.forceDirectory(dir);
         LOG.info("created {} with {}-byte pages", data, pageSize);
+    }
+
+    /** The open data file and its newest valid header. */
+    record DataFile(PageFile file, Header header) {
+    }
+
+    /**
+     * Opens the data file (which {@link #createIfAbsent} made sure exists) with the page size of its newest header.
+     *
+     * @throws CorruptionException if neither header slot is valid
+     */
+    static DataFile openDataFile(Disk disk, Path dir) throws IOException {
+        DiskFile data = disk.open(dir.resolve(DATA_FILE), OpenMode.READ_WRITE);
+        try {
+            Header header = newestHeader(data);
+            return new DataFile(new PageFile(data, header.pageSize()), header);
+        } catch (IOException | RuntimeException e) {
+            Closeables.closeAfterFailure(data, e);
+            throw e;
+        }
     }
 
     /**
@@ -131,5 +154,44 @@ final class Recovery {
                     + ids.length);
         }
         return new int[][]{ids, pages};
+    }
+
+    /**
+     * Replays the log records after {@code checkpointLsn} into the tree through {@code apply}, in LSN order.
+     *
+     * @return {@code [records, bytes]} replayed
+     * @throws CorruptionException if the log ends before {@code checkpointLsn} (every checkpoint forces the log up
+     *                             to its LSN before its header is written, so forced records were lost), if LSNs
+     *                             after it have a gap, or if a record is not a B+tree record
+     */
+    static long[] replay(Log wal, long checkpointLsn, Path walDir, Path dataFile,
+                         ObjLongConsumer<List<WriteBatch.Op>> apply) {
+        if (wal.lastLsn() < checkpointLsn) {
+            throw new CorruptionException(walDir, 0, "the log ends at LSN " + wal.lastLsn()
+                    + ", before the checkpoint LSN " + checkpointLsn + " of " + dataFile);
+        }
+        long[] replayed = new long[2];
+        long[] expected = {checkpointLsn + 1};
+        wal.replay(checkpointLsn + 1, (lsn, record) -> {
+            if (lsn < expected[0]) {
+                return;
+            }
+            if (lsn != expected[0]) {
+                throw new CorruptionException(walDir, 0, "log records " + expected[0] + " to " + (lsn - 1)
+                        + " are missing after the checkpoint LSN " + checkpointLsn + " of " + dataFile);
+            }
+            List<WriteBatch.Op> ops;
+            try {
+                ops = LogRecord.decode(record);
+            } catch (IllegalArgumentException e) {
+                throw new CorruptionException(walDir, 0, "log record " + lsn + " is not a btree record: "
+                        + e.getMessage(), e);
+            }
+            apply.accept(ops, lsn);
+            expected[0] = lsn + 1;
+            replayed[0]++;
+            replayed[1] += record.length;
+        });
+        return replayed;
     }
 }
