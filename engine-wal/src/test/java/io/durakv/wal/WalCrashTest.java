@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WalCrashTest {
 
     private static final long WORKLOAD_SEED = 20_24;
-    private static final int STEPS = 70;
+    private static final int STEPS = 90;
     private static final int IMAGES_PER_POINT = 3;
     private static final int RANDOM_RUNS = Math.max(10, Integer.getInteger("durakv.crash.randomRuns", 200) / 4);
 
@@ -90,10 +90,10 @@ class WalCrashTest {
         for (int run = 0; run < RANDOM_RUNS; run++) {
             long runSeed = random.nextLong();
             Random r = new Random(runSeed);
-            WalCrashWorkload w = new WalCrashWorkload(mode, runSeed, 40);
+            WalCrashWorkload w = new WalCrashWorkload(mode, runSeed, 50);
             SimulatedDisk disk = new SimulatedDisk();
             for (int cycle = 0; cycle < 4; cycle++) {
-                disk.powerLossAfter(r.nextInt(150));
+                disk.powerLossAfter(r.nextInt(250));
                 w.run(disk);
                 long imageSeed = r.nextLong();
                 String context = w + ", run " + run + ", cycle " + cycle + ", image seed " + imageSeed;

@@ -53,12 +53,12 @@ final class WalCrashWorkload {
         ops = new ArrayList<>();
         for (int i = 0; i < steps; i++) {
             int p = r.nextInt(100);
-            if (p < 80) {
-                // Mostly small records, some large enough to fill a 64 KiB segment in a dozen appends.
-                ops.add(new Op('a', r.nextInt(4) == 0 ? 2000 + r.nextInt(7000) : r.nextInt(600)));
-            } else if (p < 88) {
+            if (p < 84) {
+                // Small records and large ones, so that 64 KiB segments rotate every twenty or so appends.
+                ops.add(new Op('a', r.nextInt(5) < 2 ? 3000 + r.nextInt(9000) : r.nextInt(600)));
+            } else if (p < 89) {
                 ops.add(new Op('s', 0));
-            } else if (p < 95) {
+            } else if (p < 96) {
                 ops.add(new Op('t', r.nextInt(101)));
             } else {
                 ops.add(new Op('r', 0));
