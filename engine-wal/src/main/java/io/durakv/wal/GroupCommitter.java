@@ -250,10 +250,13 @@ final class GroupCommitter {
             } catch (IOException e) {
                 closeError = e;
             } finally {
-                writer.abandon();
-                lock.lock();
-                closeDone = true;
-                progress.signalAll();
+                try {
+                    writer.abandon();
+                } finally {
+                    lock.lock();
+                    closeDone = true;
+                    progress.signalAll();
+                }
             }
             if (closeError != null) {
                 failure = new StoreException("closing the write-ahead log in " + dir + " failed: " + closeError,
