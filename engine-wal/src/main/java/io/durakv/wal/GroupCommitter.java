@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -251,10 +250,13 @@ final class GroupCommitter {
             } catch (IOException e) {
                 closeError = e;
             } finally {
-                writer.abandon();
-                lock.lock();
-                closeDone = true;
-                progress.signalAll();
+                try {
+                    writer.abandon();
+                } finally {
+                    lock.lock();
+                    closeDone = true;
+                    progress.signalAll();
+                }
             }
             if (closeError != null) {
                 failure = new StoreException("closing the write-ahead log in " + dir + " failed: " + closeError,

@@ -127,7 +127,8 @@ public final class WriteAheadLog implements AutoCloseable {
     /**
      * Delivers the records with LSN at least {@code fromLsn}, in LSN order, up to the last record appended when the
      * call started. If {@code fromLsn} is below the oldest record kept (older segments were truncated), replay starts
-     * at the oldest kept record: see {@link #firstLsn()}. May run while other threads append.
+     * at the oldest kept record: see {@link #firstLsn()}. May run while other threads append. The consumer may
+     * append, but must not call {@link #truncateBefore} (truncation waits for replays to finish).
      *
      * @param fromLsn the first LSN wanted: 0 or more, at most {@link #lastLsn()} + 1
      * @throws IllegalArgumentException if {@code fromLsn} is negative or past {@code lastLsn() + 1}

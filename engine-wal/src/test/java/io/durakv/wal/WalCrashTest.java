@@ -23,13 +23,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WalCrashTest {
 
     private static final long WORKLOAD_SEED = 20_24;
-    private static final int STEPS = 70;
+    private static final int STEPS = 90;
     private static final int IMAGES_PER_POINT = 3;
     private static final int RANDOM_RUNS = Math.max(10, Integer.getInteger("durakv.crash.randomRuns", 200) / 4);
 
-    private static long mutatingCallsOf(SyncMode mode, long seed) {
+    private static WalCrashWorkload workload(SyncMode mode, boolean preallocate) {
+        WalCrashWorkload w = new WalCrashWorkload(mode, WORKLOAD_SEED, STEPS);
+        w.preallocate = preallocate;
+        return w;
+    }
+
+    private static long mutatingCallsOf(SyncMode mode, boolean preallocate) {
         SimulatedDisk disk = new SimulatedDisk();
-        WalCrashWorkload w = new WalCrashWorkload(mode, seed, STEPS);
+        WalCrashWorkload w = workload(mode, preallocate);
         w.run(disk);
         assertThat(w.completed).as("%s runs to its end without a power loss", w).isTrue();
         return disk.mutatingCalls();
@@ -38,20 +44,22 @@ class WalCrashTest {
     @ParameterizedTest
     @EnumSource(SyncMode.class)
     void everyCrashPointOfAWorkloadRecoversToAPrefixWithEveryPromisedRecord(SyncMode mode) {
-        long total = mutatingCallsOf(mode, WORKLOAD_SEED);
-        assertThat(total).isGreaterThan(50);
-        for (long k = 0; k <= total; k++) {
-            SimulatedDisk disk = new SimulatedDisk();
-            disk.powerLossAfter(k);
-            WalCrashWorkload w = new WalCrashWorkload(mode, WORKLOAD_SEED, STEPS);
-            w.run(disk);
-            for (long imageSeed = 0; imageSeed < IMAGES_PER_POINT; imageSeed++) {
-                String context = w + ", power lost after " + k + " mutating calls, crash image seed " + imageSeed;
-                SimulatedDisk image = disk.crash(imageSeed);
-                List<WalTesting.Entry> recovered = w.checkRecovery(image, context);
-                if (imageSeed == 0) {
-                    crashInsideRecoveryChangesNothing(w, image, recovered, context);
-                    WalCrashWorkload.checkUsableAfterRecovery(image, mode, context);
+        for (boolean preallocate : new boolean[]{true, false}) {
+            long total = mutatingCallsOf(mode, preallocate);
+            assertThat(total).isGreaterThan(50);
+            for (long k = 0; k <= total; k++) {
+                SimulatedDisk disk = new SimulatedDisk();
+                disk.powerLossAfter(k);
+                WalCrashWorkload w = workload(mode, preallocate);
+                w.run(disk);
+                for (long imageSeed = 0; imageSeed < IMAGES_PER_POINT; imageSeed++) {
+                    String context = w + ", power lost after " + k + " mutating calls, crash image seed " + imageSeed;
+                    SimulatedDisk image = disk.crash(imageSeed);
+                    List<WalTesting.Entry> recovered = w.checkRecovery(image, context);
+                    if (imageSeed == 0) {
+                        crashInsideRecoveryChangesNothing(w, image, recovered, context);
+                        w.checkUsableAfterRecovery(image, context);
+                    }
                 }
             }
         }
@@ -65,13 +73,13 @@ class WalCrashTest {
                                                           List<WalTesting.Entry> expected, String context) {
         SimulatedDisk probe = image.crash(0);
         long before = probe.mutatingCalls();
-        WriteAheadLog.open(DIR, WalCrashWorkload.options(w.mode, probe)).close();
+        WriteAheadLog.open(DIR, w.options(probe)).close();
         long recoveryCalls = probe.mutatingCalls() - before;
         for (long j = 0; j < recoveryCalls; j++) {
             SimulatedDisk interrupted = image.crash(0);
             interrupted.powerLossAfter(j);
             try {
-                WriteAheadLog.open(DIR, WalCrashWorkload.options(w.mode, interrupted)).close();
+                WriteAheadLog.open(DIR, w.options(interrupted)).close();
             } catch (StoreException expectedPowerLoss) {
                 // the recovery (or the close after it) hit the power loss
             }
@@ -90,10 +98,11 @@ class WalCrashTest {
         for (int run = 0; run < RANDOM_RUNS; run++) {
             long runSeed = random.nextLong();
             Random r = new Random(runSeed);
-            WalCrashWorkload w = new WalCrashWorkload(mode, runSeed, 40);
+            WalCrashWorkload w = new WalCrashWorkload(mode, runSeed, 50);
+            w.preallocate = r.nextBoolean();
             SimulatedDisk disk = new SimulatedDisk();
             for (int cycle = 0; cycle < 4; cycle++) {
-                disk.powerLossAfter(r.nextInt(150));
+                disk.powerLossAfter(r.nextInt(250));
                 w.run(disk);
                 long imageSeed = r.nextLong();
                 String context = w + ", run " + run + ", cycle " + cycle + ", image seed " + imageSeed;
@@ -101,7 +110,7 @@ class WalCrashTest {
                 List<WalTesting.Entry> recovered = w.checkRecovery(image, context);
                 long last = recovered.isEmpty() ? w.acknowledged : recovered.get(recovered.size() - 1).lsn();
                 if (recovered.isEmpty()) {
-                    try (WriteAheadLog log = WriteAheadLog.open(DIR, WalCrashWorkload.options(mode, image.crash(0)))) {
+                    try (WriteAheadLog log = WriteAheadLog.open(DIR, w.options(image.crash(0)))) {
                         last = log.lastLsn();
                     }
                 }
@@ -123,7 +132,7 @@ class WalCrashTest {
             // Reopen on the same disk (same process: the page cache holds bytes the failed force marked clean),
             // append and sync, then lose power.
             long next;
-            try (WriteAheadLog log = WriteAheadLog.open(DIR, WalCrashWorkload.options(mode, disk))) {
+            try (WriteAheadLog log = WriteAheadLog.open(DIR, w.options(disk))) {
                 w.startFromReopen(log.lastLsn());
                 for (int i = 0; i < 5; i++) {
                     next = log.lastLsn() + 1;

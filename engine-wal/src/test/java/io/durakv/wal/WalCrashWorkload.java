@@ -34,6 +34,8 @@ final class WalCrashWorkload {
     final SyncMode mode;
     final long seed;
     final List<Op> ops;
+    /** Whether segments are preallocated (their tails are zeros) or grow (a crash may leave any size). */
+    boolean preallocate = true;
 
     /** Sizes of the records appended so far, by LSN - 1 (acknowledged, in flight, or from an earlier cycle). */
     final List<Integer> sizes = new ArrayList<>();
@@ -53,12 +55,12 @@ final class WalCrashWorkload {
         ops = new ArrayList<>();
         for (int i = 0; i < steps; i++) {
             int p = r.nextInt(100);
-            if (p < 80) {
-                // Mostly small records, some large enough to fill a 64 KiB segment in a dozen appends.
-                ops.add(new Op('a', r.nextInt(4) == 0 ? 2000 + r.nextInt(7000) : r.nextInt(600)));
-            } else if (p < 88) {
+            if (p < 84) {
+                // Small records and large ones, so that 64 KiB segments rotate every twenty or so appends.
+                ops.add(new Op('a', r.nextInt(5) < 2 ? 3000 + r.nextInt(9000) : r.nextInt(600)));
+            } else if (p < 89) {
                 ops.add(new Op('s', 0));
-            } else if (p < 95) {
+            } else if (p < 96) {
                 ops.add(new Op('t', r.nextInt(101)));
             } else {
                 ops.add(new Op('r', 0));
@@ -66,11 +68,12 @@ final class WalCrashWorkload {
         }
     }
 
-    static WalOptions options(SyncMode mode, SimulatedDisk disk) {
+    WalOptions options(SimulatedDisk disk) {
         // BATCH with an interval longer than any test run: the background thread never forces, so every run of a
         // seed makes the same disk calls and a crash point k means the same call each time.
         return WalOptions.builder().syncMode(mode).segmentBytes(WalOptions.MIN_SEGMENT_BYTES)
-                .batchInterval(Duration.ofHours(1)).maxUnforcedBytes(1L << 30).disk(disk).build();
+                .batchInterval(Duration.ofHours(1)).maxUnforcedBytes(1L << 30).preallocate(preallocate).disk(disk)
+                .build();
     }
 
     /**
@@ -101,7 +104,7 @@ final class WalCrashWorkload {
     void run(SimulatedDisk disk) {
         WriteAheadLog log = null;
         try {
-            log = WriteAheadLog.open(DIR, options(mode, disk));
+            log = WriteAheadLog.open(DIR, options(disk));
             for (Op op : ops) {
                 switch (op.kind()) {
                     case 'a' -> {
@@ -126,7 +129,7 @@ final class WalCrashWorkload {
                         log = null;
                         closing.close();
                         durable = covered;
-                        log = WriteAheadLog.open(DIR, options(mode, disk));
+                        log = WriteAheadLog.open(DIR, options(disk));
                     }
                     default -> throw new AssertionError(op);
                 }
@@ -163,7 +166,7 @@ final class WalCrashWorkload {
     List<WalTesting.Entry> checkRecovery(SimulatedDisk image, String context) {
         List<WalTesting.Entry> all;
         // A crash image is all forced, so crash(0) is an exact copy: the check leaves the image as it was.
-        try (WriteAheadLog log = WriteAheadLog.open(DIR, options(mode, image.crash(0)))) {
+        try (WriteAheadLog log = WriteAheadLog.open(DIR, options(image.crash(0)))) {
             all = WalTesting.replayAll(log);
             long last = log.lastLsn();
             long first = log.firstLsn();
@@ -187,14 +190,14 @@ final class WalCrashWorkload {
     }
 
     /** Checks that the log recovered from {@code image} takes the next LSN, and that the new record survives a close. */
-    static void checkUsableAfterRecovery(SimulatedDisk original, SyncMode mode, String context) {
+    void checkUsableAfterRecovery(SimulatedDisk original, String context) {
         SimulatedDisk image = original.crash(0);
         long next;
-        try (WriteAheadLog log = WriteAheadLog.open(DIR, options(mode, image))) {
+        try (WriteAheadLog log = WriteAheadLog.open(DIR, options(image))) {
             next = log.lastLsn() + 1;
             assertThat(log.append(record(next, 10))).as(context).isEqualTo(next);
         }
-        try (WriteAheadLog log = WriteAheadLog.open(DIR, options(mode, image))) {
+        try (WriteAheadLog log = WriteAheadLog.open(DIR, options(image))) {
             assertThat(log.lastLsn()).as(context).isEqualTo(next);
             assertThat(WalTesting.replayFrom(log, next).get(0).bytes()).as(context).isEqualTo(record(next, 10));
         }
@@ -202,6 +205,7 @@ final class WalCrashWorkload {
 
     @Override
     public String toString() {
-        return "workload[mode=" + mode + ", seed=" + seed + ", steps=" + ops.size() + "]";
+        return "workload[mode=" + mode + ", seed=" + seed + ", steps=" + ops.size() + ", preallocate=" + preallocate
+                + "]";
     }
 }
