@@ -20,7 +20,12 @@ class BTreeCrashTest extends CrashSuite {
 
     @Override
     protected Map<String, String> properties() {
-        return Map.of("btree.pageBytes", "1024", "btree.checkpointBytes", "2048", "wal.segmentBytes", "65536");
+        return Map.of("btree.pageBytes", "1024", "btree.checkpointBytes", "1024", "wal.segmentBytes", "65536");
+    }
+
+    @Override
+    protected int enumeratedSeeds() {
+        return 4;
     }
 
     @Override
