@@ -69,6 +69,18 @@ final class BTreeFormat {
     static final byte TYPE_OVERFLOW = 3;
     static final byte TYPE_FREE_LIST = 4;
 
+    /** @return a page type's name for messages; {@code -1} is "leaf or internal" */
+    static String typeName(int type) {
+        return switch (type) {
+            case TYPE_LEAF -> "leaf";
+            case TYPE_INTERNAL -> "internal";
+            case TYPE_OVERFLOW -> "overflow";
+            case TYPE_FREE_LIST -> "free-list";
+            case -1 -> "leaf or internal";
+            default -> "unknown type " + type;
+        };
+    }
+
     // ---- leaf entry: u16 keyLen, u8 kind, u32 valueLen, key, then value bytes (inline) or u32 first page --------
 
     static final byte VALUE_INLINE = 0;

@@ -82,8 +82,8 @@ final class PageFile implements AutoCloseable {
         byte type = page.get(P_TYPE);
         boolean node = type == TYPE_LEAF || type == TYPE_INTERNAL;
         if (expectedType == ANY_NODE ? !node : type != expectedType) {
-            throw new CorruptionException(path(), offset(id) + P_TYPE, "page " + id + " has type " + page.get(P_TYPE)
-                    + ", expected " + expectedType);
+            throw new CorruptionException(path(), offset(id) + P_TYPE, "page " + id + " is a " + typeName(type)
+                    + " page where a " + typeName(expectedType) + " page is expected");
         }
         return page;
     }

@@ -66,6 +66,19 @@ class SpaceAndValuesTest {
     }
 
     @Test
+    void anExistingStoreKeepsThePageSizeItWasCreatedWith() {
+        try (BTreeStore s = Stores.open(disk, DIR, "btree.pageBytes", "1024")) {
+            s.put(bytes("a"), bytes("1"));
+            assertThat(s.maxKeyBytes()).isEqualTo(240);
+        }
+        try (BTreeStore s = Stores.open(disk, DIR, "btree.pageBytes", "8192")) {
+            assertThat(s.maxKeyBytes()).isEqualTo(240);
+            assertThat(s.get(bytes("a"))).isEqualTo(bytes("1"));
+            s.verify();
+        }
+    }
+
+    @Test
     void fileStaysWithinTwiceItsSizeUnderOverwriteChurn() throws IOException {
         int keys = 2000;
         long afterFirst = 0;
