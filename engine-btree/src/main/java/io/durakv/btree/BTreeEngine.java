@@ -24,8 +24,8 @@ public final class BTreeEngine implements StorageEngine {
     public static final int MAX_VALUE_BYTES = BTreeFormat.MAX_VALUE_BYTES;
 
     /**
-     * The largest key of a store with {@code pageBytes}-byte pages: {@code (pageBytes - 20) / 4 - 11}, so that a node
-     * always holds at least four entries; 1008 bytes for the default 4 KiB pages, 240 for 1 KiB pages.
+     * The largest key of a store with {@code pageBytes}-byte pages: {@code (pageBytes - 28) / 4 - 11}, so that a node
+     * always holds at least four entries; 1006 bytes for the default 4 KiB pages, 238 for 1 KiB pages.
      */
     public static int maxKeyBytes(int pageBytes) {
         return BTreeFormat.maxKeyBytes(pageBytes);

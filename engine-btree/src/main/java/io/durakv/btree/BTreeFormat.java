@@ -8,7 +8,7 @@ package io.durakv.btree;
  *
  * <p>The file is an array of fixed-size pages. Pages 0 and 1 are the two header slots (written alternately by
  * checkpoints, the valid one with the higher generation wins); pages from {@link #FIRST_DATA_PAGE} on hold tree
- * nodes, overflow chains and the free list. Every page starts with the same 16-byte page header; a header slot has
+ * nodes, overflow chains and the free list. Every page starts with the same 24-byte page header; a header slot has
  * its own layout ({@link Header}).
  */
 final class BTreeFormat {
@@ -61,8 +61,9 @@ final class BTreeFormat {
     static final int P_COUNT = 6;    // u16: entries (leaf), keys (internal), data bytes (overflow), ids (free list)
     static final int P_PAGE_ID = 8;  // u32: the page's own id, to catch misdirected writes
     static final int P_LINK = 12;    // u32: next page (overflow, free list); 0 elsewhere
+    static final int P_GENERATION = 16; // u64: generation of the checkpoint that wrote the page
     /** Size of the common page header; the body starts here. */
-    static final int PAGE_HEADER = 16;
+    static final int PAGE_HEADER = 24;
 
     static final byte TYPE_LEAF = 1;
     static final byte TYPE_INTERNAL = 2;

@@ -28,6 +28,8 @@ final class Checkpointer {
     private final Runnable forceLog;
     private final LongConsumer truncateLog;
     private final int pageSize;
+    /** The generation of the checkpoint in progress; stamped on every page it writes. */
+    private long generation;
 
     /**
      * @param forceLog    makes every log record appended so far durable ({@code WriteAheadLog::sync})
@@ -56,6 +58,7 @@ final class Checkpointer {
         // 1. Force the log up to lsn. The new header will claim records <= lsn; were they lost from the log by a
         //    crash, the log would hand their LSNs to new records after restart, and replay would skip those.
         forceLog.run();
+        generation = durable.generation() + 1;
 
         // 2. Turn overflow chains dropped since the last checkpoint into pending pages (their links are on disk).
         resolveDroppedChains();
@@ -78,10 +81,11 @@ final class Checkpointer {
         // 6. Write the new header into the other slot and force it: from here on recovery finds the new tree. A
         //    crash that tears this write leaves the slot invalid and recovery uses the previous header, whose
         //    pages steps 3 and 4 did not touch.
-        Header next = new Header(pageSize, durable.generation() + 1, lsn, rootId,
+        Header next = new Header(pageSize, generation, lsn, rootId,
                 listPages.length == 0 ? 0 : listPages[0], freeIds.length, space.pageCount(), keyCount);
         file.writeHeader(next);
         file.force();
+        file.maxGeneration(generation);
 
         // 7. The previous header is superseded: the pages only it referenced are free on disk now, and reusable as
         //    soon as no lookup or scan that began before they were dropped can read them.
@@ -156,7 +160,7 @@ final class Checkpointer {
                     + " bytes");
         }
         int id = space.allocate();
-        file.write(id, page);
+        file.write(id, page, generation);
         n.setPageId(id);
         pool.put(id, n);
         return id;
@@ -174,7 +178,7 @@ final class Checkpointer {
             int from = i * cap;
             PageCodec.encodeOverflow(page, value, from, Math.min(cap, value.length - from),
                     i + 1 < count ? ids[i + 1] : 0);
-            file.write(ids[i], page);
+            file.write(ids[i], page, generation);
         }
         return new OverflowRef(ids[0], value.length);
     }
@@ -186,7 +190,7 @@ final class Checkpointer {
             int count = Math.min(per, freeIds.length - from);
             ByteBuffer page = file.newPage();
             PageCodec.encodeFreeList(page, freeIds, from, count, j + 1 < listPages.length ? listPages[j + 1] : 0);
-            file.write(listPages[j], page);
+            file.write(listPages[j], page, generation);
         }
     }
 }

@@ -26,10 +26,22 @@ final class PageFile implements AutoCloseable {
 
     private final DiskFile file;
     private final int pageSize;
+    /**
+     * The generation of the durable header: no page it (or any reader) can reach was written by a later checkpoint.
+     * A page claiming a later generation was written into space that header considers free, which happens only when
+     * recovery fell back to an older header than the newest one that was forced (the newer slot was damaged): it is
+     * reported, never read as data.
+     */
+    private volatile long maxGeneration = Long.MAX_VALUE;
 
     PageFile(DiskFile file, int pageSize) {
         this.file = file;
         this.pageSize = pageSize;
+    }
+
+    /** Sets the durable header's generation; pages of later generations are corruption from now on. */
+    void maxGeneration(long generation) {
+        this.maxGeneration = generation;
     }
 
     int pageSize() {
@@ -79,6 +91,12 @@ final class PageFile implements AutoCloseable {
             throw new CorruptionException(path(), offset(id) + P_PAGE_ID, "page " + id + " holds page "
                     + page.getInt(P_PAGE_ID) + " (misdirected write)");
         }
+        long generation = page.getLong(P_GENERATION);
+        if (generation < 1 || generation > maxGeneration) {
+            throw new CorruptionException(path(), offset(id) + P_GENERATION, "page " + id + " was written by checkpoint "
+                    + generation + ", but the durable header is generation " + maxGeneration
+                    + " (a newer header was lost)");
+        }
         byte type = page.get(P_TYPE);
         boolean node = type == TYPE_LEAF || type == TYPE_INTERNAL;
         if (expectedType == ANY_NODE ? !node : type != expectedType) {
@@ -88,12 +106,16 @@ final class PageFile implements AutoCloseable {
         return page;
     }
 
-    /** Stamps {@code page} with {@code id} and its checksum and writes it. Durable after {@link #force()}. */
-    void write(int id, ByteBuffer page) throws IOException {
+    /**
+     * Stamps {@code page} with {@code id}, the writing checkpoint's {@code generation} and its checksum, and writes
+     * it. Durable after {@link #force()}.
+     */
+    void write(int id, ByteBuffer page, long generation) throws IOException {
         if (id < FIRST_DATA_PAGE) {
             throw new IllegalArgumentException("page " + id + " is a header slot");
         }
         page.putInt(P_PAGE_ID, id);
+        page.putLong(P_GENERATION, generation);
         page.putInt(P_CRC, crc(page));
         file.write(offset(id), page.duplicate().clear());
     }

@@ -75,7 +75,9 @@ final class Recovery {
         DiskFile data = disk.open(dir.resolve(DATA_FILE), OpenMode.READ_WRITE);
         try {
             Header header = newestHeader(data);
-            return new DataFile(new PageFile(data, header.pageSize()), header);
+            PageFile file = new PageFile(data, header.pageSize());
+            file.maxGeneration(header.generation());
+            return new DataFile(file, header);
         } catch (IOException | RuntimeException e) {
             Closeables.closeAfterFailure(data, e);
             throw e;

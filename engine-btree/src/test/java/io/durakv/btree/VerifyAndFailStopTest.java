@@ -32,7 +32,8 @@ class VerifyAndFailStopTest {
     /** Rewrites page {@code id} (a node) with a valid checksum after {@code change} edited its decoded content. */
     private void rewriteNode(int id, java.util.function.UnaryOperator<Node> change) throws IOException {
         Stores.withPageFile(disk, DIR, PAGE, pf -> {
-            Node n = PageCodec.decodeNode(pf.read(id, PageFile.ANY_NODE), id, PAGE, pf.path(), 0);
+            ByteBuffer old = pf.read(id, PageFile.ANY_NODE);
+            Node n = PageCodec.decodeNode(old, id, PAGE, pf.path(), 0);
             Node m = change.apply(n);
             ByteBuffer page = pf.newPage();
             if (m.isLeaf()) {
@@ -45,7 +46,7 @@ class VerifyAndFailStopTest {
                 }
                 PageCodec.encodeInternal(page, m.keysCopy(), children);
             }
-            pf.write(id, page);
+            pf.write(id, page, old.getLong(BTreeFormat.P_GENERATION));
         });
     }
 
@@ -111,7 +112,7 @@ class VerifyAndFailStopTest {
         Stores.withPageFile(disk, DIR, PAGE, pf -> {
             ByteBuffer list = pf.read(h.freeListHead(), BTreeFormat.TYPE_FREE_LIST);
             list.putInt(BTreeFormat.PAGE_HEADER, h.root()); // the root listed as free
-            pf.write(h.freeListHead(), list);
+            pf.write(h.freeListHead(), list, list.getLong(BTreeFormat.P_GENERATION));
         });
         try (BTreeStore s = Stores.open(disk, DIR)) {
             assertThatThrownBy(s::verify).isInstanceOf(CorruptionException.class)
@@ -130,12 +131,32 @@ class VerifyAndFailStopTest {
             chain[0] = ((OverflowRef) n.slot(0)).firstPage(); // key-00000 holds a 2000-byte value
             ByteBuffer first = pf.read(chain[0], BTreeFormat.TYPE_OVERFLOW);
             first.putInt(BTreeFormat.P_LINK, 0); // cut the chain after its first page
-            pf.write(chain[0], first);
+            pf.write(chain[0], first, first.getLong(BTreeFormat.P_GENERATION));
         });
         assertThat(h.root()).isNotZero();
         try (BTreeStore s = Stores.open(disk, DIR)) {
             assertThatThrownBy(s::verify).isInstanceOf(CorruptionException.class).hasMessageContaining("overflow");
             assertThatThrownBy(() -> s.get(bytes("key-00000"))).isInstanceOf(CorruptionException.class);
+        }
+    }
+
+    @Test
+    void aPageWrittenByALaterCheckpointThanTheHeaderIsCorruptionNotData() throws IOException {
+        populate(500);
+        Header h = Stores.header(disk, DIR);
+        int leaf = firstLeaf();
+        // As if recovery had fallen back to an older header after the newest one was lost, and the page had been
+        // reused meanwhile: valid checksum, right id and type, content from the future.
+        Stores.withPageFile(disk, DIR, PAGE, pf -> {
+            ByteBuffer page = pf.read(leaf, PageFile.ANY_NODE);
+            pf.write(leaf, page, h.generation() + 1);
+        });
+        try (BTreeStore s = Stores.open(disk, DIR)) {
+            assertThatThrownBy(() -> s.get(bytes("key-00000"))).isInstanceOf(CorruptionException.class)
+                    .hasMessageContaining("written by checkpoint " + (h.generation() + 1))
+                    .satisfies(e -> assertThat(((CorruptionException) e).offset())
+                            .isEqualTo((long) leaf * PAGE + BTreeFormat.P_GENERATION));
+            assertThatThrownBy(s::verify).isInstanceOf(CorruptionException.class);
         }
     }
 
