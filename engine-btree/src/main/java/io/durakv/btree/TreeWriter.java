@@ -33,7 +33,10 @@ final class TreeWriter {
         this.version = v;
     }
 
-    /** @return bytes of new dirty nodes and values created since the last {@link #resetDirty()} (an upper bound) */
+    /**
+     * @return bytes of the dirty nodes and unwritten large values in the current tree since the last
+     *         {@link #resetDirty()} (what the next checkpoint will write, roughly)
+     */
     long dirtyBytes() {
         return dirtyBytes;
     }
@@ -96,7 +99,7 @@ final class TreeWriter {
             if (i >= 0) {
                 keys = node.keysCopy();
                 slots = node.slotsCopy();
-                dropValue(slots[i]);
+                dropValue(key, slots[i]);
                 slots[i] = value;
             } else {
                 int at = -(i + 1);
@@ -167,7 +170,7 @@ final class TreeWriter {
             if (i < 0) {
                 return node;
             }
-            dropValue(node.slot(i));
+            dropValue(key, node.slot(i));
             drop(node);
             keyDelta--;
             if (node.keyCount() == 1) {
@@ -228,17 +231,21 @@ final class TreeWriter {
                 concat(a.slotsCopy(), b.slotsCopy()), 0));
     }
 
-    /** A node left the current tree: its page, if it has one, is pending free. */
+    /** A node left the current tree: its page, if it has one, is pending free; if it is dirty, it needs no write. */
     private void drop(Node n) {
-        if (!n.isDirty()) {
+        if (n.isDirty()) {
+            dirtyBytes -= n.bytes();
+        } else {
             space.release(n.pageId(), version);
         }
     }
 
-    /** A value left the current tree: its overflow chain, if written, is pending free. */
-    private void dropValue(Object value) {
+    /** A value left the current tree: its overflow chain, if written, is pending free; else it needs no write. */
+    private void dropValue(byte[] key, Object value) {
         if (value instanceof OverflowRef ref) {
             space.releaseChain(ref, version);
+        } else if (!BTreeFormat.inline(key.length, ((byte[]) value).length, pageSize)) {
+            dirtyBytes -= ((byte[]) value).length;
         }
     }
 
