@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -23,9 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * in {@code wal/}. Open it through {@code KeyValueStores.open("btree", dir, options)}; this class adds
  * {@link #verify()}, the structural check.
  *
- * <p><b>Writes</b> ({@code put}, {@code delete}, {@code write}) are serialized by the writer lock: each call becomes
- * one log record, appended (and forced as the sync mode says) and then applied to the in-memory tree under that same
- * lock, so log order is apply order. A checkpoint ({@link Checkpointer}) runs on the writing thread, under the writer
+ * <p><b>Writes</b> ({@code put}, {@code delete}, {@code write}): each call becomes one log record, appended (and forced
+ * as the sync mode says) without a store lock, so that concurrent writers share forces; then applied to the in-memory
+ * tree under the writer lock strictly in LSN order, each writer waiting for the records before its own. A checkpoint ({@link Checkpointer}) runs on the writing thread, under the writer
  * lock, when {@code btree.checkpointBytes} of log were written or dirty nodes passed half of {@code btree.cacheBytes},
  * and at close.
  *
@@ -55,8 +56,10 @@ public final class BTreeStore implements KeyValueStore {
     /** Input limits; complete once the log is open. */
     private Limits limits;
 
-    /** Serializes writes, checkpoints and close. */
-    private final Lock writeLock = new ReentrantLock();
+    /** Serializes applying writes, checkpoints and close. */
+    private final ReentrantLock writeLock = new ReentrantLock();
+    /** Signalled when {@link #appliedLsn} advances, the store fails or closes: writers wait here for their turn. */
+    private final Condition applied = writeLock.newCondition();
     private volatile Version current;
     private volatile boolean closed;
     private volatile StoreException failure;
@@ -246,21 +249,32 @@ public final class BTreeStore implements KeyValueStore {
         write(ops);
     }
 
-    /** Logs {@code ops} as one record and applies them, under the writer lock. */
+    /**
+     * Logs {@code ops} as one record, then applies them in LSN order. The append runs outside the writer lock, so
+     * that concurrent writers share the log's writes and forces (group commit); each writer then waits under the
+     * lock until every record before its own is applied, so the tree applies records exactly in log order.
+     */
     private void write(List<WriteBatch.Op> ops) {
         byte[] record = LogRecord.encode(ops);
+        checkWritable();
+        long lsn;
+        try {
+            lsn = wal.append(record);
+        } catch (RuntimeException e) {
+            throw closed ? closedException() : fail("log append", e);
+        }
         writeLock.lock();
         try {
-            checkWritable();
-            if (logBytesSinceCheckpoint >= config.checkpointBytes() || writer.dirtyBytes() >= config.dirtyBudget()) {
-                // Before this write is logged: if the checkpoint fails, this call fails and its write is not logged.
-                checkpoint();
+            while (appliedLsn < lsn - 1 && failure == null && !closed) {
+                applied.awaitUninterruptibly();
             }
-            long lsn;
-            try {
-                lsn = wal.append(record);
-            } catch (RuntimeException e) {
-                throw fail("log append", e);
+            checkWritable();
+            if (appliedLsn != lsn - 1) {
+                throw fail("applying log record " + lsn, new IllegalStateException("log record " + lsn
+                        + " arrived after record " + appliedLsn + " was applied"));
+            }
+            if (logBytesSinceCheckpoint >= config.checkpointBytes() || writer.dirtyBytes() >= config.dirtyBudget()) {
+                checkpoint();
             }
             try {
                 applyToTree(ops, lsn);
@@ -269,6 +283,7 @@ public final class BTreeStore implements KeyValueStore {
             }
             logBytesSinceCheckpoint += record.length;
         } finally {
+            applied.signalAll();
             writeLock.unlock();
         }
     }
@@ -353,6 +368,7 @@ public final class BTreeStore implements KeyValueStore {
                 return;
             }
             closed = true;
+            applied.signalAll(); // writers still waiting for their turn fail; their records stay in the log
             RuntimeException error = null;
             if (failure == null) {
                 try {
@@ -378,19 +394,30 @@ public final class BTreeStore implements KeyValueStore {
 
     // ---- helpers -----------------------------------------------------------------------------------------------
 
+    /** Turns the store read-only, wakes writers waiting for their turn (they fail), and returns the failure. */
     private StoreException fail(String what, Throwable e) {
         StoreException f = e instanceof StoreException se ? se : new StoreException(what + " failed in " + dir, e);
-        if (failure == null) {
-            failure = f;
-            LOG.error("{} failed in {}; the store is read-only until reopened: {}", what, dir, e.toString());
+        writeLock.lock();
+        try {
+            if (failure == null) {
+                failure = f;
+                LOG.error("{} failed in {}; the store is read-only until reopened: {}", what, dir, e.toString());
+            }
+            applied.signalAll();
+        } finally {
+            writeLock.unlock();
         }
         return f;
     }
 
     private void checkOpen() {
         if (closed) {
-            throw new StoreClosedException("the store in " + dir + " is closed");
+            throw closedException();
         }
+    }
+
+    private StoreClosedException closedException() {
+        return new StoreClosedException("the store in " + dir + " is closed");
     }
 
     private void checkWritable() {
