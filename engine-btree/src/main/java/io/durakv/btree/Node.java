@@ -23,6 +23,9 @@ import java.util.Arrays;
  * <p>Slots of a leaf hold a {@code byte[]} (an inline value, or a large value not yet written to an overflow chain)
  * or an {@link OverflowRef}; slots of an internal node, {@code keys.length + 1} of them, hold a {@link Node} or an
  * {@link Integer} page id. Child {@code i} holds the keys {@code k} with {@code keys[i-1] <= k < keys[i]}.
+ *
+ * <p>Thread-safe for any number of readers: everything but the two changes above is final, and those follow the
+ * rules above.
  */
 final class Node {
 
