@@ -5,7 +5,7 @@ import io.durakv.wal.RecordConsumer;
 /**
  * What the B+tree needs of a write-ahead log: the public API of {@link io.durakv.wal.WriteAheadLog}, which
  * {@link WalLog} adapts. The seam exists so that the engine's own tests can run the tree and its checkpoint protocol
- * over a minimal log as well; production always uses the shared WAL.
+ * over a minimal log as well; production always uses the shared WAL. Implementations are thread-safe.
  */
 interface Log extends AutoCloseable {
 
