@@ -61,8 +61,7 @@ public final class BTreeStore implements KeyValueStore {
     /** Signalled when {@link #appliedLsn} advances, the store fails or closes: writers wait here for their turn. */
     private final Condition applied = writeLock.newCondition();
     private volatile Version current;
-    private volatile boolean closed;
-    private volatile StoreException failure;
+    private final StoreState state;
 
     // Guarded by writeLock.
     private FreeSpace space;
@@ -80,6 +79,7 @@ public final class BTreeStore implements KeyValueStore {
         this.lock = lock;
         this.file = file;
         this.pool = new BufferPool(file, config.cacheBytes());
+        this.state = new StoreState(dir, writeLock, applied);
     }
 
     /**
@@ -162,7 +162,7 @@ public final class BTreeStore implements KeyValueStore {
     @Override
     public byte[] get(byte[] key) {
         limits.checkKey(key);
-        checkOpen();
+        state.checkOpen();
         Lock l = snapshots.lookupLock();
         l.lock();
         try {
@@ -182,7 +182,7 @@ public final class BTreeStore implements KeyValueStore {
 
     @Override
     public KeyValueIterator scan(byte[] fromInclusive, byte[] toExclusive) {
-        checkOpen();
+        state.checkOpen();
         Lock l = snapshots.lookupLock();
         l.lock();
         Version v;
@@ -209,7 +209,7 @@ public final class BTreeStore implements KeyValueStore {
     }
 
     boolean isClosed() {
-        return closed;
+        return state.isClosed();
     }
 
     // ---- writes ------------------------------------------------------------------------------------------------
@@ -243,7 +243,7 @@ public final class BTreeStore implements KeyValueStore {
         }
         limits.checkRecord(ops);
         if (ops.isEmpty()) {
-            checkOpen();
+            state.checkOpen();
             return;
         }
         write(ops);
@@ -256,21 +256,26 @@ public final class BTreeStore implements KeyValueStore {
      */
     private void write(List<WriteBatch.Op> ops) {
         byte[] record = LogRecord.encode(ops);
-        checkWritable();
+        state.checkWritable();
         long lsn;
         try {
             lsn = wal.append(record);
-        } catch (RuntimeException e) {
-            throw closed ? closedException() : fail("log append", e);
+        } catch (RuntimeException | Error e) {
+            // An append that failed may have taken an LSN: writers after it would wait for it forever, so fail.
+            StoreException f = state.isClosed() ? state.closedException() : state.fail("log append", e);
+            if (e instanceof Error error) {
+                throw error;
+            }
+            throw f;
         }
         writeLock.lock();
         try {
-            while (appliedLsn < lsn - 1 && failure == null && !closed) {
+            while (appliedLsn < lsn - 1 && state.failure() == null && !state.isClosed()) {
                 applied.awaitUninterruptibly();
             }
-            checkWritable();
+            state.checkWritable();
             if (appliedLsn != lsn - 1) {
-                throw fail("applying log record " + lsn, new IllegalStateException("log record " + lsn
+                throw state.fail("applying log record " + lsn, new IllegalStateException("log record " + lsn
                         + " arrived after record " + appliedLsn + " was applied"));
             }
             if (logBytesSinceCheckpoint >= config.checkpointBytes() || writer.dirtyBytes() >= config.dirtyBudget()) {
@@ -278,8 +283,12 @@ public final class BTreeStore implements KeyValueStore {
             }
             try {
                 applyToTree(ops, lsn);
-            } catch (RuntimeException e) {
-                throw fail("applying log record " + lsn, e);
+            } catch (RuntimeException | Error e) {
+                StoreException f = state.fail("applying log record " + lsn, e);
+                if (e instanceof Error error) {
+                    throw error;
+                }
+                throw f;
             }
             logBytesSinceCheckpoint += record.length;
         } finally {
@@ -303,15 +312,11 @@ public final class BTreeStore implements KeyValueStore {
 
     @Override
     public void sync() {
-        checkOpen();
-        StoreException f = failure;
-        if (f != null) {
-            throw new StoreException("the store in " + dir + " is read-only after a failure", f);
-        }
+        state.checkWritable();
         try {
             wal.sync();
         } catch (RuntimeException e) {
-            throw fail("log sync", e);
+            throw state.fail("log sync", e);
         }
     }
 
@@ -320,8 +325,12 @@ public final class BTreeStore implements KeyValueStore {
         Node root = current.root();
         try {
             durable = checkpointer.run(root, appliedLsn, keyCount, durable);
-        } catch (IOException | RuntimeException e) {
-            throw fail("checkpoint", e);
+        } catch (IOException | RuntimeException | Error e) {
+            StoreException f = state.fail("checkpoint", e);
+            if (e instanceof Error error) {
+                throw error;
+            }
+            throw f;
         }
         logBytesSinceCheckpoint = 0;
         writer.resetDirty();
@@ -331,7 +340,7 @@ public final class BTreeStore implements KeyValueStore {
     void checkpointNow() {
         writeLock.lock();
         try {
-            checkWritable();
+            state.checkWritable();
             checkpoint();
         } finally {
             writeLock.unlock();
@@ -351,7 +360,7 @@ public final class BTreeStore implements KeyValueStore {
     public void verify() {
         writeLock.lock();
         try {
-            checkOpen();
+            state.checkOpen();
             new Verifier(file, pool, limits.maxKeyBytes()).verify(durable, space, current.root(), keyCount);
         } catch (IOException e) {
             throw new StoreException("verify of " + dir + " failed to read", e);
@@ -364,13 +373,12 @@ public final class BTreeStore implements KeyValueStore {
     public void close() {
         writeLock.lock();
         try {
-            if (closed) {
+            if (state.isClosed()) {
                 return;
             }
-            closed = true;
-            applied.signalAll(); // writers still waiting for their turn fail; their records stay in the log
+            state.close(); // writers still waiting for their turn fail; their records stay in the log
             RuntimeException error = null;
-            if (failure == null) {
+            if (state.failure() == null) {
                 try {
                     checkpoint();
                 } catch (RuntimeException e) {
@@ -378,7 +386,7 @@ public final class BTreeStore implements KeyValueStore {
                 }
             } else {
                 error = new StoreException("the store in " + dir + " failed earlier; closed without a checkpoint",
-                        failure);
+                        state.failure());
             }
             error = Closeables.close(wal, error);
             error = Closeables.close(file, error);
@@ -393,40 +401,6 @@ public final class BTreeStore implements KeyValueStore {
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------------
-
-    /** Turns the store read-only, wakes writers waiting for their turn (they fail), and returns the failure. */
-    private StoreException fail(String what, Throwable e) {
-        StoreException f = e instanceof StoreException se ? se : new StoreException(what + " failed in " + dir, e);
-        writeLock.lock();
-        try {
-            if (failure == null) {
-                failure = f;
-                LOG.error("{} failed in {}; the store is read-only until reopened: {}", what, dir, e.toString());
-            }
-            applied.signalAll();
-        } finally {
-            writeLock.unlock();
-        }
-        return f;
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw closedException();
-        }
-    }
-
-    private StoreClosedException closedException() {
-        return new StoreClosedException("the store in " + dir + " is closed");
-    }
-
-    private void checkWritable() {
-        checkOpen();
-        StoreException f = failure;
-        if (f != null) {
-            throw new StoreException("the store in " + dir + " is read-only after a failure", f);
-        }
-    }
 
     /** @return the maximum key length of this store (it depends on the page size) */
     public int maxKeyBytes() {
