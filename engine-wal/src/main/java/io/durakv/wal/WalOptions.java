@@ -22,6 +22,8 @@ public final class WalOptions {
     public static final long MIN_SEGMENT_BYTES = 64L << 10;
     /** Largest allowed segment size: 1 GiB. */
     public static final long MAX_SEGMENT_BYTES = 1L << 30;
+    /** Default bound on written-but-unforced bytes in {@link SyncMode#BATCH} before an early background force: 1 MiB. */
+    public static final long DEFAULT_MAX_UNFORCED_BYTES = 1L << 20;
 
     private static final WalOptions DEFAULTS = builder().build();
 
@@ -29,12 +31,16 @@ public final class WalOptions {
     private final Duration batchInterval;
     private final long segmentBytes;
     private final Disk disk;
+    private final boolean preallocate;
+    private final long maxUnforcedBytes;
 
     private WalOptions(Builder b) {
         this.syncMode = b.syncMode;
         this.batchInterval = b.batchInterval;
         this.segmentBytes = b.segmentBytes;
         this.disk = b.disk;
+        this.preallocate = b.preallocate;
+        this.maxUnforcedBytes = b.maxUnforcedBytes;
     }
 
     /** @return a builder holding the defaults */
@@ -67,10 +73,27 @@ public final class WalOptions {
         return disk;
     }
 
+    /**
+     * @return whether each new segment is filled with zeros up to {@link #segmentBytes()} (and forced) when it is
+     *         created, so that steady-state forces never change the file size or allocate blocks
+     */
+    public boolean preallocate() {
+        return preallocate;
+    }
+
+    /**
+     * @return in {@link SyncMode#BATCH}, the number of written-but-unforced bytes at which the background force runs
+     *         early instead of waiting for the rest of {@link #batchInterval()}
+     */
+    public long maxUnforcedBytes() {
+        return maxUnforcedBytes;
+    }
+
     @Override
     public String toString() {
         return "WalOptions[syncMode=" + syncMode + ", batchInterval=" + batchInterval + ", segmentBytes="
-                + segmentBytes + ", disk=" + disk + "]";
+                + segmentBytes + ", preallocate=" + preallocate + ", maxUnforcedBytes=" + maxUnforcedBytes
+                + ", disk=" + disk + "]";
     }
 
     /** Builds {@link WalOptions}; each setter validates its argument. Not thread-safe. */
@@ -79,6 +102,8 @@ public final class WalOptions {
         private Duration batchInterval = StoreOptions.DEFAULT_BATCH_INTERVAL;
         private long segmentBytes = DEFAULT_SEGMENT_BYTES;
         private Disk disk = LocalDisk.INSTANCE;
+        private boolean preallocate = true;
+        private long maxUnforcedBytes = DEFAULT_MAX_UNFORCED_BYTES;
 
         private Builder() {
         }
@@ -112,6 +137,26 @@ public final class WalOptions {
         /** @param disk the I/O layer to use */
         public Builder disk(Disk disk) {
             this.disk = Objects.requireNonNull(disk, "disk");
+            return this;
+        }
+
+        /**
+         * @param preallocate whether new segments are zero-filled to their full size at creation (default true). Off
+         *                    saves the up-front write of a whole segment, at the price of forces that also update
+         *                    the file size; durability is the same either way.
+         */
+        public Builder preallocate(boolean preallocate) {
+            this.preallocate = preallocate;
+            return this;
+        }
+
+        /** @param bytes BATCH mode: unforced bytes that trigger an early background force; 4 KiB to 1 GiB */
+        public Builder maxUnforcedBytes(long bytes) {
+            if (bytes < 4096 || bytes > (1L << 30)) {
+                throw new IllegalArgumentException("maxUnforcedBytes must be between 4096 and " + (1L << 30)
+                        + " bytes, got " + bytes);
+            }
+            this.maxUnforcedBytes = bytes;
             return this;
         }
 

@@ -1,44 +1,266 @@
 package io.durakv.wal;
 
+import io.durakv.api.CorruptionException;
+import io.durakv.api.StoreClosedException;
+import io.durakv.api.StoreException;
+import io.durakv.api.SyncMode;
+import io.durakv.api.io.Disk;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
 /**
- * The fsync-correct write-ahead log every DuraKV engine shares. Not implemented yet: see issue 3.
+ * The fsync-correct write-ahead log every DuraKV engine shares: records appended in one total order, each given a
+ * sequence number (LSN: 1, 2, 3, … with no gaps, across segments, restarts and truncation), durable as the
+ * {@link SyncMode} says, replayable after a crash. The format and protocols are specified in
+ * {@code docs/formats/wal.md}; the promises in {@code docs/durability.md}.
+ *
+ * <ul>
+ *   <li>{@link SyncMode#SYNC}: {@link #append} returns once its record is forced. Concurrent appenders share writes
+ *       and forces (group commit), so N threads need far fewer than N forces.</li>
+ *   <li>{@link SyncMode#BATCH}: {@link #append} returns once its record is written (handed to the OS); a background
+ *       thread forces at least every {@link WalOptions#batchInterval()}, sooner past
+ *       {@link WalOptions#maxUnforcedBytes()}.</li>
+ *   <li>{@link SyncMode#NONE}: {@link #append} returns once its record is written; forces happen only in
+ *       {@link #sync()}, {@link #close()} and at segment rotation.</li>
+ * </ul>
+ * In every mode an acknowledged record has been handed to the OS, so a killed process loses nothing acknowledged.
+ *
+ * <p>Failures are fail-stop: if a write or force fails, that call throws {@link StoreException} and every later
+ * append, sync and truncation throws too, because the fate of unforced data after a failed force is unknown and
+ * retrying cannot fix it. Close the log and reopen it; recovery then decides from what is on disk. Recovery itself
+ * throws {@link CorruptionException} (naming file and offset) when bytes that were forced are damaged, and cuts off
+ * only an unforced torn tail, logging at WARN how many bytes it dropped.
+ *
+ * <p>One directory holds one log, and one open {@code WriteAheadLog} at a time: the log does not lock its directory
+ * (the owning store does). Files in the directory not named {@code wal-<20 digits>.log} are ignored.
+ *
+ * <p>Thread-safe: every method may be called from many threads at once.
  */
 public final class WriteAheadLog implements AutoCloseable {
 
-    private WriteAheadLog() {
+    private final Path dir;
+    private final Disk disk;
+    private final int maxRecordBytes;
+    /** First LSN to file of every kept segment, the active one last. Written by the I/O turn and by truncation. */
+    private final ConcurrentSkipListMap<Long, Path> segments;
+    private final GroupCommitter committer;
+    private final BatchFlusher flusher;
+    /** Readers (replay, readAt) share it; truncation takes it exclusively, so no segment vanishes mid-read. */
+    private final ReentrantReadWriteLock segmentDeletion = new ReentrantReadWriteLock();
+
+    private WriteAheadLog(Path dir, WalOptions options, WalRecovery.Result recovered) {
+        this.dir = dir;
+        this.disk = options.disk();
+        this.maxRecordBytes = WalFormat.maxPayload(options.segmentBytes());
+        this.segments = recovered.segments();
+        LogWriter writer = new LogWriter(disk, dir, options, segments, recovered.active(), recovered.lastLsn());
+        this.committer = new GroupCommitter(dir, options, writer, recovered.lastLsn());
+        this.flusher = options.syncMode() == SyncMode.BATCH ? BatchFlusher.start(committer, dir, options) : null;
     }
 
-    /** Opens (creating if needed) the log in {@code dir}, recovering it. */
-    public static WriteAheadLog open(java.nio.file.Path dir, WalOptions options) {
-        throw new UnsupportedOperationException("WriteAheadLog is not implemented yet");
+    /**
+     * Opens the log in {@code dir}, creating the directory and an empty log if needed, and recovers it.
+     *
+     * @throws CorruptionException if forced data is damaged
+     * @throws StoreException      if the log cannot be read or written, or has an unsupported format version
+     */
+    public static WriteAheadLog open(Path dir, WalOptions options) {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(options, "options");
+        try {
+            return new WriteAheadLog(dir, options, WalRecovery.recover(dir, options));
+        } catch (IOException e) {
+            throw new StoreException("cannot open the write-ahead log in " + dir + ": " + e, e);
+        }
     }
 
-    /** @return the record's LSN */
+    /**
+     * Appends a record. On return it is written (handed to the OS) and, in {@link SyncMode#SYNC}, forced. The array
+     * is not kept; the caller may reuse it once this returns.
+     *
+     * @return the record's LSN
+     * @throws IllegalArgumentException if {@code record} is null or longer than {@link #maxRecordBytes()}; nothing
+     *                                  is written then
+     * @throws StoreClosedException     if the log is closed
+     * @throws StoreException           if the log failed, now or earlier
+     */
     public long append(byte[] record) {
-        throw new UnsupportedOperationException();
+        return appendWithPosition(record).lsn();
     }
 
-    /** Everything appended so far is durable on return. */
+    /**
+     * Appends a record like {@link #append(byte[])} and returns where it was written, for {@link #readAt}.
+     *
+     * @return the record's LSN, segment and offset
+     */
+    public WalPosition appendWithPosition(byte[] record) {
+        if (record == null) {
+            throw new IllegalArgumentException("record is null");
+        }
+        if (record.length > maxRecordBytes) {
+            throw new IllegalArgumentException("record of " + record.length + " bytes is larger than the maximum of "
+                    + maxRecordBytes + " bytes for this log's segment size");
+        }
+        Pending p = new Pending(record);
+        committer.append(p);
+        return new WalPosition(p.lsn, p.segment, p.offset);
+    }
+
+    /**
+     * Makes every record appended before this call durable, in every sync mode.
+     *
+     * @throws StoreClosedException if the log is closed
+     * @throws StoreException       if the log failed, now or earlier
+     */
     public void sync() {
-        throw new UnsupportedOperationException();
+        committer.sync();
     }
 
-    /** Replays records with LSN >= fromLsn in LSN order. */
+    /**
+     * Delivers the records with LSN at least {@code fromLsn}, in LSN order, up to the last record appended when the
+     * call started. If {@code fromLsn} is below the oldest record kept (older segments were truncated), replay starts
+     * at the oldest kept record: see {@link #firstLsn()}. May run while other threads append. The consumer may
+     * append, but must not call {@link #truncateBefore} (truncation waits for replays to finish).
+     *
+     * @param fromLsn the first LSN wanted: 0 or more, at most {@link #lastLsn()} + 1
+     * @throws IllegalArgumentException if {@code fromLsn} is negative or past {@code lastLsn() + 1}
+     * @throws CorruptionException      if a record that was written cannot be read back intact
+     */
     public void replay(long fromLsn, RecordConsumer consumer) {
-        throw new UnsupportedOperationException();
+        Objects.requireNonNull(consumer, "consumer");
+        segmentDeletion.readLock().lock();
+        try {
+            long last = committer.lastLsn();
+            if (fromLsn < 0 || fromLsn > last + 1) {
+                throw new IllegalArgumentException("fromLsn must be between 0 and lastLsn + 1 = " + (last + 1)
+                        + ", got " + fromLsn);
+            }
+            WalReplay.replay(disk, new TreeMap<>(segments), fromLsn, last, consumer);
+        } catch (IOException e) {
+            throw new StoreException("replaying the write-ahead log in " + dir + " failed: " + e, e);
+        } finally {
+            segmentDeletion.readLock().unlock();
+        }
     }
 
-    /** Deletes whole segments whose records are all below {@code lsn}. */
+    /**
+     * Reads one record back by the position {@link #appendWithPosition} returned.
+     *
+     * @throws IllegalArgumentException if the position is of a record not yet written or of a truncated segment
+     * @throws CorruptionException      if the record there is damaged
+     */
+    public byte[] readAt(WalPosition position) {
+        Objects.requireNonNull(position, "position");
+        segmentDeletion.readLock().lock();
+        try {
+            if (position.lsn() < 1 || position.lsn() > committer.lastLsn()) {
+                throw new IllegalArgumentException("no record with LSN " + position.lsn() + " was written");
+            }
+            Path path = segments.get(position.segment());
+            if (path == null) {
+                throw new IllegalArgumentException("segment " + position.segment() + " of " + position
+                        + " is not in the log (truncated?)");
+            }
+            return WalReplay.readAt(disk, path, position);
+        } catch (IOException e) {
+            throw new StoreException("reading " + position + " from the write-ahead log in " + dir + " failed: " + e,
+                    e);
+        } finally {
+            segmentDeletion.readLock().unlock();
+        }
+    }
+
+    /**
+     * Deletes every whole segment whose records are all below {@code lsn}, oldest first, forcing the directory after
+     * each deletion; never the active segment. The caller promises that records below {@code lsn} are durable
+     * elsewhere. A crash at any instant leaves a contiguous run of the newest segments, which recovery accepts.
+     *
+     * @param lsn at most {@link #lastLsn()} + 1
+     * @throws IllegalArgumentException if {@code lsn} is negative or past {@code lastLsn() + 1}
+     * @throws StoreException           if a deletion fails (the log is then fail-stop)
+     */
     public void truncateBefore(long lsn) {
-        throw new UnsupportedOperationException();
+        segmentDeletion.writeLock().lock();
+        try {
+            committer.checkWritable();
+            long last = committer.lastLsn();
+            if (lsn < 0 || lsn > last + 1) {
+                throw new IllegalArgumentException("truncateBefore needs an LSN between 0 and lastLsn + 1 = "
+                        + (last + 1) + ", got " + lsn);
+            }
+            List<Map.Entry<Long, Path>> doomed = new ArrayList<>();
+            for (Map.Entry<Long, Path> e : segments.entrySet()) {
+                Long next = segments.higherKey(e.getKey());
+                if (next == null || next > lsn) {
+                    break;
+                }
+                doomed.add(e);
+            }
+            for (Map.Entry<Long, Path> e : doomed) {
+                try {
+                    disk.delete(e.getValue());
+                    // Forces this deletion before the next one: a crash then leaves the newest segments without a
+                    // hole, which is how recovery tells truncation from a lost segment.
+                    disk.forceDirectory(dir);
+                } catch (IOException ex) {
+                    throw committer.fail("deleting " + e.getValue(), ex);
+                }
+                segments.remove(e.getKey());
+            }
+        } finally {
+            segmentDeletion.writeLock().unlock();
+        }
     }
 
-    /** @return the LSN of the last record appended, or 0 when the log is empty */
+    /** @return the LSN of the last record appended (written), or 0 when the log has never held a record */
     public long lastLsn() {
-        throw new UnsupportedOperationException();
+        return committer.lastLsn();
+    }
+
+    /**
+     * @return the LSN of the oldest record kept: the first LSN of the oldest segment (records below it were
+     *         truncated). Equal to {@code lastLsn() + 1} when no record is kept.
+     */
+    public long firstLsn() {
+        segmentDeletion.readLock().lock();
+        try {
+            long last = committer.lastLsn();
+            return Math.min(segments.firstKey(), last + 1);
+        } finally {
+            segmentDeletion.readLock().unlock();
+        }
+    }
+
+    /** @return the largest record {@link #append} accepts: the segment size less framing, at most 64 MiB */
+    public int maxRecordBytes() {
+        return maxRecordBytes;
+    }
+
+    /**
+     * Closes the log durably: every appended record is forced, a clean-close marker is written and forced, the
+     * background thread stops and the file is released. Idempotent. Every other method throws
+     * {@link StoreClosedException} afterwards.
+     *
+     * @throws StoreException if the log had failed (it is released but not closed cleanly) or the final force fails
+     */
+    @Override
+    public void close() {
+        if (flusher != null) {
+            flusher.stop();
+        }
+        committer.close();
     }
 
     @Override
-    public void close() {
+    public String toString() {
+        return "WriteAheadLog[" + dir + "]";
     }
 }

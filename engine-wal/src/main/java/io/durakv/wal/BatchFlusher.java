@@ -1,0 +1,66 @@
+package io.durakv.wal;
+
+import io.durakv.api.StoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+
+/**
+ * The background force of {@link io.durakv.api.SyncMode#BATCH}: a daemon thread that forces what is written at least
+ * every {@code batchInterval}, and sooner when the unforced bytes pass {@link WalOptions#maxUnforcedBytes()}. It
+ * takes part in group commit like any appender, so its force also covers records queued at that moment.
+ *
+ * <p>If its force fails, the log is fail-stop (the next append or sync throws) and the thread exits.
+ *
+ * <p>Thread-safe: {@link #stop()} may be called from any thread, once or more.
+ */
+final class BatchFlusher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WriteAheadLog.class);
+
+    private final GroupCommitter committer;
+    private final long intervalNanos;
+    private final Thread thread;
+
+    private BatchFlusher(GroupCommitter committer, Path dir, WalOptions options) {
+        this.committer = committer;
+        this.intervalNanos = options.batchInterval().toNanos();
+        this.thread = new Thread(this::run, "durakv-wal-flusher[" + dir + "]");
+        this.thread.setDaemon(true);
+    }
+
+    /** Starts the flusher thread. */
+    static BatchFlusher start(GroupCommitter committer, Path dir, WalOptions options) {
+        BatchFlusher f = new BatchFlusher(committer, dir, options);
+        f.thread.start();
+        return f;
+    }
+
+    /** Stops the thread and waits for it to exit. */
+    void stop() {
+        committer.stopFlusher();
+        boolean interrupted = false;
+        while (thread.isAlive() && Thread.currentThread() != thread) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        while (committer.awaitFlushTrigger(intervalNanos)) {
+            try {
+                committer.forceWritten();
+            } catch (StoreException e) {
+                LOG.error("background force of the write-ahead log failed; the log is fail-stop until reopened", e);
+                return;
+            }
+        }
+    }
+}

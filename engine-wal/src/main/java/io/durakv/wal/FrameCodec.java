@@ -1,0 +1,65 @@
+package io.durakv.wal;
+
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+import static io.durakv.wal.WalFormat.*;
+
+/**
+ * Encodes segment headers and frames (the one implementation of the WAL's framing; {@link SegmentReader} decodes).
+ * Layouts are in {@link WalFormat} and {@code docs/formats/wal.md}.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class FrameCodec {
+
+    private FrameCodec() {
+    }
+
+    /** @return the 32-byte header of a segment whose first record has LSN {@code firstLsn}, ready to write */
+    static ByteBuffer header(long firstLsn) {
+        ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE).order(ORDER);
+        b.put(HEADER_MAGIC, MAGIC);
+        b.putInt(HEADER_VERSION, VERSION);
+        b.putInt(HEADER_FLAGS, 0);
+        b.putLong(HEADER_FIRST_LSN, firstLsn);
+        b.putInt(HEADER_RESERVED, 0);
+        b.putInt(HEADER_CRC, crc(b.array(), 0, HEADER_CRC));
+        return b;
+    }
+
+    /**
+     * Appends one frame to {@code dst} at its position (which advances by {@code FRAME_HEADER_SIZE + payload.length}).
+     * The checksum is computed over the bytes as they sit in {@code dst}, so a caller changing {@code payload}
+     * concurrently can at worst write a different record, never a frame that fails its own checksum.
+     *
+     * @param dst          a buffer with at least the frame's size remaining; any byte order
+     * @param type         the frame type
+     * @param lsn          the record's LSN, or for a marker the next LSN
+     * @param forcedOffset the offset up to which the segment is known forced at this moment
+     * @param payload      the record (empty for markers)
+     */
+    static void encode(ByteBuffer dst, byte type, long lsn, long forcedOffset, byte[] payload) {
+        ByteBuffer b = dst.duplicate().order(ORDER);
+        int start = b.position();
+        b.putInt(0);
+        b.putInt(payload.length);
+        b.put(type);
+        b.put((byte) 0).put((byte) 0).put((byte) 0);
+        b.putLong(lsn);
+        b.putLong(forcedOffset);
+        b.put(payload);
+        int end = b.position();
+        CRC32C crc = new CRC32C();
+        crc.update(b.duplicate().position(start + FRAME_LENGTH).limit(end));
+        b.putInt(start + FRAME_CRC, (int) crc.getValue());
+        dst.position(end);
+    }
+
+    /** @return the CRC32C of {@code bytes[from, from + length)} as the format stores it (the low 32 bits) */
+    static int crc(byte[] bytes, int from, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, from, length);
+        return (int) crc.getValue();
+    }
+}

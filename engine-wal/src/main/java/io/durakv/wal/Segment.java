@@ -1,0 +1,182 @@
+package io.durakv.wal;
+
+import io.durakv.api.io.Disk;
+import io.durakv.api.io.DiskFile;
+import io.durakv.api.io.OpenMode;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+import static io.durakv.wal.WalFormat.*;
+
+/**
+ * The active segment, open for writing: where the next frame goes ({@link #writeOffset()}) and how much of the file is
+ * known forced ({@link #forcedOffset()}). Also the segment creation protocol ({@link #create}).
+ *
+ * <p>Not thread-safe: owned by whoever holds the log's I/O turn (see {@link GroupCommitter}).
+ */
+final class Segment implements AutoCloseable {
+
+    private static final int ZERO_CHUNK = 1 << 20;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
+
+    private final Path path;
+    private final long firstLsn;
+    private final long capacity;
+    private final DiskFile file;
+    private long writeOffset;
+    private long forcedOffset;
+
+    private Segment(Path path, long firstLsn, long capacity, DiskFile file, long writeOffset, long forcedOffset) {
+        this.path = path;
+        this.firstLsn = firstLsn;
+        this.capacity = capacity;
+        this.file = file;
+        this.writeOffset = writeOffset;
+        this.forcedOffset = forcedOffset;
+    }
+
+    /**
+     * Creates segment {@code wal-<firstLsn>.log}: header, optional preallocation, then the file and its name forced.
+     * On return the segment exists durably and is empty; only then may a record be written to it, because recovery
+     * treats a last segment without a valid header as a leftover of an interrupted creation that held no records.
+     */
+    static Segment create(Disk disk, Path dir, long firstLsn, WalOptions options) throws IOException {
+        Path path = dir.resolve(fileName(firstLsn));
+        DiskFile file = disk.open(path, OpenMode.CREATE_NEW);
+        try {
+            file.write(0, FrameCodec.header(firstLsn));
+            if (options.preallocate()) {
+                writeZeros(file, HEADER_SIZE, options.segmentBytes());
+            }
+            // Forces the header and the preallocated blocks with the file size: records' known-forced offsets start
+            // at the header, and steady-state force(false) calls then never allocate or change the size.
+            file.force(true);
+            // Forces the new name: a record in this segment is acknowledged only after this, so a crash cannot lose
+            // the file under it.
+            disk.forceDirectory(dir);
+            return new Segment(path, firstLsn, options.segmentBytes(), file, HEADER_SIZE, HEADER_SIZE);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(file, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Opens an existing segment whose valid frames end at {@code end}, for appending there. The caller (recovery) must
+     * {@link #forceAll()} before any record is written, so that {@code end} is truly forced.
+     */
+    static Segment reopen(Disk disk, Path path, long firstLsn, long end, WalOptions options) throws IOException {
+        DiskFile file = disk.open(path, OpenMode.READ_WRITE);
+        return new Segment(path, firstLsn, options.segmentBytes(), file, end, HEADER_SIZE);
+    }
+
+    /** Writes zeros over {@code [from, to)} of {@code file}, a megabyte per call. */
+    static void writeZeros(DiskFile file, long from, long to) throws IOException {
+        for (long pos = from; pos < to; ) {
+            int n = (int) Math.min(ZERO_CHUNK, to - pos);
+            file.write(pos, ZEROS.duplicate().limit(n));
+            pos += n;
+        }
+    }
+
+    /** @return the segment file */
+    Path path() {
+        return path;
+    }
+
+    /** @return the LSN of the segment's first record (which may not be written yet) */
+    long firstLsn() {
+        return firstLsn;
+    }
+
+    /** @return where the next frame will be written */
+    long writeOffset() {
+        return writeOffset;
+    }
+
+    /** @return the offset up to which the segment is known forced */
+    long forcedOffset() {
+        return forcedOffset;
+    }
+
+    /** @return whether a data frame of {@code frameBytes} fits, leaving room for the closing markers */
+    boolean fits(long frameBytes) {
+        return writeOffset + frameBytes + SEGMENT_RESERVE <= capacity;
+    }
+
+    /** Writes {@code frames} (whole encoded frames) at the write offset; the bytes reach the OS before this returns. */
+    void write(ByteBuffer frames) throws IOException {
+        int n = frames.remaining();
+        file.write(writeOffset, frames);
+        writeOffset += n;
+    }
+
+    /** Overwrites {@code [from, to)} with zeros, e.g. a dropped torn tail. Does not move the write offset. */
+    void zero(long from, long to) throws IOException {
+        writeZeros(file, from, to);
+    }
+
+    /** Re-writes {@code [from, to)} with the bytes it holds, so that the next force really stores them. */
+    void rewrite(long from, long to) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(ZERO_CHUNK, Math.max(0, to - from)));
+        for (long pos = from; pos < to; ) {
+            buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
+            file.readFully(pos, buf);
+            buf.flip();
+            file.write(pos, buf);
+            pos += buf.limit();
+        }
+    }
+
+    /**
+     * Forces the written bytes with {@code fdatasync} semantics; callers say what depends on it. Does nothing if
+     * nothing was written since the last force.
+     */
+    void force() throws IOException {
+        if (forcedOffset < writeOffset) {
+            file.force(false);
+            forcedOffset = writeOffset;
+        }
+    }
+
+    /** Forces data and metadata unconditionally (recovery: the size and any rewritten or zeroed bytes). */
+    void forceAll() throws IOException {
+        file.force(true);
+        forcedOffset = writeOffset;
+    }
+
+    /**
+     * Writes a marker frame at the write offset. Call right after {@link #force()}: the marker's known-forced offset
+     * is its own offset, which is what tells recovery that every byte before it was forced.
+     */
+    void writeMarker(byte type, long nextLsn) throws IOException {
+        if (forcedOffset != writeOffset) {
+            throw new IllegalStateException("marker written before a force: forced " + forcedOffset + " of "
+                    + writeOffset + " in " + path);
+        }
+        ByteBuffer b = ByteBuffer.allocate(MARKER_SIZE);
+        FrameCodec.encode(b, type, nextLsn, forcedOffset, new byte[0]);
+        b.flip();
+        write(b);
+    }
+
+    @Override
+    public void close() throws IOException {
+        file.close();
+    }
+
+    private static void closeQuietly(DiskFile file, Exception cause) {
+        try {
+            file.close();
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Segment[" + path + ", write=" + writeOffset + ", forced=" + forcedOffset + "]";
+    }
+}
