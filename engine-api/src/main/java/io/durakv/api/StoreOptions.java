@@ -38,6 +38,20 @@ public final class StoreOptions {
         this.disk = b.disk;
     }
 
+    /**
+     * Validates a BATCH-mode interval; shared by every options class that takes one.
+     *
+     * @return {@code interval}, if it is between 1 ms and 1 hour
+     * @throws IllegalArgumentException naming the value and the allowed range otherwise
+     */
+    public static Duration checkBatchInterval(Duration interval) {
+        Objects.requireNonNull(interval, "batchInterval");
+        if (interval.compareTo(Duration.ofMillis(1)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException("batchInterval must be between 1 ms and 1 h, got " + interval);
+        }
+        return interval;
+    }
+
     /** @return a new builder holding the defaults */
     public static Builder builder() {
         return new Builder();
@@ -102,11 +116,7 @@ public final class StoreOptions {
          *                 1 hour
          */
         public Builder batchInterval(Duration interval) {
-            Objects.requireNonNull(interval, "batchInterval");
-            if (interval.compareTo(Duration.ofMillis(1)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("batchInterval must be between 1 ms and 1 h, got " + interval);
-            }
-            this.batchInterval = interval;
+            this.batchInterval = checkBatchInterval(interval);
             return this;
         }
 

@@ -116,11 +116,7 @@ public final class WalOptions {
 
         /** @param interval longest time between background forces in BATCH mode; 1 ms to 1 h */
         public Builder batchInterval(Duration interval) {
-            Objects.requireNonNull(interval, "batchInterval");
-            if (interval.compareTo(Duration.ofMillis(1)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("batchInterval must be between 1 ms and 1 h, got " + interval);
-            }
-            this.batchInterval = interval;
+            this.batchInterval = StoreOptions.checkBatchInterval(interval);
             return this;
         }
 
