@@ -3,6 +3,7 @@ package io.durakv.api.testkit;
 import io.durakv.api.io.Disk;
 import io.durakv.api.io.DiskFile;
 import io.durakv.api.io.DiskLock;
+import io.durakv.api.io.ForwardingDisk;
 import io.durakv.api.io.OpenMode;
 
 import java.io.IOException;
@@ -15,13 +16,12 @@ import java.util.List;
  * A {@link Disk} that delegates to another and records each mutating call as {@code "op name"} (file name only), so
  * that a test can check the order of a write protocol's steps. Thread-safe.
  */
-final class RecordingDisk implements Disk {
+final class RecordingDisk extends ForwardingDisk {
 
-    private final Disk delegate;
     private final List<String> calls = new ArrayList<>();
 
     RecordingDisk(Disk delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     /** @return the calls recorded so far, oldest first */
@@ -39,71 +39,41 @@ final class RecordingDisk implements Disk {
 
     @Override
     public DiskFile open(Path file, OpenMode mode) throws IOException {
-        DiskFile f = delegate.open(file, mode);
+        DiskFile f = super.open(file, mode);
         if (mode.writable()) {
             record("open", file);
         }
-        return new DiskFile() {
-            @Override
-            public Path path() {
-                return f.path();
-            }
+        return f;
+    }
 
-            @Override
-            public long size() throws IOException {
-                return f.size();
-            }
-
-            @Override
-            public int read(long position, ByteBuffer dst) throws IOException {
-                return f.read(position, dst);
-            }
-
+    @Override
+    protected DiskFile wrap(DiskFile file) {
+        return new ForwardingFile(file) {
             @Override
             public void write(long position, ByteBuffer src) throws IOException {
-                f.write(position, src);
-                record("write", file);
+                super.write(position, src);
+                record("write", path());
             }
 
             @Override
             public long append(ByteBuffer src) throws IOException {
-                long at = f.append(src);
-                record("write", file);
+                long at = super.append(src);
+                record("write", path());
                 return at;
             }
 
             @Override
             public void force(boolean metadata) throws IOException {
-                f.force(metadata);
-                record("force", file);
+                super.force(metadata);
+                record("force", path());
             }
 
             @Override
             public void truncate(long size) throws IOException {
-                f.truncate(size);
-                record("truncate", file);
-            }
-
-            @Override
-            public void close() throws IOException {
-                f.close();
+                super.truncate(size);
+                record("truncate", path());
             }
         };
-    }
-
-    @Override
-    public boolean exists(Path path) throws IOException {
-        return delegate.exists(path);
-    }
-
-    @Override
-    public boolean isDirectory(Path path) throws IOException {
-        return delegate.isDirectory(path);
-    }
-
-    @Override
-    public List<String> list(Path dir) throws IOException {
-        return delegate.list(dir);
     }
 
     @Override
