@@ -1,5 +1,6 @@
 package io.durakv.btree;
 
+import io.durakv.wal.BatchRecord;
 import io.durakv.api.KeyValueIterator;
 import io.durakv.api.KeyValueStore;
 import io.durakv.api.StoreClosedException;
@@ -255,7 +256,7 @@ public final class BTreeStore implements KeyValueStore {
      * lock until every record before its own is applied, so the tree applies records exactly in log order.
      */
     private void write(List<WriteBatch.Op> ops) {
-        byte[] record = LogRecord.encode(ops);
+        byte[] record = BatchRecord.encode(ops);
         state.checkWritable();
         long lsn;
         try {

@@ -1,5 +1,6 @@
 package io.durakv.btree;
 
+import io.durakv.wal.BatchRecord;
 import io.durakv.api.WriteBatch;
 
 import java.util.List;
@@ -50,7 +51,7 @@ final class Limits {
 
     /** Checks the size of the log record the operations of one write call encode to. */
     void checkRecord(List<WriteBatch.Op> ops) {
-        long size = LogRecord.size(ops);
+        long size = BatchRecord.size(ops);
         if (size > maxRecordBytes) {
             throw new IllegalArgumentException((ops.size() == 1 ? "write" : "batch of " + ops.size() + " operations")
                     + " encodes to a log record of " + size + " bytes; the maximum is " + maxRecordBytes

@@ -1,5 +1,6 @@
 package io.durakv.btree;
 
+import io.durakv.wal.BatchRecord;
 import io.durakv.api.CorruptionException;
 import io.durakv.api.WriteBatch;
 import io.durakv.api.io.Disk;
@@ -184,7 +185,7 @@ final class Recovery {
             }
             List<WriteBatch.Op> ops;
             try {
-                ops = LogRecord.decode(record);
+                ops = BatchRecord.decode(record);
             } catch (IllegalArgumentException e) {
                 throw new CorruptionException(walDir, 0, "log record " + lsn + " is not a btree record: "
                         + e.getMessage(), e);

@@ -107,18 +107,4 @@ class PageCodecTest {
         b.putInt(BTreeFormat.H_CRC, (int) crc.getValue());
         assertThatThrownBy(() -> Header.decode(b)).hasMessageContaining("too new");
     }
-
-    @Test
-    void logRecordRoundtripsABatchAndRejectsGarbage() {
-        var ops = java.util.List.of(new io.durakv.api.WriteBatch.Op(new byte[]{1}, new byte[]{2, 3}),
-                new io.durakv.api.WriteBatch.Op(new byte[]{4}, null));
-        byte[] rec = LogRecord.encode(ops);
-        assertThat(rec.length).isEqualTo(LogRecord.size(ops));
-        var back = LogRecord.decode(rec);
-        assertThat(back).hasSize(2);
-        assertThat(back.get(0).value()).containsExactly(2, 3);
-        assertThat(back.get(1).isDelete()).isTrue();
-        assertThatThrownBy(() -> LogRecord.decode(new byte[]{1, 0, 0, 0, 1, 1, 0, 0, 0, 9}))
-                .isInstanceOf(IllegalArgumentException.class);
-    }
 }

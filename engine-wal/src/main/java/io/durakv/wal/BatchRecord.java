@@ -1,4 +1,4 @@
-package io.durakv.btree;
+package io.durakv.wal;
 
 import io.durakv.api.WriteBatch;
 
@@ -8,22 +8,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The B+tree's write-ahead-log record: one per {@code put}, {@code delete} or {@code write(batch)} call, so that a
- * batch is one record and therefore atomic across a crash. Layout (docs/formats/btree.md, "Log records"), big-endian:
- * u8 record version (1), u32 operation count, then per operation u8 kind (1 put, 2 delete), u32 key length, key,
- * and for a put u32 value length, value. Part of the on-disk format. Stateless.
+ * The engines' shared write-ahead-log payload: one record per {@code put}, {@code delete} or {@code write(batch)}
+ * call, so that a batch is one record and therefore atomic across a crash. Every engine (B+tree, LSM, Bitcask) logs
+ * its writes in this one encoding. Layout (docs/formats/wal.md, "Batch records"), big-endian: u8 record version (1),
+ * u32 operation count, then per operation u8 kind (1 put, 2 delete), u32 key length, key, and for a put u32 value
+ * length, value. Part of the on-disk format. Stateless.
  */
-final class LogRecord {
+public final class BatchRecord {
 
-    static final byte VERSION = 1;
-    static final byte PUT = 1;
-    static final byte DELETE = 2;
+    public static final byte VERSION = 1;
+    public static final byte PUT = 1;
+    public static final byte DELETE = 2;
 
-    private LogRecord() {
+    private BatchRecord() {
     }
 
     /** @return the encoded size of {@code ops} */
-    static long size(List<WriteBatch.Op> ops) {
+    public static long size(List<WriteBatch.Op> ops) {
         long n = 5;
         for (WriteBatch.Op op : ops) {
             n += 5 + op.key().length + (op.isDelete() ? 0 : 4 + op.value().length);
@@ -31,7 +32,7 @@ final class LogRecord {
         return n;
     }
 
-    static byte[] encode(List<WriteBatch.Op> ops) {
+    public static byte[] encode(List<WriteBatch.Op> ops) {
         ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(size(ops)));
         b.put(VERSION).putInt(ops.size());
         for (WriteBatch.Op op : ops) {
@@ -45,9 +46,9 @@ final class LogRecord {
 
     /**
      * @return the operations of a record
-     * @throws IllegalArgumentException if the record is not a valid B+tree log record
+     * @throws IllegalArgumentException if the record is not a valid batch record
      */
-    static List<WriteBatch.Op> decode(byte[] record) {
+    public static List<WriteBatch.Op> decode(byte[] record) {
         try {
             ByteBuffer b = ByteBuffer.wrap(record);
             byte version = b.get();
