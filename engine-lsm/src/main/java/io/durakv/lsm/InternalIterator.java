@@ -1,0 +1,40 @@
+package io.durakv.lsm;
+
+/**
+ * A cursor over internal entries (user key, sequence number, kind, value) in internal-key order: user keys ascending
+ * by unsigned byte order, and for equal user keys the newest (highest sequence) first. Memtables, SSTables and the
+ * merging iterator all implement it, so reads and compaction combine sources through one interface.
+ *
+ * <p>A new iterator is unpositioned ({@link #valid()} is false) until {@link #seekToFirst()} or {@link #seek} is
+ * called. Returned arrays may be shared with the source and must not be modified. Not thread-safe.
+ */
+interface InternalIterator extends AutoCloseable {
+
+    /** Positions at the first entry. */
+    void seekToFirst();
+
+    /** Positions at the first entry whose user key is {@code >= userKey} (newest version of it first). */
+    void seek(byte[] userKey);
+
+    /** @return whether the iterator is at an entry */
+    boolean valid();
+
+    /** Moves to the next entry; requires {@link #valid()}. */
+    void next();
+
+    /** @return the current entry's user key; requires {@link #valid()} */
+    byte[] key();
+
+    /** @return the current entry's sequence number (the WAL LSN of the write that made it) */
+    long sequence();
+
+    /** @return {@link EntryKind#PUT} or {@link EntryKind#DELETE} */
+    byte kind();
+
+    /** @return the current entry's value, or {@code null} for a tombstone */
+    byte[] value();
+
+    /** Releases resources (file references, pinned blocks). Idempotent. */
+    @Override
+    void close();
+}
