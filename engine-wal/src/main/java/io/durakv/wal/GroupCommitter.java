@@ -20,7 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * and nobody doing I/O takes the <em>I/O turn</em>: it takes the whole queue, releases the lock, writes the batch
  * with one write call and, if anyone is waiting for a force, forces once; then it publishes the new written and forced
  * LSNs and wakes everyone. Appenders that arrived during that turn are written together by the next turn. So a
- * thread pays at most one force per append, and with N threads one force covers up to N records.
+ * thread pays at most one force per append, and with N threads one force covers up to N records. In SYNC mode a
+ * forcing turn first waits briefly for the appenders the previous force released ({@link #gather()}), so that the
+ * batches stay whole instead of alternating between one record and N - 1.
  *
  * <p>A failed write or force makes the log fail-stop ({@link #failure}): the data's fate is unknown and retrying
  * cannot fix it (durability-contract.md), so every later append and sync throws until the log is reopened.
@@ -29,6 +31,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * the I/O turn ({@link #ioBusy}), with the lock released.
  */
 final class GroupCommitter {
+
+    /** The longest a forcing turn waits for more records to join its force: 1 ms. */
+    static final long MAX_GATHER_NANOS = 1_000_000;
 
     private final Path dir;
     private final SyncMode mode;
@@ -40,6 +45,8 @@ final class GroupCommitter {
     private final Condition progress = lock.newCondition();
     /** Signalled to wake the BATCH flusher early (too many unforced bytes) or to stop it. */
     private final Condition flushWanted = lock.newCondition();
+    /** Signalled when a record is queued while a forcing turn gathers its batch. */
+    private final Condition arrived = lock.newCondition();
 
     /** Records with an LSN, not yet taken by an I/O turn, in LSN order. Guarded by lock. */
     private List<Pending> queue = new ArrayList<>();
@@ -63,6 +70,12 @@ final class GroupCommitter {
     private boolean closeDone;
     /** Tells the BATCH flusher to exit. Guarded by lock. */
     private boolean flusherStop;
+    /** Records the last forcing turn made durable: about how many appenders will come back for the next. */
+    private long lastForcedRecords; // guarded by lock
+    /** How long the last forcing turn's write and force took, in nanoseconds. Guarded by lock. */
+    private long lastForceNanos;
+    /** Whether a forcing turn is waiting for more records to join it. Guarded by lock. */
+    private boolean gathering;
 
     GroupCommitter(Path dir, WalOptions options, LogWriter writer, long lastLsn) {
         this.dir = dir;
@@ -87,6 +100,9 @@ final class GroupCommitter {
             checkWritable();
             p.lsn = nextLsn++;
             queue.add(p);
+            if (gathering) {
+                arrived.signal();
+            }
             boolean durable = mode == SyncMode.SYNC;
             if (durable) {
                 forceWanted = Math.max(forceWanted, p.lsn);
@@ -289,10 +305,15 @@ final class GroupCommitter {
     /** One I/O turn (lock held on entry and exit, released during the I/O). */
     private void runTurn() {
         ioBusy = true;
+        boolean force = forceWanted > forcedLsn;
+        if (force && mode == SyncMode.SYNC) {
+            gather();
+        }
         List<Pending> batch = queue;
         queue = new ArrayList<>();
-        boolean force = forceWanted > forcedLsn;
+        long forcedBefore = forcedLsn;
         Throwable error = null;
+        long started = System.nanoTime();
         lock.unlock();
         try {
             writer.write(batch, force);
@@ -303,6 +324,10 @@ final class GroupCommitter {
         }
         writtenLsn = writer.writtenLsn();
         forcedLsn = writer.forcedLsn();
+        if (force && error == null) {
+            lastForceNanos = System.nanoTime() - started;
+            lastForcedRecords = forcedLsn - forcedBefore;
+        }
         unforcedBytes = writer.unforcedBytes();
         ioBusy = false;
         if (error != null && failure == null) {
@@ -317,6 +342,32 @@ final class GroupCommitter {
         }
         if (error instanceof Error e) {
             throw e;
+        }
+    }
+
+    /**
+     * Before a forcing turn, waits briefly (lock released) for the appenders the last force released to queue their
+     * next records, so that one force covers them all. Without this, the first of N released appenders starts a
+     * turn alone and the other N - 1 arrive during its force and wait for the one after: forces alternate between
+     * covering 1 and N - 1 records. The wait ends as soon as as many records are queued as the last force covered,
+     * and lasts at most half the last force's duration (and {@link #MAX_GATHER_NANOS}), so a lone appender never
+     * waits (its last force covered one record, and its own is queued) and a shrinking crowd costs one short wait.
+     */
+    private void gather() {
+        long expected = lastForcedRecords;
+        if (queue.size() >= expected || lastForceNanos <= 0) {
+            return;
+        }
+        long left = Math.min(lastForceNanos / 2, MAX_GATHER_NANOS);
+        gathering = true;
+        try {
+            while (left > 0 && queue.size() < expected && failure == null) {
+                left = arrived.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            gathering = false;
         }
     }
 

@@ -105,4 +105,38 @@ class GroupCommitTest {
             assertThat(disk.forces.get() - before).isEqualTo(20);
         }
     }
+
+    @Test
+    void eightSyncAppendersKeepTheirBatchesWholeAcrossForces() throws Exception {
+        CountingDisk disk = new CountingDisk(LocalDisk.INSTANCE);
+        // A 2 ms force, as on a slow disk: every released appender has time to come back before the next force
+        // would be over, so a gathering leader covers about all eight with one force.
+        disk.forceDelayMillis.set(2);
+        int perThread = 100;
+        try (WriteAheadLog log = WriteAheadLog.open(dir, WalOptions.builder().syncMode(SyncMode.SYNC).disk(disk)
+                .segmentBytes(64L << 20).preallocate(false).build())) {
+            long before = disk.forces.get();
+            ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < THREADS; t++) {
+                done.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < perThread; i++) {
+                        log.append(record(i, 100));
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            long forces = disk.forces.get() - before;
+            long appends = (long) THREADS * perThread;
+            // Without gathering, forces alternate between covering one record and seven (about 4 per force).
+            assertThat(appends / (double) forces).as("records per force (%d forces)", forces).isGreaterThan(6.0);
+        }
+    }
 }
