@@ -16,19 +16,27 @@ import java.util.concurrent.locks.ReentrantLock;
  * fail-stop and closed states.
  *
  * <p>How it works: an appender takes the next LSN and queues its record, both under {@link #lock}, so queue order is
- * LSN order. Then it waits until its record is written (NONE, BATCH) or forced (SYNC). Whoever finds its goal unmet
- * and nobody doing I/O takes the <em>I/O turn</em>: it takes the whole queue, releases the lock, writes the batch
- * with one write call and, if anyone is waiting for a force, forces once; then it publishes the new written and forced
- * LSNs and wakes everyone. Appenders that arrived during that turn are written together by the next turn. So a
- * thread pays at most one force per append, and with N threads one force covers up to N records. In SYNC mode a
- * forcing turn first waits briefly for the appenders the previous force released ({@link #gather()}), so that the
- * batches stay whole instead of alternating between one record and N - 1.
+ * LSN order. Then it waits until its record is written (NONE, BATCH) or forced (SYNC). There are two turns, each
+ * held by at most one thread, with the lock released during its I/O:
+ * <ul>
+ *   <li>the <em>write turn</em>: whoever finds its record unwritten and the turn free takes the whole queue and
+ *       writes it with one write call, then publishes how far the log is written;</li>
+ *   <li>the <em>force turn</em>: whoever needs a force and finds the turn free forces the log up to the last
+ *       published written position, then publishes how far it is forced.</li>
+ * </ul>
+ * The two overlap: records arriving during a force are written at once and covered by the next force, which starts
+ * as soon as the current one ends; appends in BATCH and NONE mode never wait for a background force. A thread pays
+ * at most one force per append, and with N threads one force covers up to N records. In SYNC mode a force turn
+ * first waits briefly for the appenders the previous force released ({@link #gather()}), so that batches stay whole
+ * instead of alternating between one record and N - 1. Rotation forces and closes the old segment, so the write
+ * turn takes the force turn for it ({@link LogWriter.RotationTurn}); the force turn never waits for the write turn,
+ * so the two cannot deadlock.
  *
  * <p>A failed write or force makes the log fail-stop ({@link #failure}): the data's fate is unknown and retrying
  * cannot fix it (durability-contract.md), so every later append and sync throws until the log is reopened.
  *
- * <p>Thread-safe. All fields below {@link #lock} are guarded by it; {@link #writer} is used only by the thread holding
- * the I/O turn ({@link #ioBusy}), with the lock released.
+ * <p>Thread-safe. All fields below {@link #lock} are guarded by it; {@link #writer} is used by the turn holders as
+ * {@link LogWriter} describes, with the lock released.
  */
 final class GroupCommitter {
 
@@ -41,27 +49,30 @@ final class GroupCommitter {
     private final LogWriter writer;
 
     private final ReentrantLock lock = new ReentrantLock();
-    /** Signalled after every I/O turn and when close finishes. */
+    /** Signalled after every turn and when close finishes. */
     private final Condition progress = lock.newCondition();
     /** Signalled to wake the BATCH flusher early (too many unforced bytes) or to stop it. */
     private final Condition flushWanted = lock.newCondition();
-    /** Signalled when a record is queued while a forcing turn gathers its batch. */
-    private final Condition arrived = lock.newCondition();
 
-    /** Records with an LSN, not yet taken by an I/O turn, in LSN order. Guarded by lock. */
+    /** Records with an LSN, not yet taken by a write turn, in LSN order. Guarded by lock. */
     private List<Pending> queue = new ArrayList<>();
     /** The LSN the next append gets. Guarded by lock. */
     private long nextLsn;
-    /** Last LSN handed to the OS. Guarded by lock. */
+    /** Last LSN handed to the OS, as published by the last write turn or rotation. Guarded by lock. */
     private long writtenLsn;
     /** Last LSN known forced. Guarded by lock. */
     private long forcedLsn;
-    /** Highest LSN someone waits to see forced; a turn forces if it is above {@link #forcedLsn}. Guarded by lock. */
-    private long forceWanted;
-    /** Bytes written but not forced, after the last turn. Guarded by lock. */
-    private long unforcedBytes;
-    /** Whether some thread holds the I/O turn. Guarded by lock. */
-    private boolean ioBusy;
+    /** The segment and offset up to which records through {@link #writtenLsn} were written. Guarded by lock. */
+    private Segment writtenSegment;
+    private long writtenOffset;
+    /** Bytes written and bytes known forced since the log was opened. Guarded by lock. */
+    private long writtenBytes;
+    private long forcedBytes;
+    /** Whether some thread holds the write turn, the force turn. Guarded by lock. */
+    private boolean writeBusy;
+    private boolean forceBusy;
+    /** Whether the write turn waits for the force turn to rotate: nothing more gets written until it has it. */
+    private boolean rotationWaiting;
     /** The first write or force failure; set once, never cleared. Guarded by lock. */
     private StoreException failure;
     /** Set when close starts: no new appends or syncs. Guarded by lock. */
@@ -71,11 +82,9 @@ final class GroupCommitter {
     /** Tells the BATCH flusher to exit. Guarded by lock. */
     private boolean flusherStop;
     /** Records the last forcing turn made durable: about how many appenders will come back for the next. */
-    private long lastForcedRecords; // guarded by lock
-    /** How long the last forcing turn's write and force took, in nanoseconds. Guarded by lock. */
+    private long lastForcedRecords;
+    /** How long the last force took, in nanoseconds. Guarded by lock. */
     private long lastForceNanos;
-    /** Whether a forcing turn is waiting for more records to join it. Guarded by lock. */
-    private boolean gathering;
 
     GroupCommitter(Path dir, WalOptions options, LogWriter writer, long lastLsn) {
         this.dir = dir;
@@ -85,7 +94,19 @@ final class GroupCommitter {
         this.nextLsn = lastLsn + 1;
         this.writtenLsn = lastLsn;
         this.forcedLsn = lastLsn;
-        this.forceWanted = lastLsn;
+        this.writtenSegment = writer.active();
+        this.writtenOffset = writer.active().writeOffset();
+        writer.rotationTurn(new LogWriter.RotationTurn() {
+            @Override
+            public void begin() {
+                beginRotation();
+            }
+
+            @Override
+            public void end(boolean rotated, Segment active, long forcedThrough, long bytes) {
+                endRotation(rotated, active, forcedThrough, bytes);
+            }
+        });
     }
 
     /**
@@ -100,14 +121,7 @@ final class GroupCommitter {
             checkWritable();
             p.lsn = nextLsn++;
             queue.add(p);
-            if (gathering) {
-                arrived.signal();
-            }
-            boolean durable = mode == SyncMode.SYNC;
-            if (durable) {
-                forceWanted = Math.max(forceWanted, p.lsn);
-            }
-            await(p.lsn, durable);
+            await(p.lsn, mode == SyncMode.SYNC);
         } finally {
             lock.unlock();
         }
@@ -118,9 +132,7 @@ final class GroupCommitter {
         lock.lock();
         try {
             checkWritable();
-            long target = nextLsn - 1;
-            forceWanted = Math.max(forceWanted, target);
-            await(target, true);
+            await(nextLsn - 1, true);
         } finally {
             lock.unlock();
         }
@@ -133,9 +145,7 @@ final class GroupCommitter {
             if (closed || failure != null) {
                 return;
             }
-            long target = writtenLsn;
-            forceWanted = Math.max(forceWanted, target);
-            await(target, true);
+            await(writtenLsn, true);
         } finally {
             lock.unlock();
         }
@@ -150,7 +160,7 @@ final class GroupCommitter {
         lock.lock();
         try {
             long left = nanos;
-            while (left > 0 && !flusherStop && unforcedBytes < maxUnforcedBytes) {
+            while (left > 0 && !flusherStop && writtenBytes - forcedBytes < maxUnforcedBytes) {
                 left = flushWanted.awaitNanos(left);
             }
             return !flusherStop && failure == null;
@@ -245,17 +255,18 @@ final class GroupCommitter {
             flusherStop = true;
             flushWanted.signalAll();
             if (failure == null) {
-                forceWanted = Math.max(forceWanted, nextLsn - 1);
                 try {
                     await(nextLsn - 1, true);
                 } catch (StoreException e) {
                     // failure is set; fall through to release the file and report it
                 }
             }
-            while (ioBusy) {
+            while (writeBusy || forceBusy) {
                 progress.awaitUninterruptibly();
             }
-            ioBusy = true; // the writer is ours for good: nobody may write after the clean-close marker
+            // Both turns are ours for good: nobody may write or force after the clean-close marker.
+            writeBusy = true;
+            forceBusy = true;
             StoreException earlier = failure;
             IOException closeError = null;
             lock.unlock();
@@ -288,48 +299,122 @@ final class GroupCommitter {
         }
     }
 
-    /** Waits (lock held) until {@code lsn} is written, or forced if {@code forced}, taking I/O turns as needed. */
+    /** Waits (lock held) until {@code lsn} is written, or forced if {@code forced}, taking turns as needed. */
     private void await(long lsn, boolean forced) {
         while (forced ? forcedLsn < lsn : writtenLsn < lsn) {
             if (failure != null) {
                 throw failedEarlier();
             }
-            if (ioBusy) {
-                progress.awaitUninterruptibly();
+            if (writtenLsn < lsn) {
+                if (!writeBusy && !queue.isEmpty()) {
+                    runWriteTurn();
+                } else {
+                    progress.awaitUninterruptibly();
+                }
+            } else if (!forceBusy) {
+                runForceTurn();
             } else {
-                runTurn();
+                progress.awaitUninterruptibly();
             }
         }
     }
 
-    /** One I/O turn (lock held on entry and exit, released during the I/O). */
-    private void runTurn() {
-        ioBusy = true;
-        boolean force = forceWanted > forcedLsn;
-        if (force && mode == SyncMode.SYNC) {
-            gather();
-        }
+    /** One write turn (lock held on entry and exit, released during the I/O). */
+    private void runWriteTurn() {
+        writeBusy = true;
         List<Pending> batch = queue;
         queue = new ArrayList<>();
-        long forcedBefore = forcedLsn;
         Throwable error = null;
-        long started = System.nanoTime();
         lock.unlock();
         try {
-            writer.write(batch, force);
+            writer.write(batch);
         } catch (IOException | RuntimeException | Error e) {
             error = e;
         } finally {
             lock.lock();
         }
-        writtenLsn = writer.writtenLsn();
-        forcedLsn = writer.forcedLsn();
-        if (force && error == null) {
+        writeBusy = false;
+        if (error == null) {
+            writtenLsn = writer.writtenLsn();
+            writtenSegment = writer.active();
+            writtenOffset = writer.active().writeOffset();
+            writtenBytes = writer.writtenBytes();
+        }
+        finishTurn(error);
+        if (mode == SyncMode.BATCH && writtenBytes - forcedBytes >= maxUnforcedBytes) {
+            flushWanted.signalAll();
+        }
+    }
+
+    /** One force turn (lock held on entry and exit, released during the I/O). */
+    private void runForceTurn() {
+        forceBusy = true;
+        if (mode == SyncMode.SYNC) {
+            gather();
+        }
+        Segment segment = writtenSegment;
+        long offset = writtenOffset;
+        long target = writtenLsn;
+        long bytes = writtenBytes;
+        long forcedBefore = forcedLsn;
+        Throwable error = null;
+        long started = System.nanoTime();
+        lock.unlock();
+        try {
+            writer.force(segment, offset);
+        } catch (IOException | RuntimeException | Error e) {
+            error = e;
+        } finally {
+            lock.lock();
+        }
+        forceBusy = false;
+        if (error == null) {
             lastForceNanos = System.nanoTime() - started;
+            forcedLsn = Math.max(forcedLsn, target);
+            forcedBytes = Math.max(forcedBytes, bytes);
             lastForcedRecords = forcedLsn - forcedBefore;
         }
-        unforcedBytes = writer.unforcedBytes();
-        ioBusy = false;
+        finishTurn(error);
+    }
+
+    /** Rotation, from the write turn: waits for the force turn and takes it. */
+    private void beginRotation() {
+        lock.lock();
+        try {
+            rotationWaiting = true;
+            progress.signalAll();
+            while (forceBusy) {
+                progress.awaitUninterruptibly();
+            }
+            rotationWaiting = false;
+            forceBusy = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Rotation done (or failed, which the write turn reports): releases the force turn. */
+    private void endRotation(boolean rotated, Segment active, long forcedThrough, long bytes) {
+        lock.lock();
+        try {
+            forceBusy = false;
+            if (rotated) {
+                // Everything written so far is forced; later writes go to the new, empty segment.
+                forcedLsn = Math.max(forcedLsn, forcedThrough);
+                forcedBytes = Math.max(forcedBytes, bytes);
+                writtenLsn = Math.max(writtenLsn, forcedThrough);
+                writtenBytes = Math.max(writtenBytes, bytes);
+                writtenSegment = active;
+                writtenOffset = active.writeOffset();
+            }
+            progress.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** After a turn (lock held): records a failure, wakes everyone. */
+    private void finishTurn(Throwable error) {
         if (error != null && failure == null) {
             failure = new StoreException("write-ahead log in " + dir + " failed (the log is now fail-stop; "
                     + "reopen it to recover from what is on disk): " + error, error);
@@ -337,37 +422,30 @@ final class GroupCommitter {
             flushWanted.signalAll();
         }
         progress.signalAll();
-        if (mode == SyncMode.BATCH && unforcedBytes >= maxUnforcedBytes) {
-            flushWanted.signalAll();
-        }
         if (error instanceof Error e) {
             throw e;
         }
     }
 
     /**
-     * Before a forcing turn, waits briefly (lock released) for the appenders the last force released to queue their
+     * Before a SYNC force, waits briefly (lock released) for the appenders the last force released to write their
      * next records, so that one force covers them all. Without this, the first of N released appenders starts a
-     * turn alone and the other N - 1 arrive during its force and wait for the one after: forces alternate between
-     * covering 1 and N - 1 records. The wait ends as soon as as many records are queued as the last force covered,
-     * and lasts at most half the last force's duration (and {@link #MAX_GATHER_NANOS}), so a lone appender never
-     * waits (its last force covered one record, and its own is queued) and a shrinking crowd costs one short wait.
+     * force alone and the other N - 1 arrive during it and wait for the one after: forces alternate between covering
+     * 1 and N - 1 records. The wait ends as soon as as many records are written and unforced as the last force
+     * covered, and lasts at most half the last force's duration (and {@link #MAX_GATHER_NANOS}), so a lone appender
+     * never waits (its last force covered one record, and its own is written) and a shrinking crowd costs one short
+     * wait.
      */
     private void gather() {
         long expected = lastForcedRecords;
-        if (queue.size() >= expected || lastForceNanos <= 0) {
-            return;
-        }
         long left = Math.min(lastForceNanos / 2, MAX_GATHER_NANOS);
-        gathering = true;
-        try {
-            while (left > 0 && queue.size() < expected && failure == null) {
-                left = arrived.awaitNanos(left);
+        while (left > 0 && writtenLsn - forcedLsn < expected && failure == null && !rotationWaiting) {
+            try {
+                left = progress.awaitNanos(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            gathering = false;
         }
     }
 

@@ -11,14 +11,32 @@ import java.util.concurrent.ConcurrentNavigableMap;
 import static io.durakv.wal.WalFormat.*;
 
 /**
- * Writes batches of records to the active segment, rotating to a new segment when one does not fit, and closes the
- * log cleanly. Each batch goes out in as few write calls as possible (one, unless it exceeds the 1 MiB buffer or
- * spans a rotation), then at most one force.
+ * Writes batches of records to the active segment, rotating to a new segment when one does not fit, forces written
+ * bytes, and closes the log cleanly. Each batch goes out in as few write calls as possible (one, unless it exceeds
+ * the 1 MiB buffer or spans a rotation).
  *
- * <p>Not thread-safe: only the thread holding the I/O turn of the {@link GroupCommitter} calls it; the committer
- * reads {@link #writtenLsn()} and friends after each turn, under its lock.
+ * <p>Writing and forcing are separate steps so that the {@link GroupCommitter} can run them on two threads at once:
+ * the records of the next batch are written while the previous batch's force is in progress.
+ *
+ * <p>Not thread-safe by itself. {@link #write} is called only by the holder of the committer's write turn,
+ * {@link #force} only by the holder of its force turn, and {@link #closeCleanly()} only by a thread holding both.
+ * Rotation inside {@link #write} forces and closes the old segment, so it takes the force turn too, through
+ * {@link RotationTurn}.
  */
 final class LogWriter {
+
+    /** How the writer takes the force turn around a rotation, which forces and closes the active segment. */
+    interface RotationTurn {
+
+        /** Waits until no force is in progress and keeps others from starting one. */
+        void begin();
+
+        /**
+         * Releases the force turn. If {@code rotated}, every record written so far (up to {@code forcedLsn}) is
+         * forced, and {@code active} is the new, empty active segment.
+         */
+        void end(boolean rotated, Segment active, long forcedLsn, long forcedBytes);
+    }
 
     private static final int BUFFER_BYTES = 1 << 20;
 
@@ -28,11 +46,12 @@ final class LogWriter {
     /** First LSN to file of every segment; this writer adds new segments, truncation removes old ones. */
     private final ConcurrentNavigableMap<Long, Path> segments;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
+    private RotationTurn rotationTurn;
     private Segment active;
     private long writtenLsn;
-    private long forcedLsn;
     private long bufferedLsn;
-    private long unforcedBytes;
+    /** Bytes handed to the OS since the log was opened. */
+    private long writtenBytes;
 
     /**
      * @param active  the active segment, recovered or new, whose written bytes are all forced
@@ -46,8 +65,12 @@ final class LogWriter {
         this.segments = segments;
         this.active = active;
         this.writtenLsn = lastLsn;
-        this.forcedLsn = lastLsn;
         this.bufferedLsn = lastLsn;
+    }
+
+    /** Sets how rotation takes the force turn; called once, before the first write. */
+    void rotationTurn(RotationTurn turn) {
+        this.rotationTurn = turn;
     }
 
     /** @return the last LSN handed to the operating system */
@@ -55,21 +78,22 @@ final class LogWriter {
         return writtenLsn;
     }
 
-    /** @return the last LSN known forced */
-    long forcedLsn() {
-        return forcedLsn;
+    /** @return the bytes handed to the operating system since the log was opened */
+    long writtenBytes() {
+        return writtenBytes;
     }
 
-    /** @return bytes written since the last force */
-    long unforcedBytes() {
-        return unforcedBytes;
+    /** @return the segment records are written to now */
+    Segment active() {
+        return active;
     }
 
     /**
-     * Writes {@code batch} (consecutive LSNs following {@link #writtenLsn()}) and, if {@code force}, forces it. On
-     * return every record of the batch is written; its {@link Pending#segment} and {@link Pending#offset} are set.
+     * Writes {@code batch} (consecutive LSNs following {@link #writtenLsn()}) without forcing it, unless a rotation
+     * does. On return every record of the batch is written; its {@link Pending#segment} and {@link Pending#offset}
+     * are set.
      */
-    void write(List<Pending> batch, boolean force) throws IOException {
+    void write(List<Pending> batch) throws IOException {
         for (Pending p : batch) {
             int frameBytes = FRAME_HEADER_SIZE + p.payload.length;
             if (!active.fits(frameBytes)) {
@@ -86,7 +110,7 @@ final class LogWriter {
                 FrameCodec.encode(big, TYPE_DATA, p.lsn, active.forcedOffset(), p.payload);
                 big.flip();
                 active.write(big);
-                unforcedBytes += frameBytes;
+                writtenBytes += frameBytes;
                 writtenLsn = p.lsn;
                 bufferedLsn = p.lsn;
             } else {
@@ -95,18 +119,16 @@ final class LogWriter {
             }
         }
         flush();
-        if (force) {
-            force();
-        }
     }
 
-    /** Forces everything written so far. */
-    void force() throws IOException {
-        // Forces the records written to the active segment: SYNC appends, sync(), the BATCH timer, sealing and the
-        // clean close wait on it. A no-op when nothing was written since the last force.
-        active.force();
-        forcedLsn = writtenLsn;
-        unforcedBytes = 0;
+    /**
+     * Forces {@code segment} up to {@code offset}: what a {@link #write} had written when the caller took its
+     * snapshot. May run while another thread writes further records to the same segment.
+     */
+    void force(Segment segment, long offset) throws IOException {
+        // Forces the records written to the active segment up to the snapshot: SYNC appends, sync(), the BATCH
+        // timer and close wait on it. A no-op when those bytes are already forced.
+        segment.forceTo(offset);
     }
 
     /**
@@ -114,7 +136,8 @@ final class LogWriter {
      * whole segment, so that recovery can tell later damage from a torn tail), forces it, closes the file.
      */
     void closeCleanly() throws IOException {
-        force();
+        // Forces every record: the marker written next claims them all as forced.
+        active.force();
         active.writeMarker(TYPE_CLEAN_CLOSE, writtenLsn + 1);
         // Forces the clean-close marker: only a durable marker may claim that everything before it was forced.
         active.force();
@@ -132,19 +155,27 @@ final class LogWriter {
 
     /**
      * The rotation protocol: seal the active segment, then create the next, whose first record will be
-     * {@code nextLsn}. A crash between any two steps leaves a state recovery accepts (docs/formats/wal.md).
+     * {@code nextLsn}. A crash between any two steps leaves a state recovery accepts (docs/formats/wal.md). Holds
+     * the force turn throughout: the old segment is forced, sealed and closed here.
      */
     private void rotate(long nextLsn) throws IOException {
-        Segment old = active;
-        // Forces every record of the old segment: the end marker written next claims them all as forced.
-        force();
-        old.writeMarker(TYPE_SEGMENT_END, nextLsn);
-        // Forces the end marker: the next segment may exist only once its predecessor is durably sealed, which is
-        // how recovery tells a half-created last segment (no records, safe to discard) from a damaged one.
-        old.force();
-        active = Segment.create(disk, dir, nextLsn, options);
-        segments.put(nextLsn, active.path());
-        old.close();
+        rotationTurn.begin();
+        boolean rotated = false;
+        try {
+            Segment old = active;
+            // Forces every record of the old segment: the end marker written next claims them all as forced.
+            old.force();
+            old.writeMarker(TYPE_SEGMENT_END, nextLsn);
+            // Forces the end marker: the next segment may exist only once its predecessor is durably sealed, which
+            // is how recovery tells a half-created last segment (no records, safe to discard) from a damaged one.
+            old.force();
+            active = Segment.create(disk, dir, nextLsn, options);
+            segments.put(nextLsn, active.path());
+            old.close();
+            rotated = true;
+        } finally {
+            rotationTurn.end(rotated, active, writtenLsn, writtenBytes);
+        }
     }
 
     private void flush() throws IOException {
@@ -155,7 +186,7 @@ final class LogWriter {
         int n = buffer.remaining();
         active.write(buffer);
         buffer.clear();
-        unforcedBytes += n;
+        writtenBytes += n;
         writtenLsn = bufferedLsn;
     }
 }

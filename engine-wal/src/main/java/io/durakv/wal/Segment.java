@@ -14,7 +14,8 @@ import static io.durakv.wal.WalFormat.*;
  * The active segment, open for writing: where the next frame goes ({@link #writeOffset()}) and how much of the file is
  * known forced ({@link #forcedOffset()}). Also the segment creation protocol ({@link #create}).
  *
- * <p>Not thread-safe: owned by whoever holds the log's I/O turn (see {@link GroupCommitter}).
+ * <p>Not thread-safe, with one exception: the holder of the log's force turn may call {@link #forceTo} while the
+ * holder of its write turn writes (see {@link GroupCommitter}); everything else belongs to the write-turn holder.
  */
 final class Segment implements AutoCloseable {
 
@@ -26,7 +27,8 @@ final class Segment implements AutoCloseable {
     private final long capacity;
     private final DiskFile file;
     private long writeOffset;
-    private long forcedOffset;
+    /** Written by the force-turn holder, read by the writer (frames record it): volatile. Only grows. */
+    private volatile long forcedOffset;
 
     private Segment(Path path, long firstLsn, long capacity, DiskFile file, long writeOffset, long forcedOffset) {
         this.path = path;
@@ -131,13 +133,21 @@ final class Segment implements AutoCloseable {
     }
 
     /**
-     * Forces the written bytes with {@code fdatasync} semantics; callers say what depends on it. Does nothing if
-     * nothing was written since the last force.
+     * Forces every written byte with {@code fdatasync} semantics; callers say what depends on it. Does nothing if
+     * nothing was written since the last force. Only for a caller that also owns the writing (rotation, close).
      */
     void force() throws IOException {
-        if (forcedOffset < writeOffset) {
+        forceTo(writeOffset);
+    }
+
+    /**
+     * Forces the bytes written before {@code offset} with {@code fdatasync} semantics, while another thread may be
+     * writing past it; callers say what depends on it. Does nothing if they are forced already.
+     */
+    void forceTo(long offset) throws IOException {
+        if (forcedOffset < offset) {
             file.force(false);
-            forcedOffset = writeOffset;
+            forcedOffset = offset;
         }
     }
 

@@ -7,13 +7,15 @@ import io.durakv.api.io.ForwardingDisk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A test {@link Disk} that delegates to another, counts file forces, directory forces and writes, can slow forces
- * down (so that concurrent appenders really overlap, as on a real disk) and can make forces or writes fail on demand.
+ * down (so that concurrent appenders really overlap, as on a real disk) or hold them at a gate, and can make forces
+ * or writes fail on demand.
  */
 final class CountingDisk extends ForwardingDisk {
 
@@ -26,6 +28,10 @@ final class CountingDisk extends ForwardingDisk {
     final AtomicBoolean failWrites = new AtomicBoolean();
     /** Milliseconds each file force sleeps before it forces. */
     final AtomicInteger forceDelayMillis = new AtomicInteger();
+    /** While non-null and closed, every file force waits for it: a force stuck in the device. */
+    volatile CountDownLatch forceGate;
+    /** File forces that have started (including ones waiting at the gate). */
+    final AtomicLong forcesStarted = new AtomicLong();
 
     CountingDisk(Disk delegate) {
         super(delegate);
@@ -48,6 +54,15 @@ final class CountingDisk extends ForwardingDisk {
 
             @Override
             public void force(boolean metadata) throws IOException {
+                forcesStarted.incrementAndGet();
+                CountDownLatch gate = forceGate;
+                if (gate != null) {
+                    try {
+                        gate.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 int delay = forceDelayMillis.get();
                 if (delay > 0) {
                     try {

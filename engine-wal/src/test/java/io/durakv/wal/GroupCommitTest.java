@@ -9,6 +9,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -137,6 +138,89 @@ class GroupCommitTest {
             long appends = (long) THREADS * perThread;
             // Without gathering, forces alternate between covering one record and seven (about 4 per force).
             assertThat(appends / (double) forces).as("records per force (%d forces)", forces).isGreaterThan(6.0);
+        }
+    }
+
+    @Test
+    void batchAppendsAreWrittenWhileTheBackgroundForceIsStuck() throws Exception {
+        CountingDisk disk = new CountingDisk(LocalDisk.INSTANCE);
+        WalOptions options = WalOptions.builder().syncMode(SyncMode.BATCH).batchInterval(Duration.ofMillis(5))
+                .disk(disk).segmentBytes(64L << 20).preallocate(false).build();
+        CountDownLatch gate = new CountDownLatch(1);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (WriteAheadLog log = WriteAheadLog.open(dir, options)) {
+            long started = disk.forcesStarted.get();
+            disk.forceGate = gate;
+            log.append(record(0, 4096));
+            waitFor(() -> disk.forcesStarted.get() > started, "the background force to start");
+            long writes = disk.writes.get();
+            long forces = disk.forces.get();
+            // The flusher's force is stuck in the device: appends must still be written and return.
+            Future<?> appends = pool.submit(() -> {
+                for (int i = 1; i <= 200; i++) {
+                    log.append(record(i, 4096));
+                }
+                return null;
+            });
+            long forcesWhileStuck;
+            try {
+                appends.get(30, TimeUnit.SECONDS);
+                forcesWhileStuck = disk.forces.get();
+            } finally {
+                gate.countDown();
+            }
+            assertThat(disk.writes.get() - writes).as("writes during the stuck force").isPositive();
+            assertThat(forcesWhileStuck).as("no force finished while the gate was closed").isEqualTo(forces);
+        } finally {
+            gate.countDown();
+            pool.shutdownNow();
+        }
+        try (WriteAheadLog log = WriteAheadLog.open(dir, options)) {
+            assertThat(replayAll(log)).hasSize(201);
+        }
+    }
+
+    @Test
+    void aSyncRecordIsWrittenDuringTheForceBeforeItsOwn() throws Exception {
+        CountingDisk disk = new CountingDisk(LocalDisk.INSTANCE);
+        WalOptions options = WalOptions.builder().syncMode(SyncMode.SYNC).disk(disk).segmentBytes(64L << 20)
+                .preallocate(false).build();
+        CountDownLatch gate = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (WriteAheadLog log = WriteAheadLog.open(dir, options)) {
+            long started = disk.forcesStarted.get();
+            disk.forceGate = gate;
+            Future<Long> first = pool.submit(() -> log.append(record(1, 100)));
+            waitFor(() -> disk.forcesStarted.get() > started, "the first record's force to start");
+            long writes = disk.writes.get();
+            Future<Long> second = pool.submit(() -> log.append(record(2, 100)));
+            try {
+                // The second record reaches the OS while the first one's force is still in the device.
+                waitFor(() -> disk.writes.get() > writes, "the second record to be written");
+                assertThat(first.isDone()).isFalse();
+                assertThat(second.isDone()).isFalse();
+            } finally {
+                gate.countDown();
+            }
+            assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(second.get(30, TimeUnit.SECONDS)).isEqualTo(2);
+        } finally {
+            gate.countDown();
+            pool.shutdownNow();
+        }
+        try (WriteAheadLog log = WriteAheadLog.open(dir, options)) {
+            assertThat(replayAll(log)).hasSize(2);
+        }
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(1);
         }
     }
 }
