@@ -45,6 +45,7 @@ final class LogWriter {
     private final WalOptions options;
     /** First LSN to file of every segment; this writer adds new segments, truncation removes old ones. */
     private final ConcurrentNavigableMap<Long, Path> segments;
+    private final SegmentPool pool;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
     private RotationTurn rotationTurn;
     private Segment active;
@@ -57,12 +58,13 @@ final class LogWriter {
      * @param active  the active segment, recovered or new, whose written bytes are all forced
      * @param lastLsn the LSN of the last record in the log (0 if none yet)
      */
-    LogWriter(Disk disk, Path dir, WalOptions options, ConcurrentNavigableMap<Long, Path> segments, Segment active,
-              long lastLsn) {
+    LogWriter(Disk disk, Path dir, WalOptions options, ConcurrentNavigableMap<Long, Path> segments, SegmentPool pool,
+              Segment active, long lastLsn) {
         this.disk = disk;
         this.dir = dir;
         this.options = options;
         this.segments = segments;
+        this.pool = pool;
         this.active = active;
         this.writtenLsn = lastLsn;
         this.bufferedLsn = lastLsn;
@@ -169,7 +171,7 @@ final class LogWriter {
             // Forces the end marker: the next segment may exist only once its predecessor is durably sealed, which
             // is how recovery tells a half-created last segment (no records, safe to discard) from a damaged one.
             old.force();
-            active = Segment.create(disk, dir, nextLsn, options);
+            active = Segment.create(disk, dir, nextLsn, options, pool);
             segments.put(nextLsn, active.path());
             old.close();
             rotated = true;

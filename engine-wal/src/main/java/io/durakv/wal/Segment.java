@@ -40,11 +40,20 @@ final class Segment implements AutoCloseable {
     }
 
     /**
-     * Creates segment {@code wal-<firstLsn>.log}: header, optional preallocation, then the file and its name forced.
-     * On return the segment exists durably and is empty; only then may a record be written to it, because recovery
-     * treats a last segment without a valid header as a leftover of an interrupted creation that held no records.
+     * Creates segment {@code wal-<firstLsn>.log}, reusing a file from {@code pool} if it has one, and forces it and its
+     * name. On return the segment exists durably and holds no record; only then may a record be written to it,
+     * because recovery treats a last segment without a valid header, or a recycled one without a record of its own,
+     * as a leftover of an interrupted creation.
      */
-    static Segment create(Disk disk, Path dir, long firstLsn, WalOptions options) throws IOException {
+    static Segment create(Disk disk, Path dir, long firstLsn, WalOptions options, SegmentPool pool)
+            throws IOException {
+        Path recycled = pool.take();
+        return recycled != null ? reuse(disk, dir, firstLsn, options, recycled)
+                : createNew(disk, dir, firstLsn, options);
+    }
+
+    /** Creates a new file: header, optional zero-fill preallocation, then the file and its name forced. */
+    private static Segment createNew(Disk disk, Path dir, long firstLsn, WalOptions options) throws IOException {
         Path path = dir.resolve(fileName(firstLsn));
         DiskFile file = disk.open(path, OpenMode.CREATE_NEW);
         try {
@@ -57,6 +66,31 @@ final class Segment implements AutoCloseable {
             file.force(true);
             // Forces the new name: a record in this segment is acknowledged only after this, so a crash cannot lose
             // the file under it.
+            disk.forceDirectory(dir);
+            return new Segment(path, firstLsn, options.segmentBytes(), file, HEADER_SIZE, HEADER_SIZE);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(file, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Reuses a truncated segment's file: writes a header naming {@code firstLsn} with {@link WalFormat#FLAG_RECYCLED}
+     * over the old one, forces it, then renames the file to the segment's name and forces the directory. The old
+     * frames stay behind the header; their LSNs are below {@code firstLsn}, so no reader takes them for records of
+     * this segment. The file's size and blocks are those of a full segment already, so {@code force(false)} suffices.
+     */
+    private static Segment reuse(Disk disk, Path dir, long firstLsn, WalOptions options, Path recycled)
+            throws IOException {
+        Path path = dir.resolve(fileName(firstLsn));
+        DiskFile file = disk.open(recycled, OpenMode.READ_WRITE);
+        try {
+            file.write(0, FrameCodec.header(firstLsn, FLAG_RECYCLED));
+            // Forces the new header before the file takes the segment's name: a recycled file that recovery finds
+            // under a segment name always names that segment.
+            file.force(false);
+            disk.rename(recycled, path);
+            // Forces the rename: a record in this segment is acknowledged only after this.
             disk.forceDirectory(dir);
             return new Segment(path, firstLsn, options.segmentBytes(), file, HEADER_SIZE, HEADER_SIZE);
         } catch (IOException | RuntimeException e) {

@@ -38,6 +38,7 @@ final class SegmentReader implements AutoCloseable {
     private long windowStart;
     private int windowLength;
     private String problem = "";
+    private int flags;
 
     private SegmentReader(DiskFile file, int windowSize) throws IOException {
         this.file = file;
@@ -64,6 +65,11 @@ final class SegmentReader implements AutoCloseable {
     /** @return the file's size when the reader was opened */
     long size() {
         return size;
+    }
+
+    /** @return the flags of the header, once {@link #header()} found it valid */
+    int flags() {
+        return flags;
     }
 
     /** @return why the last {@link #header()} or {@link #read} returned null */
@@ -102,6 +108,11 @@ final class SegmentReader implements AutoCloseable {
         if (firstLsn < 1) {
             return invalid("segment header names first LSN " + firstLsn);
         }
+        int headerFlags = view.getInt(at + HEADER_FLAGS);
+        if ((headerFlags & ~KNOWN_FLAGS) != 0) {
+            return invalid("unknown segment header flags 0x" + Integer.toHexString(headerFlags));
+        }
+        flags = headerFlags;
         return firstLsn;
     }
 
@@ -186,7 +197,7 @@ final class SegmentReader implements AutoCloseable {
             byte type = window[at + FRAME_TYPE];
             boolean plausible = (type == TYPE_DATA || type == TYPE_SEGMENT_END || type == TYPE_CLEAN_CLOSE)
                     && window[at + FRAME_RESERVED] == 0 && window[at + FRAME_RESERVED + 1] == 0
-                    && window[at + FRAME_RESERVED + 2] == 0;
+                    && window[at + FRAME_RESERVED + 2] == 0 && view.getLong(at + FRAME_LSN) >= minLsn;
             Frame f = plausible ? read(pos, minLsn, Long.MAX_VALUE) : null;
             if (f == null) {
                 pos++;

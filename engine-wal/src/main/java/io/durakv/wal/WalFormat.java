@@ -31,6 +31,15 @@ final class WalFormat {
     /** CRC32C of header bytes 0 to 27. */
     static final int HEADER_CRC = 28;
 
+    /**
+     * Header flag: the file is a recycled segment (a truncated segment's file reused under a new name, without
+     * zero-filling), so the bytes after its last valid frame may be stale frames of older segments. Recovery never
+     * appends to such a segment again: it seals it and starts the next.
+     */
+    static final int FLAG_RECYCLED = 1;
+    /** Every header flag this version knows; others make the header invalid. */
+    static final int KNOWN_FLAGS = FLAG_RECYCLED;
+
     /** Frame header: size, and the offset of each field from the frame's start. */
     static final int FRAME_HEADER_SIZE = 28;
     /** CRC32C of the frame from {@link #FRAME_LENGTH} to the end of its payload. */
@@ -61,6 +70,7 @@ final class WalFormat {
 
     private static final String PREFIX = "wal-";
     private static final String SUFFIX = ".log";
+    private static final String RECYCLE_SUFFIX = ".recycle";
     private static final int LSN_DIGITS = 20;
 
     private WalFormat() {
@@ -71,10 +81,24 @@ final class WalFormat {
         return PREFIX + String.format("%0" + LSN_DIGITS + "d", firstLsn) + SUFFIX;
     }
 
+    /** @return the name a truncated segment's file waits under to be reused, e.g. {@code wal-00000000000000000001.recycle} */
+    static String recycleName(long firstLsn) {
+        return PREFIX + String.format("%0" + LSN_DIGITS + "d", firstLsn) + RECYCLE_SUFFIX;
+    }
+
     /** @return the first LSN a segment file name stands for, or -1 if {@code name} is not a segment file name */
     static long parseFileName(String name) {
-        if (name.length() != PREFIX.length() + LSN_DIGITS + SUFFIX.length() || !name.startsWith(PREFIX)
-                || !name.endsWith(SUFFIX)) {
+        return parse(name, SUFFIX);
+    }
+
+    /** @return whether {@code name} is the name of a file waiting to be recycled ({@link #recycleName}) */
+    static boolean isRecycleName(String name) {
+        return parse(name, RECYCLE_SUFFIX) > 0;
+    }
+
+    private static long parse(String name, String suffix) {
+        if (name.length() != PREFIX.length() + LSN_DIGITS + suffix.length() || !name.startsWith(PREFIX)
+                || !name.endsWith(suffix)) {
             return -1;
         }
         String digits = name.substring(PREFIX.length(), PREFIX.length() + LSN_DIGITS);

@@ -45,21 +45,29 @@ final class WalRecovery {
      * @param active   the active segment, open for appending, its written bytes all forced
      * @param lastLsn  the LSN of the last record (0 if the log holds none and never did)
      */
-    record Result(ConcurrentSkipListMap<Long, Path> segments, Segment active, long lastLsn) {
+    record Result(ConcurrentSkipListMap<Long, Path> segments, SegmentPool pool, Segment active, long lastLsn) {
     }
 
-    /** Where the active segment's valid frames end, and what recovery must write before appending there. */
-    private record ActiveEnd(boolean sealed, long nextLsn, long end, long rewriteFrom, long zeroTo) {
+    /**
+     * Where the active segment's valid frames end, and what recovery must write before appending there.
+     *
+     * @param sealed  the segment ends with an end-of-segment marker
+     * @param mustSeal the segment is recycled: recovery seals it at {@code end} rather than appending to it
+     */
+    private record ActiveEnd(boolean sealed, boolean mustSeal, long nextLsn, long end, long rewriteFrom,
+                             long zeroTo) {
     }
 
     private final Disk disk;
     private final Path dir;
     private final WalOptions options;
+    private final SegmentPool pool;
 
     private WalRecovery(Path dir, WalOptions options) {
         this.disk = options.disk();
         this.dir = dir;
         this.options = options;
+        this.pool = new SegmentPool(options);
     }
 
     /** Recovers (or creates) the log in {@code dir}. */
@@ -69,9 +77,10 @@ final class WalRecovery {
 
     private Result run() throws IOException {
         prepareDirectory();
+        keepOrDeleteRecycledFiles();
         TreeMap<Long, Path> files = listSegments();
         if (files.isEmpty()) {
-            return open(files, Segment.create(disk, dir, 1, options), 0);
+            return open(files, Segment.create(disk, dir, 1, options, pool), 0);
         }
         for (Map.Entry<Long, Path> e : files.headMap(files.lastKey()).entrySet()) {
             checkHeader(e.getValue(), e.getKey());
@@ -81,20 +90,28 @@ final class WalRecovery {
         long headerLsn;
         String headerProblem;
         boolean holdsRecords;
+        boolean recycled;
         try (SegmentReader r = SegmentReader.open(disk, lastPath, SegmentReader.SCAN_WINDOW)) {
             headerLsn = r.header();
             headerProblem = r.problem();
             holdsRecords = headerLsn < 0 && holdsRecords(r, lastName);
+            recycled = headerLsn > 0 && (r.flags() & FLAG_RECYCLED) != 0;
         }
         if (headerLsn < 0) {
             discardHalfCreated(files, lastName, headerProblem, holdsRecords);
-            return open(files, Segment.create(disk, dir, lastName, options), lastName - 1);
+            return open(files, Segment.create(disk, dir, lastName, options, pool), lastName - 1);
         }
         if (headerLsn != lastName) {
             throw new CorruptionException(lastPath, HEADER_FIRST_LSN, "segment header names first LSN " + headerLsn
                     + " but the file name says " + lastName);
         }
-        ActiveEnd end = scanActive(lastPath, lastName);
+        ActiveEnd end = scanActive(lastPath, lastName, recycled);
+        if (end.mustSeal() && end.nextLsn() == lastName) {
+            // A recycled segment without a record of its own (at most a clean-close marker): it is in the state its
+            // creation left it in, so appends may start again right after its header. Any frame found before was
+            // a marker, which carries nothing.
+            end = new ActiveEnd(false, false, lastName, HEADER_SIZE, HEADER_SIZE, HEADER_SIZE);
+        }
         Segment last = Segment.reopen(disk, lastPath, lastName, end.end(), options);
         try {
             // Bytes past the last forced offset some frame claims may sit in the page cache unforced yet marked
@@ -105,14 +122,22 @@ final class WalRecovery {
             // a successor may exist only after its predecessor's end marker is durable, and no dropped frame may
             // come back.
             last.forceAll();
+            if (end.mustSeal()) {
+                // A recycled segment is never appended to after a restart: past its end lie stale frames (and,
+                // after a crash, maybe dropped ones), and only a writer that started on a clean file may leave
+                // frames there that a later recovery must scan for. Seal it where its records end.
+                last.writeMarker(TYPE_SEGMENT_END, end.nextLsn());
+                // Forces the end marker: the next segment may exist only once this one is durably sealed.
+                last.force();
+            }
         } catch (IOException | RuntimeException e) {
             closeQuietly(last, e);
             throw e;
         }
-        if (end.sealed()) {
+        if (end.sealed() || end.mustSeal()) {
             last.close();
-            // A crash between sealing this segment and creating the next: finish the rotation.
-            return open(files, Segment.create(disk, dir, end.nextLsn(), options), end.nextLsn() - 1);
+            // A crash between sealing this segment and creating the next, or a sealed recycled segment: rotate.
+            return open(files, Segment.create(disk, dir, end.nextLsn(), options, pool), end.nextLsn() - 1);
         }
         return open(files, last, end.nextLsn() - 1);
     }
@@ -121,13 +146,41 @@ final class WalRecovery {
         files.put(active.firstLsn(), active.path());
         try {
             // Forces the directory: a killed process may have left segment creations or deletions only in the
-            // page cache, and the records about to be appended depend on the names recovery saw being durable.
+            // page cache, and the records about to be appended depend on the names recovery saw being durable. It
+            // also makes durable the deletion of recycled files recovery did not keep.
             disk.forceDirectory(dir);
         } catch (IOException | RuntimeException e) {
             closeQuietly(active, e);
             throw e;
         }
-        return new Result(new ConcurrentSkipListMap<>(files), active, lastLsn);
+        return new Result(new ConcurrentSkipListMap<>(files), pool, active, lastLsn);
+    }
+
+    /**
+     * Files waiting to be recycled ({@code wal-<lsn>.recycle}): up to {@link SegmentPool#MAX_FILES} of the current
+     * segment size go to the pool; the rest (another size, recycling off, too many) are deleted. Their content is
+     * never read as records, so any state a crash left it in is fine, with one exception: a crash may keep both the
+     * old and the new name of an unforced rename (as hard links of one file). A recycle file whose header names a
+     * segment that exists may therefore be that segment itself, and reusing it would overwrite live records; such a
+     * name is deleted (which leaves the segment's own name), and so is one with an invalid header.
+     */
+    private void keepOrDeleteRecycledFiles() throws IOException {
+        TreeMap<Long, Path> segments = listSegments();
+        for (String name : disk.list(dir)) {
+            if (!isRecycleName(name)) {
+                continue;
+            }
+            Path path = dir.resolve(name);
+            long names;
+            try (SegmentReader r = SegmentReader.open(disk, path, SegmentReader.POINT_WINDOW)) {
+                names = r.header();
+            }
+            if (names > 0 && !segments.containsKey(names) && pool.wants(disk, path)) {
+                pool.add(path);
+            } else {
+                disk.delete(path);
+            }
+        }
     }
 
     private void prepareDirectory() throws IOException {
@@ -221,21 +274,28 @@ final class WalRecovery {
         }
     }
 
-    private ActiveEnd scanActive(Path path, long firstLsn) throws IOException {
+    private ActiveEnd scanActive(Path path, long firstLsn, boolean recycled) throws IOException {
         try (SegmentReader r = SegmentReader.open(disk, path, SegmentReader.SCAN_WINDOW)) {
             long pos = HEADER_SIZE;
             long expected = firstLsn;
             long maxForced = 0;
+            byte lastType = 0;
             for (Frame f; (f = r.read(pos, expected, expected)) != null; pos = f.end()) {
                 maxForced = Math.max(maxForced, f.forcedOffset());
                 if (f.type() == TYPE_SEGMENT_END) {
-                    return new ActiveEnd(true, f.lsn(), f.end(), maxForced, f.end());
+                    return new ActiveEnd(true, false, f.lsn(), f.end(), maxForced, f.end());
                 }
                 if (f.isData()) {
                     expected++;
                 }
+                lastType = f.type();
             }
             String problem = r.problem();
+            if (recycled && lastType == TYPE_CLEAN_CLOSE) {
+                // Closed cleanly, and nothing is ever appended to a recycled segment after a clean close: what
+                // follows the marker is stale, and nothing after it can be forced data.
+                return new ActiveEnd(false, true, expected, pos, maxForced, pos);
+            }
             long lastNonZero = r.lastNonZeroByte(pos);
             if (lastNonZero >= 0) {
                 Frame claim = r.findForcedClaimBeyond(pos, lastNonZero, expected);
@@ -244,10 +304,16 @@ final class WalRecovery {
                             + "the active segment: the " + claim + " says the segment was forced up to offset "
                             + claim.forcedOffset());
                 }
-                LOG.warn("{}: dropped {} bytes of unforced tail at offset {} (first invalid frame: {}); the log ends "
-                        + "at LSN {}", path, lastNonZero + 1 - pos, pos, problem, expected - 1);
+                if (recycled) {
+                    LOG.warn("{}: the log ends at LSN {}, offset {} (first invalid frame: {}); nothing after it in "
+                            + "this recycled segment was forced", path, expected - 1, pos, problem);
+                } else {
+                    LOG.warn("{}: dropped {} bytes of unforced tail at offset {} (first invalid frame: {}); the log "
+                            + "ends at LSN {}", path, lastNonZero + 1 - pos, pos, problem, expected - 1);
+                }
             }
-            return new ActiveEnd(false, expected, pos, maxForced, Math.max(pos, lastNonZero + 1));
+            return recycled ? new ActiveEnd(false, true, expected, pos, maxForced, pos)
+                    : new ActiveEnd(false, false, expected, pos, maxForced, Math.max(pos, lastNonZero + 1));
         }
     }
 

@@ -40,7 +40,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * only an unforced torn tail, logging at WARN how many bytes it dropped.
  *
  * <p>One directory holds one log, and one open {@code WriteAheadLog} at a time: the log does not lock its directory
- * (the owning store does). Files in the directory not named {@code wal-<20 digits>.log} are ignored.
+ * (the owning store does). Besides its segments {@code wal-<20 digits>.log}, the log keeps up to two files of
+ * truncated segments, {@code wal-<20 digits>.recycle}, to reuse at rotation; other files in the directory are ignored.
  *
  * <p>Thread-safe: every method may be called from many threads at once.
  */
@@ -51,6 +52,8 @@ public final class WriteAheadLog implements AutoCloseable {
     private final int maxRecordBytes;
     /** First LSN to file of every kept segment, the active one last. Written by the I/O turn and by truncation. */
     private final ConcurrentSkipListMap<Long, Path> segments;
+    /** Files of truncated segments waiting to be reused by rotation. */
+    private final SegmentPool pool;
     private final GroupCommitter committer;
     private final BatchFlusher flusher;
     /** Readers (replay, readAt) share it; truncation takes it exclusively, so no segment vanishes mid-read. */
@@ -61,7 +64,8 @@ public final class WriteAheadLog implements AutoCloseable {
         this.disk = options.disk();
         this.maxRecordBytes = WalFormat.maxPayload(options.segmentBytes());
         this.segments = recovered.segments();
-        LogWriter writer = new LogWriter(disk, dir, options, segments, recovered.active(), recovered.lastLsn());
+        this.pool = recovered.pool();
+        LogWriter writer = new LogWriter(disk, dir, options, segments, pool, recovered.active(), recovered.lastLsn());
         this.committer = new GroupCommitter(dir, options, writer, recovered.lastLsn());
         this.flusher = options.syncMode() == SyncMode.BATCH ? BatchFlusher.start(committer, dir, options) : null;
     }
@@ -179,8 +183,9 @@ public final class WriteAheadLog implements AutoCloseable {
     }
 
     /**
-     * Deletes every whole segment whose records are all below {@code lsn}, oldest first, forcing the directory after
-     * each deletion; never the active segment. The caller promises that records below {@code lsn} are durable
+     * Removes every whole segment whose records are all below {@code lsn}, oldest first, forcing the directory after
+     * each removal; never the active segment. A removed segment's file is deleted, or renamed to
+     * {@code wal-<lsn>.recycle} for rotation to reuse (at most two such files are kept). The caller promises that records below {@code lsn} are durable
      * elsewhere. A crash at any instant leaves a contiguous run of the newest segments, which recovery accepts.
      *
      * @param lsn at most {@link #lastLsn()} + 1
@@ -206,12 +211,22 @@ public final class WriteAheadLog implements AutoCloseable {
             }
             for (Map.Entry<Long, Path> e : doomed) {
                 try {
-                    disk.delete(e.getValue());
-                    // Forces this deletion before the next one: a crash then leaves the newest segments without a
-                    // hole, which is how recovery tells truncation from a lost segment.
+                    Path recycled = null;
+                    if (pool.wants(disk, e.getValue())) {
+                        recycled = dir.resolve(WalFormat.recycleName(e.getKey()));
+                        disk.rename(e.getValue(), recycled);
+                    } else {
+                        disk.delete(e.getValue());
+                    }
+                    // Forces this removal (a deletion, or a rename out of the log for reuse) before the next one: a
+                    // crash then leaves the newest segments without a hole, which is how recovery tells truncation
+                    // from a lost segment.
                     disk.forceDirectory(dir);
+                    if (recycled != null) {
+                        pool.add(recycled);
+                    }
                 } catch (IOException ex) {
-                    throw committer.fail("deleting " + e.getValue(), ex);
+                    throw committer.fail("removing " + e.getValue(), ex);
                 }
                 segments.remove(e.getKey());
             }

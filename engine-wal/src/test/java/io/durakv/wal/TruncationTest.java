@@ -103,4 +103,43 @@ class TruncationTest {
             log.truncateBefore(0);
         }
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void aFailedRemovalOfASegmentMakesTheLogFailStopAndReopeningKeepsEveryRecord(boolean preallocate) {
+        // With preallocation truncation renames segments for recycling (until two wait), then deletes; without,
+        // it deletes. Fail each such call in turn.
+        io.durakv.api.io.DiskOp rename = io.durakv.api.io.DiskOp.RENAME;
+        io.durakv.api.io.DiskOp delete = io.durakv.api.io.DiskOp.DELETE;
+        List<io.durakv.api.io.DiskOp> ops = preallocate ? List.of(rename, rename, delete, delete)
+                : List.of(delete, delete, delete);
+        for (int k = 0; k < ops.size(); k++) {
+            io.durakv.api.io.DiskOp op = ops.get(k);
+            int n = (int) ops.subList(0, k + 1).stream().filter(o -> o == op).count();
+            io.durakv.api.io.SimulatedDisk disk = new io.durakv.api.io.SimulatedDisk();
+            WalOptions options = small(SyncMode.SYNC, disk).preallocate(preallocate).build();
+            Path root = Path.of("/wal");
+            WriteAheadLog log = WriteAheadLog.open(root, options);
+            for (long i = 1; i <= 100; i++) {
+                log.append(record(i, 3000));
+            }
+            disk.inject(io.durakv.api.io.FaultRule.nthCall(op, "wal-", n));
+            WriteAheadLog failing = log;
+            assertThatThrownBy(() -> failing.truncateBefore(90)).as("%s call %d", op, n)
+                    .isInstanceOf(io.durakv.api.StoreException.class);
+            assertThatThrownBy(() -> failing.append(record(101, 10))).isInstanceOf(io.durakv.api.StoreException.class);
+            assertThatThrownBy(failing::close).isInstanceOf(io.durakv.api.StoreException.class);
+            disk.clearFaults();
+            try (WriteAheadLog again = WriteAheadLog.open(root, options)) {
+                List<Entry> all = replayAll(again);
+                assertThat(again.lastLsn()).isEqualTo(100);
+                assertThat(lsns(all)).containsExactlyElementsOf(
+                        LongStream.rangeClosed(again.firstLsn(), 100).boxed().toList());
+                assertThat(again.firstLsn()).isLessThanOrEqualTo(90);
+                for (Entry e : all) {
+                    assertThat(e.bytes()).isEqualTo(record(e.lsn(), 3000));
+                }
+            }
+        }
+    }
 }
