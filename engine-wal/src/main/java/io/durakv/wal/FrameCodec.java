@@ -18,17 +18,21 @@ final class FrameCodec {
 
     /** @return the 32-byte header of a segment whose first record has LSN {@code firstLsn}, ready to write */
     static ByteBuffer header(long firstLsn) {
-        return header(firstLsn, 0);
+        return header(firstLsn, 0, 0);
     }
 
-    /** @return the 32-byte header of a segment with {@code flags} ({@link WalFormat#FLAG_RECYCLED}), ready to write */
-    static ByteBuffer header(long firstLsn, int flags) {
+    /**
+     * @param flags    {@link WalFormat#FLAG_RECYCLED} or 0
+     * @param capacity the preallocated file size, or 0 if the segment grows
+     * @return the 32-byte header of a segment, ready to write
+     */
+    static ByteBuffer header(long firstLsn, int flags, int capacity) {
         ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE).order(ORDER);
         b.put(HEADER_MAGIC, MAGIC);
         b.putInt(HEADER_VERSION, VERSION);
         b.putInt(HEADER_FLAGS, flags);
         b.putLong(HEADER_FIRST_LSN, firstLsn);
-        b.putInt(HEADER_RESERVED, 0);
+        b.putInt(HEADER_CAPACITY, capacity);
         b.putInt(HEADER_CRC, crc(b.array(), 0, HEADER_CRC));
         return b;
     }

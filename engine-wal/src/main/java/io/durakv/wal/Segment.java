@@ -57,7 +57,7 @@ final class Segment implements AutoCloseable {
         Path path = dir.resolve(fileName(firstLsn));
         DiskFile file = disk.open(path, OpenMode.CREATE_NEW);
         try {
-            file.write(0, FrameCodec.header(firstLsn));
+            file.write(0, FrameCodec.header(firstLsn, 0, options.preallocate() ? capacity(options) : 0));
             if (options.preallocate()) {
                 writeZeros(file, HEADER_SIZE, options.segmentBytes());
             }
@@ -85,7 +85,7 @@ final class Segment implements AutoCloseable {
         Path path = dir.resolve(fileName(firstLsn));
         DiskFile file = disk.open(recycled, OpenMode.READ_WRITE);
         try {
-            file.write(0, FrameCodec.header(firstLsn, FLAG_RECYCLED));
+            file.write(0, FrameCodec.header(firstLsn, FLAG_RECYCLED, capacity(options)));
             // Forces the new header before the file takes the segment's name: a recycled file that recovery finds
             // under a segment name always names that segment.
             file.force(false);
@@ -106,6 +106,11 @@ final class Segment implements AutoCloseable {
     static Segment reopen(Disk disk, Path path, long firstLsn, long end, WalOptions options) throws IOException {
         DiskFile file = disk.open(path, OpenMode.READ_WRITE);
         return new Segment(path, firstLsn, options.segmentBytes(), file, end, HEADER_SIZE);
+    }
+
+    /** @return the preallocated size a header records: the segment size (at most 1 GiB, so it fits) */
+    private static int capacity(WalOptions options) {
+        return Math.toIntExact(options.segmentBytes());
     }
 
     /** Writes zeros over {@code [from, to)} of {@code file}, a megabyte per call. */

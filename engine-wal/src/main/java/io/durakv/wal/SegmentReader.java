@@ -39,6 +39,7 @@ final class SegmentReader implements AutoCloseable {
     private int windowLength;
     private String problem = "";
     private int flags;
+    private long capacity;
 
     private SegmentReader(DiskFile file, int windowSize) throws IOException {
         this.file = file;
@@ -70,6 +71,20 @@ final class SegmentReader implements AutoCloseable {
     /** @return the flags of the header, once {@link #header()} found it valid */
     int flags() {
         return flags;
+    }
+
+    /** @return the preallocated size the header records (0: the segment grows), once {@link #header()} found it valid */
+    long capacity() {
+        return capacity;
+    }
+
+    /**
+     * @return a description of how the file was cut short, if it is shorter than the size its header says it was
+     *         preallocated to (and forced at) before any record was written; null otherwise
+     */
+    String cutShort() {
+        return capacity > 0 && size < capacity ? "the file has " + size + " bytes, but its header says it was "
+                + "preallocated to " + capacity + " bytes before any record was written: it was cut short" : null;
     }
 
     /** @return why the last {@link #header()} or {@link #read} returned null */
@@ -112,7 +127,13 @@ final class SegmentReader implements AutoCloseable {
         if ((headerFlags & ~KNOWN_FLAGS) != 0) {
             return invalid("unknown segment header flags 0x" + Integer.toHexString(headerFlags));
         }
+        int headerCapacity = view.getInt(at + HEADER_CAPACITY);
+        if (headerCapacity < 0 || (headerCapacity > 0 && headerCapacity < HEADER_SIZE)) {
+            return invalid("impossible preallocated size " + Integer.toUnsignedString(headerCapacity)
+                    + " in segment header");
+        }
         flags = headerFlags;
+        capacity = headerCapacity;
         return firstLsn;
     }
 

@@ -27,7 +27,8 @@ final class WalFormat {
     static final int HEADER_VERSION = 8;
     static final int HEADER_FLAGS = 12;
     static final int HEADER_FIRST_LSN = 16;
-    static final int HEADER_RESERVED = 24;
+    /** The file's preallocated size in bytes (at most 1 GiB), or 0 for a segment that grows as records come. */
+    static final int HEADER_CAPACITY = 24;
     /** CRC32C of header bytes 0 to 27. */
     static final int HEADER_CRC = 28;
 

@@ -94,6 +94,18 @@ final class WalRecovery {
         try (SegmentReader r = SegmentReader.open(disk, lastPath, SegmentReader.SCAN_WINDOW)) {
             headerLsn = r.header();
             headerProblem = r.problem();
+            String cut = headerLsn == lastName ? r.cutShort() : null;
+            if (cut != null) {
+                // Creation forces the preallocated size before any record is written, so a short file is either
+                // a creation interrupted before that force (no record: handled below like an invalid header) or
+                // a file cut short afterwards, whose lost records may have been forced.
+                if (holdsRecords(r, lastName)) {
+                    throw new CorruptionException(lastPath, r.size(), "active segment damaged: " + cut
+                            + "; records after offset " + r.size() + " are lost");
+                }
+                headerLsn = -1;
+                headerProblem = cut;
+            }
             holdsRecords = headerLsn < 0 && holdsRecords(r, lastName);
             recycled = headerLsn > 0 && (r.flags() & FLAG_RECYCLED) != 0;
         }
@@ -211,6 +223,10 @@ final class WalRecovery {
             if (lsn != nameLsn) {
                 throw new CorruptionException(path, HEADER_FIRST_LSN, "segment header names first LSN " + lsn
                         + " but the file name says " + nameLsn);
+            }
+            String cut = r.cutShort();
+            if (cut != null) {
+                throw new CorruptionException(path, r.size(), "sealed segment damaged: " + cut);
             }
         }
     }

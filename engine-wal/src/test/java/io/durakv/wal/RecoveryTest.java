@@ -248,6 +248,55 @@ class RecoveryTest {
     }
 
     @Test
+    void aPreallocatedSegmentCutShortAfterItsRecordsIsCorruptionNotAShorterLog() throws IOException {
+        // A cleanly closed log: every record forced and covered by the clean-close marker. Cutting the last segment
+        // removes the marker too; only the preallocated size in its header tells the cut from a torn tail.
+        try (WriteAheadLog log = WriteAheadLog.open(dir, small(SyncMode.SYNC))) {
+            for (int i = 1; i <= 10; i++) {
+                log.append(record(i, 100));
+            }
+        }
+        Path last = segment(1);
+        long cut = WalFormat.HEADER_SIZE + 5L * (WalFormat.FRAME_HEADER_SIZE + 100) + 10;
+        try (var ch = java.nio.channels.FileChannel.open(last, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(cut);
+        }
+        assertThatThrownBy(() -> WriteAheadLog.open(dir, small(SyncMode.SYNC)))
+                .isInstanceOfSatisfying(CorruptionException.class, e -> {
+                    assertThat(e.file()).isEqualTo(last);
+                    assertThat(e.offset()).isEqualTo(cut);
+                }).hasMessageContaining("cut short");
+    }
+
+    @Test
+    void aSealedSegmentCutShortIsCorruptionAtOpen() throws IOException {
+        appendAndAbandon(SyncMode.NONE, 100, 2000);
+        List<Path> files = segmentFiles(dir);
+        try (var ch = java.nio.channels.FileChannel.open(files.get(1), java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(WalOptions.MIN_SEGMENT_BYTES - 4096);
+        }
+        assertThatThrownBy(() -> WriteAheadLog.open(dir, small(SyncMode.NONE)))
+                .isInstanceOfSatisfying(CorruptionException.class, e -> assertThat(e.file()).isEqualTo(files.get(1)))
+                .hasMessageContaining("cut short");
+    }
+
+    @Test
+    void aPreallocationCutShortBeforeAnyRecordIsAnInterruptedCreation() throws IOException {
+        long next = sealedLastSegment();
+        WriteAheadLog.open(dir, small(SyncMode.SYNC)).close();
+        Path newest = segment(next);
+        // As if the crash came during the zero-fill, before its force: a valid header, a short file, no record.
+        try (var ch = java.nio.channels.FileChannel.open(newest, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(WalFormat.HEADER_SIZE + 1000);
+        }
+        try (WriteAheadLog log = WriteAheadLog.open(dir, small(SyncMode.SYNC))) {
+            assertThat(log.lastLsn()).isEqualTo(next - 1);
+            assertThat(log.append(record(next, 10))).isEqualTo(next);
+        }
+        assertThat(Files.size(newest)).isEqualTo(WalOptions.MIN_SEGMENT_BYTES);
+    }
+
+    @Test
     void aMissingMiddleSegmentIsCorruption() throws IOException {
         appendAndAbandon(SyncMode.NONE, 100, 2000);
         List<Path> files = segmentFiles(dir);
