@@ -105,7 +105,11 @@ public final class BitcaskStore implements KeyValueStore {
      * @throws CorruptionException      if durable data is damaged
      */
     public static BitcaskStore open(Path dir, StoreOptions options) {
-        BitcaskConfig config = BitcaskConfig.from(options);
+        return open(dir, options, BitcaskConfig.from(options));
+    }
+
+    /** As {@link #open(Path, StoreOptions)} with the properties already read (tests pass settings they cannot). */
+    static BitcaskStore open(Path dir, StoreOptions options, BitcaskConfig config) {
         Disk disk = options.disk();
         DiskLock lock;
         try {

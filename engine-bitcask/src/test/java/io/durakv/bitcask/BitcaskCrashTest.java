@@ -1,9 +1,5 @@
 package io.durakv.bitcask;
 
-import io.durakv.api.testkit.CrashSuite;
-import io.durakv.api.testkit.CrashWorkload;
-import io.durakv.api.testkit.StoreFactory;
-
 import java.util.Map;
 
 /**
@@ -14,21 +10,11 @@ import java.util.Map;
  * ({@code bitcask.backgroundMerge=0}) so that every crash point is reproducible from its seed;
  * {@link BitcaskBackgroundMergeCrashTest} runs the same with the background thread.
  */
-class BitcaskCrashTest extends CrashSuite {
-
-    @Override
-    protected StoreFactory factory() {
-        return new BitcaskEngine()::open;
-    }
+class BitcaskCrashTest extends CountingCrashSuite {
 
     @Override
     protected Map<String, String> properties() {
         return Map.of("bitcask.fileBytes", "65536", "bitcask.mergeDeadRatio", "0.1", "bitcask.backgroundMerge", "0");
-    }
-
-    @Override
-    protected CrashWorkload workload() {
-        return new CrashWorkload(16, 8000);
     }
 
     @Override
