@@ -67,6 +67,13 @@ final class Background {
         }
     }
 
+    /** Runs {@code r} while no task runs (a check that must not see a merge half done). */
+    void exclusive(Runnable r) {
+        synchronized (runLock) {
+            r.run();
+        }
+    }
+
     private synchronized Task next(boolean wait) {
         while (wait && queue.isEmpty() && !stopped) {
             try {

@@ -345,6 +345,12 @@ public final class BitcaskStore implements KeyValueStore {
         appliedLsn = position.lsn();
     }
 
+    /** Continues collecting hints for {@code segment} from a hint file covering its first records (recovery). */
+    void resume(long segment, HintFile.Content hints) {
+        activeSegment = segment;
+        activeHints = new HintFile.Entries(hints);
+    }
+
     /** Applies one operation found in file {@code file} (see {@link Space}). Key directory write lock held. */
     void applyOp(boolean delete, byte[] key, long lsn, long location, int opSize, long file) {
         int e = keys.find(key);
@@ -478,6 +484,55 @@ public final class BitcaskStore implements KeyValueStore {
         merger.merge();
     }
 
+    /**
+     * Checks every live key's record: it is read from its file (frame CRC32C and sequence number checked), decoded,
+     * and must put that key; every location must name the current merge generation or a log segment it does not
+     * cover. Waits for a running merge to finish first.
+     *
+     * @throws CorruptionException naming file and offset for damage on disk
+     * @throws StoreException      for an inconsistency in memory
+     */
+    public void verify() {
+        checkOpen();
+        background.exclusive(this::verifyEntries);
+    }
+
+    private void verifyEntries() {
+        long epoch = readers.enter();
+        try {
+            for (int from = 0; ; from += 1024) {
+                List<byte[]> chunkKeys = new java.util.ArrayList<>();
+                List<long[]> where = new java.util.ArrayList<>();
+                keysLock.readLock().lock();
+                try {
+                    if (from >= keys.limit()) {
+                        return;
+                    }
+                    for (int e = from; e < Math.min(keys.limit(), from + 1024); e++) {
+                        if (keys.isLive(e)) {
+                            chunkKeys.add(keys.key(e));
+                            where.add(new long[]{keys.lsn(e), keys.location(e)});
+                        }
+                    }
+                } finally {
+                    keysLock.readLock().unlock();
+                }
+                for (int i = 0; i < chunkKeys.size(); i++) {
+                    long lsn = where.get(i)[0];
+                    long generation = BitcaskFormat.generation(where.get(i)[1]);
+                    if (generation == 0 ? lsn < mergedBefore : generation != this.generation) {
+                        throw new StoreException("key directory entry of LSN " + lsn + " points at generation "
+                                + generation + ", but the store is at generation " + this.generation
+                                + " covering LSNs before " + mergedBefore);
+                    }
+                    readValue(chunkKeys.get(i), lsn, where.get(i)[1]);
+                }
+            }
+        } finally {
+            readers.exit(epoch);
+        }
+    }
+
     /** @return the number of live keys */
     int keyCount() {
         keysLock.readLock().lock();
@@ -504,6 +559,9 @@ public final class BitcaskStore implements KeyValueStore {
         RuntimeException error = null;
         try {
             wal.close();
+            if (failure == null) {
+                writeActiveHint();
+            }
         } catch (RuntimeException e) {
             error = e;
         }
@@ -522,6 +580,25 @@ public final class BitcaskStore implements KeyValueStore {
         }
         if (error != null) {
             throw error instanceof StoreException se ? se : new StoreException("close of " + dir + " failed", error);
+        }
+    }
+
+    /**
+     * At a clean close, after the log's final force: writes the hints of the active segment's records so far, marked
+     * as covering the LSNs before {@code appliedLsn + 1}, so that the next open replays only what comes after.
+     */
+    private void writeActiveHint() {
+        if (activeHints == null || activeHints.count() == 0) {
+            return;
+        }
+        Path path = dir.resolve(BitcaskFormat.segmentHintName(activeSegment));
+        try {
+            disk.deleteIfExists(path);
+            HintFile.write(disk, path, BitcaskFormat.KIND_SEGMENT_HINT, activeSegment, appliedLsn + 1, activeHints);
+            // Forces the hint's name; a lost one only means the next open replays the segment.
+            disk.forceDirectory(dir);
+        } catch (IOException e) {
+            throw new StoreException("cannot write the hint file " + path + " at close", e);
         }
     }
 

@@ -48,14 +48,24 @@ final class HintFile {
     static final class Content {
         private final List<byte[]> chunks;
         private final long count;
+        private final long coversBefore;
 
-        private Content(List<byte[]> chunks, long count) {
+        private Content(List<byte[]> chunks, long count, long coversBefore) {
             this.chunks = chunks;
             this.count = count;
+            this.coversBefore = coversBefore;
         }
 
         long count() {
             return count;
+        }
+
+        /**
+         * @return 0 for the hints of a whole sealed file; for a segment that was active at a clean close, the LSN up to
+         *         which (exclusive) the hints cover it
+         */
+        long coversBefore() {
+            return coversBefore;
         }
 
         void forEach(EntryConsumer consumer) {
@@ -77,7 +87,7 @@ final class HintFile {
             if (payloads.size() < 2) {
                 throw new CorruptionException(path, 0, "hint file has " + payloads.size() + " frames");
             }
-            BitcaskFormat.checkIdentity(payloads.get(0), path, 0, kind, id);
+            long coversBefore = BitcaskFormat.checkIdentity(payloads.get(0), path, 0, kind, id);
             ByteBuffer trailer = ByteBuffer.wrap(payloads.get(payloads.size() - 1));
             if (trailer.remaining() != 9 || trailer.get() != TAG_COUNT) {
                 throw new CorruptionException(path, 0, "hint file does not end with its entry count");
@@ -92,7 +102,7 @@ final class HintFile {
                 throw new CorruptionException(path, 0, "hint file holds " + counted[0] + " entries but says "
                         + expected);
             }
-            return new Content(new ArrayList<>(chunks), expected);
+            return new Content(new ArrayList<>(chunks), expected, coversBefore);
         } catch (NoSuchFileException e) {
             return null;
         } catch (CorruptionException | IllegalArgumentException e) {
@@ -133,11 +143,15 @@ final class HintFile {
     /**
      * Writes {@code entries} as hint file {@code path} (which must not exist) for file {@code id} of {@code kind},
      * and forces it; the caller forces the directory.
+     *
+     * @param coversBefore 0 for a whole sealed file; for the active segment at a clean close, the first LSN the hints
+     *                     do not cover
      */
-    static void write(Disk disk, Path path, byte kind, long id, Entries entries) throws IOException {
+    static void write(Disk disk, Path path, byte kind, long id, long coversBefore, Entries entries)
+            throws IOException {
         try (FramedFile.Writer out = FramedFile.create(disk, path)) {
             long seq = 1;
-            out.append(seq, BitcaskFormat.identity(kind, id, 0));
+            out.append(seq, BitcaskFormat.identity(kind, id, coversBefore));
             for (byte[] chunk : entries.chunks()) {
                 out.append(++seq, chunk);
             }
@@ -152,6 +166,15 @@ final class HintFile {
         private final List<byte[]> full = new ArrayList<>();
         private final ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES);
         private long count;
+
+        Entries() {
+        }
+
+        /** Starts with the entries of a hint file read back (a segment that stays active after a reopen). */
+        Entries(Content content) {
+            full.addAll(content.chunks);
+            count = content.count;
+        }
 
         void add(boolean delete, byte[] key, long lsn, long offset, int opSize) {
             if (chunk.remaining() < ENTRY_FIXED + key.length) {

@@ -7,8 +7,8 @@ import java.util.Arrays;
  * (docs/formats/bitcask.md, "Memory per key").
  *
  * <p>Layout: each key gets an <em>entry</em> number, stable for as long as the key is live (entries never move; a
- * removed entry's number is reused by a later insert). Per entry, paged primitive arrays hold the key's position in a
- * byte arena, the sequence number (LSN) of the record holding its value, the packed location of that record
+ * removed entry's number is reused by a later insert). Per entry, paged primitive arrays hold the key's hash, its position in
+ * a byte arena, the sequence number (LSN) of the record holding its value, the packed location of that record
  * ({@link BitcaskFormat#location}) and the operation's size. The hash table is an {@code int[]} of entry numbers with
  * linear probing and backward-shift deletion, kept between 3/16 and 3/4 full. Keys live in 1 MiB arena pages behind a
  * two-byte length; removed keys' bytes are reclaimed by compacting the arena when they pass half of it.
@@ -31,6 +31,8 @@ final class KeyDir {
     private long[][] lsns = new long[0][];
     private long[][] locs = new long[0][];
     private int[][] sizes = new int[0][];
+    /** Each key's hash, so that probes and resizes rarely touch the arena. */
+    private int[][] hashes = new int[0][];
     /** Entry numbers handed out so far (live or free). */
     private int limit;
     /** Head of the free-entry chain (linked through {@link #locs}), or -1. */
@@ -63,12 +65,13 @@ final class KeyDir {
     /** @return the entry of {@code key}, or -1 */
     int find(byte[] key) {
         int mask = table.length - 1;
-        for (int slot = hash(key, 0, key.length) & mask; ; slot = (slot + 1) & mask) {
+        int h = hash(key, 0, key.length);
+        for (int slot = h & mask; ; slot = (slot + 1) & mask) {
             int t = table[slot];
             if (t == 0) {
                 return -1;
             }
-            if (keyEquals(t - 1, key)) {
+            if (hashOf(t - 1) == h && keyEquals(t - 1, key)) {
                 return t - 1;
             }
         }
@@ -120,16 +123,26 @@ final class KeyDir {
             resize(table.length * 2);
         }
         int e = newEntry();
+        int h = hash(key, 0, key.length);
         keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)] = storeKey(key);
+        hashes[e >>> PAGE_SHIFT][e & (PAGE - 1)] = h;
         update(e, lsn, location, opSize);
         int mask = table.length - 1;
-        int slot = hash(key, 0, key.length) & mask;
+        int slot = h & mask;
         while (table[slot] != 0) {
             slot = (slot + 1) & mask;
         }
         table[slot] = e + 1;
         count++;
         return e;
+    }
+
+    /** Sizes the hash table for {@code n} keys at once, instead of doubling step by step as they arrive. */
+    void reserve(long n) {
+        long want = Math.min(1L << 30, n * 4 / 3 + 1);
+        if (want > table.length) {
+            resize(Integer.highestOneBit((int) want - 1) << 1);
+        }
     }
 
     /** Removes entry {@code e} (live) and its key. */
@@ -168,7 +181,7 @@ final class KeyDir {
      *         length prefixes and unused arena space
      */
     long overheadBytes(long keyBytes) {
-        long entryPages = (long) keyPos.length * PAGE * (8 + 8 + 8 + 4);
+        long entryPages = (long) keyPos.length * PAGE * (8 + 8 + 8 + 4 + 4);
         long pageArrays = 4L * (16 + 8L * keyPos.length); // array headers and page references, approximately
         long arenaBytes = (long) arena.length * ARENA_PAGE + 16L + 8L * arena.length;
         return entryPages + pageArrays + (long) table.length * 4 + 16 + arenaBytes - keyBytes;
@@ -189,6 +202,8 @@ final class KeyDir {
             lsns = Arrays.copyOf(lsns, pages);
             locs = Arrays.copyOf(locs, pages);
             sizes = Arrays.copyOf(sizes, pages);
+            hashes = Arrays.copyOf(hashes, pages);
+            hashes[pages - 1] = new int[PAGE];
             keyPos[pages - 1] = new long[PAGE];
             lsns[pages - 1] = new long[PAGE];
             locs[pages - 1] = new long[PAGE];
@@ -263,10 +278,7 @@ final class KeyDir {
     }
 
     private int hashOf(int e) {
-        long pos = keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)];
-        byte[] page = arena[(int) (pos >>> ARENA_SHIFT)];
-        int at = (int) (pos & (ARENA_PAGE - 1));
-        return hash(page, at + 2, keyLength(page, at));
+        return hashes[e >>> PAGE_SHIFT][e & (PAGE - 1)];
     }
 
     private static int keyLength(byte[] page, int at) {

@@ -53,7 +53,7 @@ final class Merger {
         }
         Path path = store.dir.resolve(BitcaskFormat.segmentHintName(segment));
         store.disk.deleteIfExists(path);
-        HintFile.write(store.disk, path, BitcaskFormat.KIND_SEGMENT_HINT, segment, entries);
+        HintFile.write(store.disk, path, BitcaskFormat.KIND_SEGMENT_HINT, segment, 0, entries);
         // Forces the hint's name. Nothing depends on it: a lost or partial hint is ignored and its segment replayed.
         store.disk.forceDirectory(store.dir);
     }
@@ -65,7 +65,7 @@ final class Merger {
         }
         Path path = store.dir.resolve(BitcaskFormat.mergeHintName(generation));
         store.disk.deleteIfExists(path);
-        HintFile.write(store.disk, path, BitcaskFormat.KIND_MERGE_HINT, generation, entries);
+        HintFile.write(store.disk, path, BitcaskFormat.KIND_MERGE_HINT, generation, 0, entries);
         // Forces the hint's name; like a segment hint, it only saves work at the next open.
         store.disk.forceDirectory(store.dir);
     }
@@ -114,7 +114,7 @@ final class Merger {
             }
             out.finish(); // forces the merged data: the manifest below may name it only once it is durable
         }
-        HintFile.write(store.disk, hint, BitcaskFormat.KIND_MERGE_HINT, generation, hints); // forced inside
+        HintFile.write(store.disk, hint, BitcaskFormat.KIND_MERGE_HINT, generation, 0, hints); // forced inside
         // Forces both new names before the manifest that makes them current.
         store.disk.forceDirectory(store.dir);
 

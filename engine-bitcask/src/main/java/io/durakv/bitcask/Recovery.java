@@ -73,25 +73,40 @@ final class Recovery {
         store.wal.truncateBefore(mergedBefore);
         starts = store.wal.segmentStarts();
         deleteStaleSegmentHints(starts);
-        int i = 0;
-        for (; i < starts.length - 1; i++) {
-            long segment = starts[i];
+        long replayFrom = store.wal.lastLsn() + 1;
+        int hinted = 0;
+        for (long segment : starts) {
             HintFile.Content hints = HintFile.read(store.disk, store.dir.resolve(
                     BitcaskFormat.segmentHintName(segment)), BitcaskFormat.KIND_SEGMENT_HINT, segment);
-            if (hints == null) {
+            long covers = hints == null ? 0 : hints.coversBefore();
+            boolean active = segment == starts[starts.length - 1];
+            if (hints == null || (covers == 0 && active)
+                    || (covers != 0 && (covers <= segment || covers > store.wal.lastLsn() + 1))) {
+                if (hints != null) {
+                    LOG.warn("ignoring hint file of segment {} in {}: it claims LSNs before {} but the log ends at {}",
+                            segment, store.dir, covers, store.wal.lastLsn());
+                }
+                replayFrom = segment;
                 break;
             }
             store.segments.add(segment);
             store.keysLock.writeLock().lock();
             try {
+                store.keys.reserve(store.keys.size() + hints.count());
                 hints.forEach((delete, key, lsn, offset, size) -> store.applyOp(delete, key, lsn,
                         BitcaskFormat.location(0, offset), size, segment));
             } finally {
                 store.keysLock.writeLock().unlock();
             }
+            hinted++;
+            if (covers != 0) { // written at a clean close while this segment was active: replay what follows
+                store.resume(segment, hints);
+                replayFrom = covers;
+                break;
+            }
         }
         long[] replayed = new long[1];
-        store.wal.replayWithPositions(Math.max(starts[i], mergedBefore), (position, record) -> {
+        store.wal.replayWithPositions(Math.max(replayFrom, mergedBefore), (position, record) -> {
             List<WriteBatch.Op> ops;
             try {
                 ops = BatchRecord.decode(record);
@@ -104,7 +119,7 @@ final class Recovery {
         });
         store.appliedLsn = store.wal.lastLsn();
         LOG.debug("opened {}: merge generation {} (LSNs before {}), {} segments with hints, {} records replayed",
-                store.dir, manifest.generation(), mergedBefore, i, replayed[0]);
+                store.dir, manifest.generation(), mergedBefore, hinted, replayed[0]);
     }
 
     /** Loads the merge generation's entries from its hint file, or from its data file (rewriting the hint). */
@@ -115,6 +130,7 @@ final class Recovery {
         store.keysLock.writeLock().lock();
         try {
             if (hints != null) {
+                store.keys.reserve(hints.count());
                 hints.forEach((delete, key, lsn, offset, size) -> store.applyOp(delete, key, lsn,
                         BitcaskFormat.location(generation, offset), size, file));
                 return;
@@ -153,16 +169,16 @@ final class Recovery {
         }
     }
 
-    /** Deletes hint files of segments that are not sealed segments of the log (replaced or never sealed). */
+    /** Deletes hint files of segments that are not in the log (replaced by a merge, or never kept). */
     private void deleteStaleSegmentHints(long[] starts) throws IOException {
-        Set<Long> sealed = new HashSet<>();
-        for (int i = 0; i < starts.length - 1; i++) {
-            sealed.add(starts[i]);
+        Set<Long> kept = new HashSet<>();
+        for (long s : starts) {
+            kept.add(s);
         }
         boolean changed = false;
         for (String name : store.disk.list(store.dir)) {
             long segment = BitcaskFormat.parseSegmentHintName(name);
-            if (segment >= 0 && !sealed.contains(segment)) {
+            if (segment >= 0 && !kept.contains(segment)) {
                 store.disk.delete(store.dir.resolve(name));
                 changed = true;
             }

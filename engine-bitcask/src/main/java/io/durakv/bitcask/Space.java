@@ -15,6 +15,9 @@ final class Space {
 
     private final Map<Long, long[]> files = new HashMap<>();
     private long activeSegment;
+    /** The file of the last call and its counters: consecutive operations almost always hit the same file. */
+    private long lastFile = Long.MIN_VALUE;
+    private long[] lastCounters;
 
     /** @return the key of merge generation {@code generation} */
     static long mergeFile(long generation) {
@@ -22,19 +25,28 @@ final class Space {
     }
 
     void added(long file, int bytes) {
-        files.computeIfAbsent(file, f -> new long[2])[0] += bytes;
+        counters(file)[0] += bytes;
         if (file > activeSegment) {
             activeSegment = file;
         }
     }
 
     void dead(long file, int bytes) {
-        files.computeIfAbsent(file, f -> new long[2])[1] += bytes;
+        counters(file)[1] += bytes;
+    }
+
+    private long[] counters(long file) {
+        if (file != lastFile) {
+            lastCounters = files.computeIfAbsent(file, f -> new long[2]);
+            lastFile = file;
+        }
+        return lastCounters;
     }
 
     /** Forgets a file that a merge replaced. */
     void remove(long file) {
         files.remove(file);
+        lastFile = Long.MIN_VALUE;
     }
 
     /** @return the dead bytes of the sealed files: every file but the active segment */

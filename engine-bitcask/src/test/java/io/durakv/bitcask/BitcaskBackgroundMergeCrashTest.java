@@ -15,16 +15,6 @@ class BitcaskBackgroundMergeCrashTest extends CountingCrashSuite {
     }
 
     @Override
-    protected int enumeratedOps() {
-        return 80;
-    }
-
-    @Override
-    protected int enumeratedSeeds() {
-        return 1;
-    }
-
-    @Override
     protected int randomRuns() {
         return Math.max(1, super.randomRuns() / 8);
     }

@@ -18,16 +18,6 @@ class BitcaskCrashTest extends CountingCrashSuite {
     }
 
     @Override
-    protected int enumeratedOps() {
-        return 80;
-    }
-
-    @Override
-    protected int enumeratedSeeds() {
-        return 1;
-    }
-
-    @Override
     protected int randomRuns() {
         return Math.max(1, super.randomRuns() / 4);
     }

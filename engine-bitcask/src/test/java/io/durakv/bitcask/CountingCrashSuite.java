@@ -1,5 +1,6 @@
 package io.durakv.bitcask;
 
+import io.durakv.api.KeyValueStore;
 import io.durakv.api.testkit.CrashSuite;
 import io.durakv.api.testkit.CrashWorkload;
 import io.durakv.api.testkit.StoreFactory;
@@ -29,9 +30,26 @@ abstract class CountingCrashSuite extends CrashSuite {
                 manifestRenames, mergeFilesCreated, segmentHintsCreated)).build());
     }
 
+    /** Values up to 8 KiB: several 64 KiB data files per workload. */
     @Override
     protected CrashWorkload workload() {
         return new CrashWorkload(16, 8000);
+    }
+
+    /** Long enough for several rotations and merges. */
+    @Override
+    protected int enumeratedOps() {
+        return 80;
+    }
+
+    @Override
+    protected int enumeratedSeeds() {
+        return 1;
+    }
+
+    @Override
+    protected void checkIntegrity(KeyValueStore store) {
+        ((BitcaskStore) store).verify();
     }
 
     @AfterAll
