@@ -11,7 +11,6 @@ import io.durakv.api.WriteBatch;
 import io.durakv.api.io.Disk;
 import io.durakv.api.io.DiskLock;
 import io.durakv.wal.BatchRecord;
-import io.durakv.wal.FramedFile;
 import io.durakv.wal.WalOptions;
 import io.durakv.wal.WalPosition;
 import io.durakv.wal.WriteAheadLog;
@@ -20,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -155,7 +153,7 @@ public final class BitcaskStore implements KeyValueStore {
 
     @Override
     public byte[] get(byte[] key) {
-        checkKey(key);
+        Limits.checkKey(key);
         checkOpen();
         long epoch = readers.enter();
         try {
@@ -187,59 +185,25 @@ public final class BitcaskStore implements KeyValueStore {
     /**
      * Reads the value of {@code key} from the record at {@code location} with sequence number {@code lsn}. The caller
      * holds a {@link Readers} registration from before it read the location.
+     *
+     * @throws CorruptionException if the record is damaged or does not put that key
      */
     byte[] readValue(byte[] key, long lsn, long location) {
-        long generation = BitcaskFormat.generation(location);
-        long offset = BitcaskFormat.offset(location);
-        Path file;
-        byte[] record;
-        try {
-            if (generation == 0) {
-                Long segment = segments.floor(lsn);
-                file = dir.resolve(BitcaskFormat.DATA_DIR);
-                if (segment == null) {
-                    throw new CorruptionException(file, offset, "no log segment holds LSN " + lsn);
-                }
-                record = wal.readAt(new WalPosition(lsn, segment, offset));
-            } else {
-                file = dir.resolve(BitcaskFormat.mergeDataName(generation));
-                record = FramedFile.readAt(disk, file, offset, lsn);
-            }
-        } catch (IOException e) {
-            throw new StoreException("cannot read LSN " + lsn + " at offset " + offset + " of generation "
-                    + generation + " in " + dir, e);
-        }
-        List<WriteBatch.Op> ops;
-        try {
-            ops = BatchRecord.decode(record);
-        } catch (IllegalArgumentException e) {
-            throw new CorruptionException(file, offset, "bad batch record for LSN " + lsn + ": " + e.getMessage());
-        }
-        for (int i = ops.size() - 1; i >= 0; i--) {
-            WriteBatch.Op op = ops.get(i);
-            if (Arrays.equals(op.key(), key)) {
-                if (op.isDelete()) {
-                    break;
-                }
-                return op.value();
-            }
-        }
-        throw new CorruptionException(file, offset, "record LSN " + lsn + " does not put the key of "
-                + key.length + " bytes that the key directory points at it for");
+        return RecordReader.value(this, key, lsn, location);
     }
 
     // ---- writes ------------------------------------------------------------------------------------------------
 
     @Override
     public void put(byte[] key, byte[] value) {
-        checkKey(key);
-        checkValue(key, value);
+        Limits.checkKey(key);
+        Limits.checkValue(key, value);
         write(List.of(new WriteBatch.Op(key.clone(), value.clone())));
     }
 
     @Override
     public void delete(byte[] key) {
-        checkKey(key);
+        Limits.checkKey(key);
         write(List.of(new WriteBatch.Op(key.clone(), null)));
     }
 
@@ -250,9 +214,9 @@ public final class BitcaskStore implements KeyValueStore {
         }
         List<WriteBatch.Op> ops = List.copyOf(batch.ops());
         for (WriteBatch.Op op : ops) {
-            checkKey(op.key());
+            Limits.checkKey(op.key());
             if (!op.isDelete()) {
-                checkValue(op.key(), op.value());
+                Limits.checkValue(op.key(), op.value());
             }
         }
         if (ops.isEmpty()) {
@@ -267,12 +231,7 @@ public final class BitcaskStore implements KeyValueStore {
      * applies it in LSN order: each writer waits under the apply lock until every record before its own is applied.
      */
     private void write(List<WriteBatch.Op> ops) {
-        long size = BatchRecord.size(ops);
-        if (size > wal.maxRecordBytes()) {
-            throw new IllegalArgumentException((ops.size() == 1 ? "write" : "batch of " + ops.size() + " operations")
-                    + " encodes to a record of " + size + " bytes; the maximum is " + wal.maxRecordBytes()
-                    + " (what one data file of bitcask.fileBytes = " + config.fileBytes() + " holds)");
-        }
+        Limits.checkRecord(ops, wal.maxRecordBytes(), config.fileBytes());
         byte[] record = BatchRecord.encode(ops);
         checkWritable();
         WalPosition position;
@@ -456,26 +415,6 @@ public final class BitcaskStore implements KeyValueStore {
         return new StoreClosedException("the store in " + dir + " is closed");
     }
 
-    private static void checkKey(byte[] key) {
-        if (key == null) {
-            throw new IllegalArgumentException("key is null");
-        }
-        if (key.length > BitcaskEngine.MAX_KEY_BYTES) {
-            throw new IllegalArgumentException("key of " + key.length + " bytes exceeds the maximum of "
-                    + BitcaskEngine.MAX_KEY_BYTES + " bytes");
-        }
-    }
-
-    private static void checkValue(byte[] key, byte[] value) {
-        if (value == null) {
-            throw new IllegalArgumentException("value is null (key of " + key.length + " bytes)");
-        }
-        if (value.length > BitcaskEngine.MAX_VALUE_BYTES) {
-            throw new IllegalArgumentException("value of " + value.length + " bytes exceeds the maximum of "
-                    + BitcaskEngine.MAX_VALUE_BYTES + " bytes");
-        }
-    }
-
     // ---- close -------------------------------------------------------------------------------------------------
 
     /** Runs a merge now on the calling thread if one is due or {@code force} (tests, tools). */
@@ -494,43 +433,26 @@ public final class BitcaskStore implements KeyValueStore {
      */
     public void verify() {
         checkOpen();
-        background.exclusive(this::verifyEntries);
-    }
-
-    private void verifyEntries() {
-        long epoch = readers.enter();
-        try {
-            for (int from = 0; ; from += 1024) {
-                List<byte[]> chunkKeys = new java.util.ArrayList<>();
-                List<long[]> where = new java.util.ArrayList<>();
-                keysLock.readLock().lock();
-                try {
-                    if (from >= keys.limit()) {
-                        return;
-                    }
-                    for (int e = from; e < Math.min(keys.limit(), from + 1024); e++) {
-                        if (keys.isLive(e)) {
-                            chunkKeys.add(keys.key(e));
-                            where.add(new long[]{keys.lsn(e), keys.location(e)});
+        background.exclusive(() -> {
+            long epoch = readers.enter();
+            try {
+                List<DirectoryWalk.Entry> chunk;
+                for (int from = 0; (chunk = DirectoryWalk.chunk(this, from, Long.MAX_VALUE)) != null;
+                     from += DirectoryWalk.CHUNK) {
+                    for (DirectoryWalk.Entry e : chunk) {
+                        long g = BitcaskFormat.generation(e.location());
+                        if (g == 0 ? e.lsn() < mergedBefore : g != generation) {
+                            throw new StoreException("key directory entry of LSN " + e.lsn() + " points at generation "
+                                    + g + ", but the store is at generation " + generation + " covering LSNs before "
+                                    + mergedBefore);
                         }
+                        readValue(e.key(), e.lsn(), e.location());
                     }
-                } finally {
-                    keysLock.readLock().unlock();
                 }
-                for (int i = 0; i < chunkKeys.size(); i++) {
-                    long lsn = where.get(i)[0];
-                    long generation = BitcaskFormat.generation(where.get(i)[1]);
-                    if (generation == 0 ? lsn < mergedBefore : generation != this.generation) {
-                        throw new StoreException("key directory entry of LSN " + lsn + " points at generation "
-                                + generation + ", but the store is at generation " + this.generation
-                                + " covering LSNs before " + mergedBefore);
-                    }
-                    readValue(chunkKeys.get(i), lsn, where.get(i)[1]);
-                }
+            } finally {
+                readers.exit(epoch);
             }
-        } finally {
-            readers.exit(epoch);
-        }
+        });
     }
 
     /** @return the number of live keys */
@@ -591,14 +513,12 @@ public final class BitcaskStore implements KeyValueStore {
         if (activeHints == null || activeHints.count() == 0) {
             return;
         }
-        Path path = dir.resolve(BitcaskFormat.segmentHintName(activeSegment));
         try {
-            disk.deleteIfExists(path);
-            HintFile.write(disk, path, BitcaskFormat.KIND_SEGMENT_HINT, activeSegment, appliedLsn + 1, activeHints);
-            // Forces the hint's name; a lost one only means the next open replays the segment.
-            disk.forceDirectory(dir);
+            merger.writeHint(BitcaskFormat.segmentHintName(activeSegment), BitcaskFormat.KIND_SEGMENT_HINT,
+                    activeSegment, appliedLsn + 1, activeHints);
         } catch (IOException e) {
-            throw new StoreException("cannot write the hint file " + path + " at close", e);
+            throw new StoreException("cannot write the hint file of segment " + activeSegment + " in " + dir
+                    + " at close", e);
         }
     }
 

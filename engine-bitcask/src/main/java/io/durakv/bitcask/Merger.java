@@ -38,8 +38,6 @@ import java.util.NavigableSet;
  */
 final class Merger {
 
-    private static final int WALK_CHUNK = 1024;
-
     private final BitcaskStore store;
 
     Merger(BitcaskStore store) {
@@ -48,25 +46,24 @@ final class Merger {
 
     /** Writes the hint file of sealed segment {@code segment}, unless a merge already replaced the segment. */
     void writeSegmentHint(long segment, HintFile.Entries entries) throws IOException {
-        if (segment < store.mergedBefore || store.stopping()) {
-            return;
+        if (segment >= store.mergedBefore && !store.stopping()) {
+            writeHint(BitcaskFormat.segmentHintName(segment), BitcaskFormat.KIND_SEGMENT_HINT, segment, 0, entries);
         }
-        Path path = store.dir.resolve(BitcaskFormat.segmentHintName(segment));
-        store.disk.deleteIfExists(path);
-        HintFile.write(store.disk, path, BitcaskFormat.KIND_SEGMENT_HINT, segment, 0, entries);
-        // Forces the hint's name. Nothing depends on it: a lost or partial hint is ignored and its segment replayed.
-        store.disk.forceDirectory(store.dir);
     }
 
     /** Rewrites the hint file of merge generation {@code generation} (its old one was missing or damaged). */
     void rewriteHint(long generation, HintFile.Entries entries) throws IOException {
-        if (generation != store.generation || store.stopping()) {
-            return;
+        if (generation == store.generation && !store.stopping()) {
+            writeHint(BitcaskFormat.mergeHintName(generation), BitcaskFormat.KIND_MERGE_HINT, generation, 0, entries);
         }
-        Path path = store.dir.resolve(BitcaskFormat.mergeHintName(generation));
+    }
+
+    /** Replaces hint file {@code name}: delete, write and force, force the directory. */
+    void writeHint(String name, byte kind, long id, long coversBefore, HintFile.Entries entries) throws IOException {
+        Path path = store.dir.resolve(name);
         store.disk.deleteIfExists(path);
-        HintFile.write(store.disk, path, BitcaskFormat.KIND_MERGE_HINT, generation, 0, entries);
-        // Forces the hint's name; like a segment hint, it only saves work at the next open.
+        HintFile.write(store.disk, path, kind, id, coversBefore, entries);
+        // Forces the hint's name. Nothing depends on it: a lost or partial hint is ignored and its file read instead.
         store.disk.forceDirectory(store.dir);
     }
 
@@ -107,7 +104,7 @@ final class Merger {
         HintFile.Entries hints = new HintFile.Entries();
         try (FramedFile.Writer out = FramedFile.create(store.disk, data)) {
             out.append(1, BitcaskFormat.identity(BitcaskFormat.KIND_MERGE_DATA, generation, mergedBefore));
-            for (int from = 0; copyChunk(from, mergedBefore, out, hints, generation); from += WALK_CHUNK) {
+            for (int from = 0; copyChunk(from, mergedBefore, out, hints, generation); from += DirectoryWalk.CHUNK) {
                 if (store.stopping()) {
                     throw new Background.Aborted();
                 }
@@ -175,41 +172,26 @@ final class Merger {
 
     /**
      * Copies the live entries with LSN below {@code mergedBefore} among key-directory entries
-     * {@code [from, from + WALK_CHUNK)}.
+     * {@code [from, from + CHUNK)}.
      *
      * @return false once {@code from} is past the directory's last entry
      */
     private boolean copyChunk(int from, long mergedBefore, FramedFile.Writer out, HintFile.Entries hints,
                               long generation) throws IOException {
-        List<byte[]> keys = new ArrayList<>();
-        List<long[]> where = new ArrayList<>();
-        store.keysLock.readLock().lock();
-        try {
-            int limit = store.keys.limit();
-            if (from >= limit) {
-                return false;
-            }
-            for (int e = from; e < Math.min(limit, from + WALK_CHUNK); e++) {
-                if (store.keys.isLive(e) && store.keys.lsn(e) < mergedBefore) {
-                    keys.add(store.keys.key(e));
-                    where.add(new long[]{store.keys.lsn(e), store.keys.location(e)});
-                }
-            }
-        } finally {
-            store.keysLock.readLock().unlock();
+        List<DirectoryWalk.Entry> chunk = DirectoryWalk.chunk(store, from, mergedBefore);
+        if (chunk == null) {
+            return false;
         }
         long epoch = store.readers.enter();
         try {
-            for (int i = 0; i < keys.size(); i++) {
-                byte[] key = keys.get(i);
-                long lsn = where.get(i)[0];
-                WriteBatch.Op op = new WriteBatch.Op(key, store.readValue(key, lsn, where.get(i)[1]));
-                long offset = out.append(lsn, BatchRecord.encode(List.of(op)));
+            for (DirectoryWalk.Entry e : chunk) {
+                WriteBatch.Op op = new WriteBatch.Op(e.key(), store.readValue(e.key(), e.lsn(), e.location()));
+                long offset = out.append(e.lsn(), BatchRecord.encode(List.of(op)));
                 if (offset > BitcaskFormat.MAX_OFFSET) {
                     throw new StoreException("merged data file of generation " + generation + " passed "
                             + BitcaskFormat.MAX_OFFSET + " bytes");
                 }
-                hints.add(false, key, lsn, offset, BitcaskFormat.opSize(op));
+                hints.add(false, e.key(), e.lsn(), offset, BitcaskFormat.opSize(op));
             }
         } finally {
             store.readers.exit(epoch);
