@@ -28,7 +28,8 @@ import java.util.NavigableSet;
  *   <li>point the key directory at the new file for each copied key that was not overwritten meanwhile (same
  *       LSN);</li>
  *   <li>once no reader of the old locations remains, delete the log segments below M (directory forced after each),
- *       their hint files and the old generation's files, and force the directory.</li>
+ *       their hint files and the old generation's files, and force the directory; while readers remain, this step
+ *       waits on the background thread, and is left to the next merge (or recovery) on a writing thread.</li>
  * </ol>
  * A crash before step 4 is durable leaves the old generation current (recovery deletes the new files); after it,
  * recovery finishes step 6. Writers wait only for the short key-directory write lock of each step-5 entry; readers
@@ -39,6 +40,10 @@ import java.util.NavigableSet;
 final class Merger {
 
     private final BitcaskStore store;
+    // Replaced files not yet deleted (step 6), kept on the runner thread: the boundary, generations, switch epoch.
+    private long pendingBefore;
+    private final List<Long> pendingGenerations = new ArrayList<>();
+    private long pendingEpoch;
 
     Merger(BitcaskStore store) {
         this.store = store;
@@ -69,6 +74,7 @@ final class Merger {
 
     /** Runs the merge protocol if the sealed files still hold dead bytes. */
     void merge() throws IOException {
+        deleteReplaced(false);
         // Step 1: the boundary.
         long mergedBefore;
         store.applyLock.lock();
@@ -138,8 +144,7 @@ final class Merger {
                 store.keysLock.writeLock().unlock();
             }
         });
-        NavigableSet<Long> replaced = store.segments.headSet(mergedBefore, false);
-        List<Long> replacedSegments = new ArrayList<>(replaced);
+        List<Long> replacedSegments = new ArrayList<>(store.segments.headSet(mergedBefore, false));
         store.keysLock.writeLock().lock();
         try {
             store.generation = generation;
@@ -153,19 +158,42 @@ final class Merger {
         }
 
         // Step 6: delete the replaced files once no reader can still be reading them.
-        long epoch = store.readers.advance();
-        if (!store.readers.awaitOlderThan(epoch, store::stopping)) {
-            throw new Background.Aborted(); // recovery deletes them at the next open
+        if (oldGeneration > 0) {
+            pendingGenerations.add(oldGeneration);
         }
-        store.wal.truncateBefore(mergedBefore); // forces the directory after each segment
+        pendingBefore = mergedBefore;
+        pendingEpoch = store.readers.advance();
+        deleteReplaced(store.config.backgroundMerge());
+    }
+
+    /**
+     * Step 6 of the merges switched so far: truncates the log before the last boundary and deletes the replaced hint
+     * and merge files, once no reader registered before the last switch remains. On the background thread it waits
+     * for such readers; on a writing thread it only checks (that thread may hold an open scan itself), leaving the
+     * deletion to the next merge, or to recovery, which deletes whatever the manifest has replaced.
+     */
+    private void deleteReplaced(boolean wait) throws IOException {
+        if (pendingEpoch == 0) {
+            return;
+        }
+        boolean quiet = wait ? store.readers.awaitOlderThan(pendingEpoch, store::stopping)
+                : store.readers.noneOlderThan(pendingEpoch);
+        if (!quiet || store.stopping()) {
+            return;
+        }
+        NavigableSet<Long> replaced = store.segments.headSet(pendingBefore, false);
+        List<Long> replacedSegments = new ArrayList<>(replaced);
+        store.wal.truncateBefore(pendingBefore); // forces the directory after each segment
         replaced.clear();
         for (long s : replacedSegments) {
             store.disk.deleteIfExists(store.dir.resolve(BitcaskFormat.segmentHintName(s)));
         }
-        if (oldGeneration > 0) {
-            store.disk.deleteIfExists(store.dir.resolve(BitcaskFormat.mergeDataName(oldGeneration)));
-            store.disk.deleteIfExists(store.dir.resolve(BitcaskFormat.mergeHintName(oldGeneration)));
+        for (long g : pendingGenerations) {
+            store.disk.deleteIfExists(store.dir.resolve(BitcaskFormat.mergeDataName(g)));
+            store.disk.deleteIfExists(store.dir.resolve(BitcaskFormat.mergeHintName(g)));
         }
+        pendingGenerations.clear();
+        pendingEpoch = 0;
         // Forces the deletions; recovery would redo them, so this only keeps the directory tidy across a crash.
         store.disk.forceDirectory(store.dir);
     }

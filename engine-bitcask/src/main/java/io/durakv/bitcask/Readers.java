@@ -33,13 +33,18 @@ final class Readers {
         return ++epoch;
     }
 
+    /** @return whether no reader entered before epoch {@code e} is still open */
+    synchronized boolean noneOlderThan(long e) {
+        return open.isEmpty() || open.firstKey() >= e;
+    }
+
     /**
      * Waits until no reader entered before epoch {@code e} is still open.
      *
      * @return false if {@code stop} turned true first
      */
     synchronized boolean awaitOlderThan(long e, BooleanSupplier stop) {
-        while (!open.isEmpty() && open.firstKey() < e) {
+        while (!noneOlderThan(e)) {
             if (stop.getAsBoolean()) {
                 return false;
             }

@@ -6,6 +6,7 @@ import io.durakv.api.io.SimulatedDisk;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import static io.durakv.bitcask.Stores.DIR;
 import static io.durakv.bitcask.Stores.key;
 import static io.durakv.bitcask.Stores.value;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /** The merge protocol: what it keeps, what it drops, and that a deleted key never comes back, crash or not. */
 class MergeTest {
@@ -129,6 +131,43 @@ class MergeTest {
             }
         }
         assertThat(crashes).as("crash points inside the merge").isGreaterThan(10);
+    }
+
+    /**
+     * A scan left open by the thread that runs a merge (structural work on the writing thread) neither deadlocks the
+     * merge nor loses its files: the deletion of the replaced files waits for the next merge after the scan closed.
+     */
+    @Test
+    void anOpenScanKeepsItsFilesAndDoesNotBlockAMergeOnItsOwnThread() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        Map<Integer, byte[]> model = new TreeMap<>();
+        try (BitcaskStore s = Stores.open(disk)) {
+            overwrite(s, model, 0, 4);
+            Map<Integer, byte[]> atScan = new TreeMap<>(model);
+            int segmentsBefore = s.wal.segmentStarts().length;
+            try (KeyValueIterator it = s.scan(null, null)) {
+                overwrite(s, model, 4, 1);
+                assertTimeoutPreemptively(Duration.ofSeconds(60), s::mergeNow);
+                assertThat(s.generation).isEqualTo(1);
+                assertThat(s.wal.segmentStarts()).hasSizeGreaterThanOrEqualTo(segmentsBefore); // not deleted yet
+                int n = 0;
+                while (it.hasNext()) {
+                    KeyValue kv = it.next();
+                    int i = Integer.parseInt(new String(kv.key()).substring(4));
+                    assertThat(kv.value()).isEqualTo(atScan.get(i));
+                    n++;
+                }
+                assertThat(n).isEqualTo(atScan.size());
+            }
+            overwrite(s, model, 5, 4);
+            s.mergeNow();
+            assertThat(s.wal.segmentStarts()).hasSize(1);
+            assertThat(disk.exists(DIR.resolve(BitcaskFormat.mergeDataName(1)))).isFalse();
+            assertContent(s, model);
+        }
+        try (BitcaskStore s = Stores.open(disk)) {
+            assertContent(s, model);
+        }
     }
 
     /** A key deleted while its value and tombstone sit in sealed log segments is gone once a merge ran. */
