@@ -39,7 +39,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p><b>Reads</b>: a lookup takes the key directory's read lock only for the lookup, then reads the record from its
  * file; a scan copies the keys in its range with their locations under that read lock, sorts them, and reads values
  * as it goes. Both register with {@link Readers} so that a merge never deletes a file they may still read. Readers
- * never wait for a merge.
+ * never wait for a merge's I/O (at most for the re-pointing of one entry, under the write lock).
  *
  * <p><b>Structural work</b> ({@link Background}): the hint file of every sealed segment, and a merge
  * ({@link Merger}) when the dead fraction of the sealed files passes {@code bitcask.mergeDeadRatio}.

@@ -32,8 +32,8 @@ import java.util.NavigableSet;
  *       waits on the background thread, and is left to the next merge (or recovery) on a writing thread.</li>
  * </ol>
  * A crash before step 4 is durable leaves the old generation current (recovery deletes the new files); after it,
- * recovery finishes step 6. Writers wait only for the short key-directory write lock of each step-5 entry; readers
- * never wait.
+ * recovery finishes step 6. Writers wait only for the short key-directory write lock of each step-5 entry, readers
+ * at most for that one entry's re-pointing; neither waits for the merge's I/O.
  *
  * <p>Runs on the {@link Background} runner, one task at a time.
  */
