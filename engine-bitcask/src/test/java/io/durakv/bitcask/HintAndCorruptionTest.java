@@ -65,6 +65,12 @@ class HintAndCorruptionTest {
         assertThat(s.keyCount()).isEqualTo(model.size());
     }
 
+    private static void assertOpensTo(SimulatedDisk disk, Map<Integer, byte[]> model) {
+        try (BitcaskStore s = Stores.open(disk)) {
+            assertContent(s, model);
+        }
+    }
+
     private static List<Path> hintFiles(SimulatedDisk disk) throws IOException {
         List<Path> hints = new ArrayList<>();
         for (String name : disk.list(DIR)) {
@@ -89,9 +95,7 @@ class HintAndCorruptionTest {
         List<Path> hints = hintFiles(disk);
         assertThat(hints).anyMatch(p -> p.getFileName().toString().startsWith("merge-"))
                 .anyMatch(p -> p.getFileName().toString().startsWith("hint-"));
-        try (BitcaskStore s = Stores.open(disk)) {
-            assertContent(s, model);
-        }
+        assertOpensTo(disk, model);
     }
 
     @Test
@@ -103,13 +107,9 @@ class HintAndCorruptionTest {
             disk.delete(p);
         }
         disk.forceDirectory(DIR);
-        try (BitcaskStore s = Stores.open(disk)) {
-            assertContent(s, model);
-        }
+        assertOpensTo(disk, model);
         assertThat(hintFiles(disk)).containsExactlyInAnyOrderElementsOf(hints);
-        try (BitcaskStore s = Stores.open(disk)) {
-            assertContent(s, model);
-        }
+        assertOpensTo(disk, model);
     }
 
     @Test
@@ -123,9 +123,7 @@ class HintAndCorruptionTest {
             int at = content.length / 2;
             overwrite(disk, p, at, new byte[]{(byte) (content[at] ^ 0x01)});
         }
-        try (BitcaskStore s = Stores.open(disk)) {
-            assertContent(s, model);
-        }
+        assertOpensTo(disk, model);
         for (Path p : hints) { // rewritten whole
             assertThat(HintFile.read(disk, p, p.getFileName().toString().startsWith("merge-")
                     ? BitcaskFormat.KIND_MERGE_HINT : BitcaskFormat.KIND_SEGMENT_HINT,
@@ -144,9 +142,7 @@ class HintAndCorruptionTest {
         assertThat(segmentHints.size()).isGreaterThanOrEqualTo(2);
         disk.rename(segmentHints.get(0), segmentHints.get(1)); // a checksummed hint under the wrong name
         disk.forceDirectory(DIR);
-        try (BitcaskStore s = Stores.open(disk)) {
-            assertContent(s, model);
-        }
+        assertOpensTo(disk, model);
     }
 
     @Test
@@ -159,9 +155,7 @@ class HintAndCorruptionTest {
                 f.force(true);
             }
         }
-        try (BitcaskStore s = Stores.open(disk)) {
-            assertContent(s, model);
-        }
+        assertOpensTo(disk, model);
     }
 
     @Test
