@@ -17,9 +17,9 @@ import java.util.stream.Stream;
  * test: run it by hand and record the figures in docs/formats/bitcask.md ("Open time"):
  *
  * <pre>
- * mvn -q -o -pl engine-bitcask -am test-compile
- * mvn -q -o -pl engine-bitcask dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
- * java -cp engine-bitcask/target/test-classes:engine-bitcask/target/classes:$(cat /tmp/cp.txt) \
+ * mvn -q -pl engine-bitcask -am test-compile
+ * java -Xmx4g -cp engine-bitcask/target/test-classes:engine-bitcask/target/classes:engine-wal/target/classes:\
+ * engine-api/target/classes:$(find ~/.m2 -name 'slf4j-api-*.jar' | head -1) \
  *     io.durakv.bitcask.OpenTimeMeasurement 1000000
  * </pre>
  */
