@@ -29,7 +29,7 @@ final class WalReplay {
      * @param segments the segments (first LSN to file) when {@code lastLsn} was read
      */
     static void replay(Disk disk, NavigableMap<Long, Path> segments, long fromLsn, long lastLsn,
-                       RecordConsumer consumer) throws IOException {
+                       PositionedRecordConsumer consumer) throws IOException {
         if (fromLsn > lastLsn || segments.isEmpty()) {
             return;
         }
@@ -57,7 +57,7 @@ final class WalReplay {
 
     /** @return the LSN after the last record read from this segment */
     private static long replaySegment(Disk disk, Path path, long firstLsn, long fromLsn, long lastLsn,
-                                      RecordConsumer consumer) throws IOException {
+                                      PositionedRecordConsumer consumer) throws IOException {
         try (SegmentReader r = SegmentReader.open(disk, path, SegmentReader.SCAN_WINDOW)) {
             long headerLsn = r.header();
             if (headerLsn < 0) {
@@ -80,7 +80,7 @@ final class WalReplay {
                 }
                 if (f.isData()) {
                     if (f.lsn() >= fromLsn) {
-                        consumer.accept(f.lsn(), f.payload());
+                        consumer.accept(new WalPosition(f.lsn(), firstLsn, f.offset()), f.payload());
                     }
                     expected++;
                 }

@@ -140,6 +140,18 @@ public final class WriteAheadLog implements AutoCloseable {
      */
     public void replay(long fromLsn, RecordConsumer consumer) {
         Objects.requireNonNull(consumer, "consumer");
+        replayWithPositions(fromLsn, (position, record) -> consumer.accept(position.lsn(), record));
+    }
+
+    /**
+     * Like {@link #replay}, but delivers each record with its position (for {@link #readAt}): a log-structured store
+     * rebuilds its index of positions with this after a restart.
+     *
+     * @throws IllegalArgumentException if {@code fromLsn} is negative or past {@code lastLsn() + 1}
+     * @throws CorruptionException      if a record that was written cannot be read back intact
+     */
+    public void replayWithPositions(long fromLsn, PositionedRecordConsumer consumer) {
+        Objects.requireNonNull(consumer, "consumer");
         segmentDeletion.readLock().lock();
         try {
             long last = committer.lastLsn();
@@ -150,6 +162,19 @@ public final class WriteAheadLog implements AutoCloseable {
             WalReplay.replay(disk, new TreeMap<>(segments), fromLsn, last, consumer);
         } catch (IOException e) {
             throw new StoreException("replaying the write-ahead log in " + dir + " failed: " + e, e);
+        } finally {
+            segmentDeletion.readLock().unlock();
+        }
+    }
+
+    /**
+     * @return the first LSN of every kept segment, oldest first; the last is the active segment's. Every segment but
+     *         the last is sealed and holds exactly the records from its first LSN up to the next segment's.
+     */
+    public long[] segmentStarts() {
+        segmentDeletion.readLock().lock();
+        try {
+            return segments.keySet().stream().mapToLong(Long::longValue).toArray();
         } finally {
             segmentDeletion.readLock().unlock();
         }

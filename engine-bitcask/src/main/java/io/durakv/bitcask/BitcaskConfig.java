@@ -1,0 +1,35 @@
+package io.durakv.bitcask;
+
+import io.durakv.api.EngineProperties;
+import io.durakv.api.StoreOptions;
+import io.durakv.wal.WalOptions;
+
+/**
+ * The Bitcask engine's tuning properties, read and validated from {@link StoreOptions#properties()} (documented in
+ * docs/formats/bitcask.md, "Properties"). {@code wal.segmentBytes} is not accepted: the data files are the log's
+ * segments, so {@code bitcask.fileBytes} is that size, and a second name for it could only disagree. Immutable.
+ *
+ * @param fileBytes       {@code bitcask.fileBytes}: data file (log segment) size that triggers rotation
+ * @param mergeDeadRatio  {@code bitcask.mergeDeadRatio}: dead fraction of the sealed files' bytes that starts a merge
+ * @param backgroundMerge {@code bitcask.backgroundMerge}: whether merges and hint files are written by a background
+ *                        thread (default) or by the writing thread right after its write (deterministic, for tests)
+ */
+record BitcaskConfig(long fileBytes, double mergeDeadRatio, boolean backgroundMerge) {
+
+    static final String FILE_BYTES = "bitcask.fileBytes";
+    static final String MERGE_DEAD_RATIO = "bitcask.mergeDeadRatio";
+    static final String BACKGROUND_MERGE = "bitcask.backgroundMerge";
+
+    static final double DEFAULT_MERGE_DEAD_RATIO = 0.5;
+
+    /** @throws IllegalArgumentException naming the property, for an unknown property or a bad value */
+    static BitcaskConfig from(StoreOptions options) {
+        EngineProperties p = new EngineProperties(BitcaskEngine.NAME, options.properties());
+        long fileBytes = p.bytes(FILE_BYTES, WalOptions.DEFAULT_SEGMENT_BYTES, WalOptions.MIN_SEGMENT_BYTES,
+                WalOptions.MAX_SEGMENT_BYTES);
+        double ratio = p.ratio(MERGE_DEAD_RATIO, DEFAULT_MERGE_DEAD_RATIO, 0, 1);
+        long background = p.longValue(BACKGROUND_MERGE, 1, 0, 1);
+        p.rejectUnknown();
+        return new BitcaskConfig(fileBytes, ratio, background == 1);
+    }
+}

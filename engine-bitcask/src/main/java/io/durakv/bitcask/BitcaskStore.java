@@ -1,0 +1,540 @@
+package io.durakv.bitcask;
+
+import io.durakv.api.CorruptionException;
+import io.durakv.api.KeyValueIterator;
+import io.durakv.api.KeyValueStore;
+import io.durakv.api.StoreClosedException;
+import io.durakv.api.StoreException;
+import io.durakv.api.StoreLockedException;
+import io.durakv.api.StoreOptions;
+import io.durakv.api.WriteBatch;
+import io.durakv.api.io.Disk;
+import io.durakv.api.io.DiskLock;
+import io.durakv.wal.BatchRecord;
+import io.durakv.wal.WalOptions;
+import io.durakv.wal.WalPosition;
+import io.durakv.wal.WriteAheadLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The Bitcask store (docs/formats/bitcask.md): the live data files are the segments of one write-ahead log in
+ * {@code data/}; an in-memory {@link KeyDir} maps every live key to the record holding its latest value; merged data
+ * and hint files of the current merge generation sit beside the log, named by the manifest {@code MERGE}.
+ *
+ * <p><b>Writes</b>: each {@code put}, {@code delete} or {@code write(batch)} is one batch record, appended to the log
+ * (forced as the sync mode says, with group commit) without a store lock; then applied to the key directory strictly
+ * in LSN order under the apply lock, each writer waiting for the records before its own. The LSN is the sequence
+ * number of every operation in the record.
+ *
+ * <p><b>Reads</b>: a lookup takes the key directory's read lock only for the lookup, then reads the record from its
+ * file; a scan copies the keys in its range with their locations under that read lock, sorts them, and reads values
+ * as it goes. Both register with {@link Readers} so that a merge never deletes a file they may still read. Readers
+ * never wait for a merge's I/O (at most for the re-pointing of one entry, under the write lock).
+ *
+ * <p><b>Structural work</b> ({@link Background}): the hint file of every sealed segment, and a merge
+ * ({@link Merger}) when the dead fraction of the sealed files passes {@code bitcask.mergeDeadRatio}.
+ *
+ * <p><b>Failures</b>: a failed append, apply, hint write or merge turns the store read-only (fail-stop); reads go on;
+ * reopening recovers from what is on disk.
+ *
+ * <p>Thread-safe. Lock order: apply lock, then the key directory's lock.
+ */
+public final class BitcaskStore implements KeyValueStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BitcaskStore.class);
+
+    final Path dir;
+    final Disk disk;
+    final BitcaskConfig config;
+    private final DiskLock lock;
+    final WriteAheadLog wal;
+
+    /** Guards {@link #keys} and {@link #space}. */
+    final ReentrantReadWriteLock keysLock = new ReentrantReadWriteLock();
+    final KeyDir keys = new KeyDir();
+    final Space space = new Space();
+    /** First LSN of every log segment holding a record the key directory may point at. */
+    final ConcurrentSkipListSet<Long> segments = new ConcurrentSkipListSet<>();
+    /** The current merge generation and the LSN it covers up to (exclusive); change only under the keys lock. */
+    volatile long generation;
+    volatile long mergedBefore = 1;
+
+    /** Serializes applying records; {@link #applied} signals progress, failure and close. */
+    final ReentrantLock applyLock = new ReentrantLock();
+    private final Condition applied = applyLock.newCondition();
+    // Guarded by applyLock.
+    long appliedLsn;
+    /** Hint entries of the segment records are being applied to, written once it is sealed. */
+    private HintFile.Entries activeHints;
+    private long activeSegment;
+
+    final Readers readers = new Readers();
+    final Background background;
+    private final Merger merger;
+    private final AtomicBoolean mergeQueued = new AtomicBoolean();
+    private volatile boolean closed;
+    private volatile StoreException failure;
+
+    private BitcaskStore(Path dir, Disk disk, BitcaskConfig config, DiskLock lock, WriteAheadLog wal) {
+        this.dir = dir;
+        this.disk = disk;
+        this.config = config;
+        this.lock = lock;
+        this.wal = wal;
+        this.background = new Background(dir, config.backgroundMerge(), this::fail);
+        this.merger = new Merger(this);
+    }
+
+    /**
+     * Opens (creating if needed) the store in {@code dir} and rebuilds its key directory from hint files and the log.
+     *
+     * @throws IllegalArgumentException for an unknown property or a bad value
+     * @throws StoreLockedException     if the directory is open elsewhere; nothing was changed
+     * @throws CorruptionException      if durable data is damaged
+     */
+    public static BitcaskStore open(Path dir, StoreOptions options) {
+        return open(dir, options, BitcaskConfig.from(options));
+    }
+
+    /** As {@link #open(Path, StoreOptions)} with the properties already read (tests pass settings they cannot). */
+    static BitcaskStore open(Path dir, StoreOptions options, BitcaskConfig config) {
+        Disk disk = options.disk();
+        DiskLock lock;
+        try {
+            if (!disk.isDirectory(dir)) {
+                disk.createDirectories(dir);
+            }
+            lock = disk.tryLock(dir.resolve(BitcaskFormat.LOCK_FILE));
+        } catch (IOException e) {
+            throw new StoreException("cannot open the store directory " + dir, e);
+        }
+        if (lock == null) {
+            throw new StoreLockedException("the store in " + dir + " is already open");
+        }
+        WriteAheadLog wal = null;
+        BitcaskStore store = null;
+        try {
+            Manifest manifest = Recovery.prepare(disk, dir);
+            wal = WriteAheadLog.open(dir.resolve(BitcaskFormat.DATA_DIR), WalOptions.builder()
+                    .syncMode(options.syncMode())
+                    .batchInterval(options.batchInterval())
+                    .segmentBytes(config.fileBytes())
+                    .disk(disk)
+                    .build());
+            store = new BitcaskStore(dir, disk, config, lock, wal);
+            new Recovery(store, manifest).run();
+            store.maybeMerge();
+            store.background.drain();
+            return store;
+        } catch (IOException | RuntimeException e) {
+            if (store != null) {
+                store.background.stop();
+            }
+            closeAfterFailure(wal, e);
+            closeAfterFailure(lock, e);
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new StoreException("cannot open the store in " + dir, e);
+        }
+    }
+
+    // ---- reads -------------------------------------------------------------------------------------------------
+
+    @Override
+    public byte[] get(byte[] key) {
+        Limits.checkKey(key);
+        checkOpen();
+        long epoch = readers.enter();
+        try {
+            long lsn;
+            long location;
+            keysLock.readLock().lock();
+            try {
+                int e = keys.find(key);
+                if (e < 0) {
+                    return null;
+                }
+                lsn = keys.lsn(e);
+                location = keys.location(e);
+            } finally {
+                keysLock.readLock().unlock();
+            }
+            return readValue(key, lsn, location);
+        } finally {
+            readers.exit(epoch);
+        }
+    }
+
+    @Override
+    public KeyValueIterator scan(byte[] fromInclusive, byte[] toExclusive) {
+        checkOpen();
+        return ScanIterator.open(this, fromInclusive, toExclusive);
+    }
+
+    /**
+     * Reads the value of {@code key} from the record at {@code location} with sequence number {@code lsn}. The caller
+     * holds a {@link Readers} registration from before it read the location.
+     *
+     * @throws CorruptionException if the record is damaged or does not put that key
+     */
+    byte[] readValue(byte[] key, long lsn, long location) {
+        return RecordReader.value(this, key, lsn, location);
+    }
+
+    // ---- writes ------------------------------------------------------------------------------------------------
+
+    @Override
+    public void put(byte[] key, byte[] value) {
+        Limits.checkKey(key);
+        Limits.checkValue(key, value);
+        write(List.of(new WriteBatch.Op(key.clone(), value.clone())));
+    }
+
+    @Override
+    public void delete(byte[] key) {
+        Limits.checkKey(key);
+        write(List.of(new WriteBatch.Op(key.clone(), null)));
+    }
+
+    @Override
+    public void write(WriteBatch batch) {
+        if (batch == null) {
+            throw new IllegalArgumentException("batch is null");
+        }
+        List<WriteBatch.Op> ops = List.copyOf(batch.ops());
+        for (WriteBatch.Op op : ops) {
+            Limits.checkKey(op.key());
+            if (!op.isDelete()) {
+                Limits.checkValue(op.key(), op.value());
+            }
+        }
+        if (ops.isEmpty()) {
+            checkOpen();
+            return;
+        }
+        write(ops);
+    }
+
+    /**
+     * Logs {@code ops} as one record outside any store lock (so concurrent writers share the log's forces), then
+     * applies it in LSN order: each writer waits under the apply lock until every record before its own is applied.
+     */
+    private void write(List<WriteBatch.Op> ops) {
+        Limits.checkRecord(ops, wal.maxRecordBytes(), config.fileBytes());
+        byte[] record = BatchRecord.encode(ops);
+        checkWritable();
+        WalPosition position;
+        try {
+            position = wal.appendWithPosition(record);
+        } catch (RuntimeException | Error e) {
+            // An append that failed may have taken an LSN: writers after it would wait for it forever, so fail.
+            StoreException f = closed ? closedException() : fail("log append", e);
+            if (e instanceof Error error) {
+                throw error;
+            }
+            throw f;
+        }
+        applyLock.lock();
+        try {
+            while (appliedLsn < position.lsn() - 1 && failure == null && !closed) {
+                applied.awaitUninterruptibly();
+            }
+            checkWritable();
+            if (appliedLsn != position.lsn() - 1) {
+                throw fail("applying log record " + position.lsn(), new IllegalStateException("record "
+                        + position.lsn() + " arrived after record " + appliedLsn + " was applied"));
+            }
+            try {
+                apply(position, ops);
+                maybeMerge();
+            } catch (RuntimeException | Error e) {
+                StoreException f = fail("applying log record " + position.lsn(), e);
+                if (e instanceof Error error) {
+                    throw error;
+                }
+                throw f;
+            }
+        } finally {
+            applied.signalAll();
+            applyLock.unlock();
+        }
+        background.drain();
+    }
+
+    /**
+     * Applies one log record to the key directory and the space accounting, collects its hint entries, and hands
+     * the previous segment's hints to the background once a record lands in a new segment. Apply lock held (or
+     * recovery, before the store is shared).
+     */
+    void apply(WalPosition position, List<WriteBatch.Op> ops) {
+        if (position.segment() != activeSegment) {
+            if (activeHints != null) {
+                long sealed = activeSegment;
+                HintFile.Entries entries = activeHints;
+                background.submit(() -> merger.writeSegmentHint(sealed, entries));
+            }
+            activeSegment = position.segment();
+            activeHints = new HintFile.Entries();
+            segments.add(position.segment());
+        }
+        long location = BitcaskFormat.location(0, position.offset());
+        keysLock.writeLock().lock();
+        try {
+            for (WriteBatch.Op op : ops) {
+                applyOp(op.isDelete(), op.key(), position.lsn(), location, BitcaskFormat.opSize(op),
+                        position.segment());
+            }
+        } finally {
+            keysLock.writeLock().unlock();
+        }
+        for (WriteBatch.Op op : ops) {
+            activeHints.add(op.isDelete(), op.key(), position.lsn(), position.offset(), BitcaskFormat.opSize(op));
+        }
+        appliedLsn = position.lsn();
+    }
+
+    /** Continues collecting hints for {@code segment} from a hint file covering its first records (recovery). */
+    void resume(long segment, HintFile.Content hints) {
+        activeSegment = segment;
+        activeHints = new HintFile.Entries(hints);
+    }
+
+    /** Applies one operation found in file {@code file} (see {@link Space}). Key directory write lock held. */
+    void applyOp(boolean delete, byte[] key, long lsn, long location, int opSize, long file) {
+        int e = keys.find(key);
+        if (e >= 0) {
+            space.dead(fileOf(keys.lsn(e), keys.location(e)), keys.opSize(e));
+        }
+        space.added(file, opSize);
+        if (delete) {
+            space.dead(file, opSize);
+            if (e >= 0) {
+                keys.remove(e);
+            }
+        } else if (e >= 0) {
+            keys.update(e, lsn, location, opSize);
+        } else {
+            keys.insert(key, lsn, location, opSize);
+        }
+    }
+
+    /** @return the {@link Space} key of the file a record with this LSN and location is in */
+    long fileOf(long lsn, long location) {
+        long generation = BitcaskFormat.generation(location);
+        if (generation > 0) {
+            return Space.mergeFile(generation);
+        }
+        Long segment = segments.floor(lsn);
+        return segment == null ? 0 : segment;
+    }
+
+    Merger merger() {
+        return merger;
+    }
+
+    /** Queues a merge if the sealed files' dead fraction passed the threshold and none is queued. */
+    void maybeMerge() {
+        boolean due;
+        keysLock.readLock().lock();
+        try {
+            due = space.shouldMerge(config.mergeDeadRatio());
+        } finally {
+            keysLock.readLock().unlock();
+        }
+        if (due && mergeQueued.compareAndSet(false, true)) {
+            background.submit(() -> {
+                mergeQueued.set(false);
+                merger.merge();
+            });
+        }
+    }
+
+    @Override
+    public void sync() {
+        checkWritable();
+        try {
+            wal.sync();
+        } catch (RuntimeException e) {
+            throw fail("log sync", e);
+        }
+    }
+
+    // ---- state -------------------------------------------------------------------------------------------------
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** @return whether structural work should stop: the store is closed or failed */
+    boolean stopping() {
+        return closed || failure != null;
+    }
+
+    /** Turns the store read-only (if it was not already), wakes waiting writers, and returns the failure to throw. */
+    StoreException fail(String what, Throwable e) {
+        StoreException f = e instanceof StoreException se ? se : new StoreException(what + " failed in " + dir, e);
+        applyLock.lock();
+        try {
+            if (failure == null) {
+                failure = f;
+                LOG.error("{} failed in {}; the store is read-only until reopened: {}", what, dir, e.toString());
+            }
+            applied.signalAll();
+        } finally {
+            applyLock.unlock();
+        }
+        return f;
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw closedException();
+        }
+    }
+
+    private void checkWritable() {
+        checkOpen();
+        StoreException f = failure;
+        if (f != null) {
+            throw new StoreException("the store in " + dir + " is read-only after a failure", f);
+        }
+    }
+
+    private StoreClosedException closedException() {
+        return new StoreClosedException("the store in " + dir + " is closed");
+    }
+
+    // ---- close -------------------------------------------------------------------------------------------------
+
+    /** Runs a merge now on the calling thread if one is due or {@code force} (tests, tools). */
+    void mergeNow() throws Exception {
+        checkWritable();
+        merger.merge();
+    }
+
+    /**
+     * Checks every live key's record: it is read from its file (frame CRC32C and sequence number checked), decoded,
+     * and must put that key; every location must name the current merge generation or a log segment it does not
+     * cover. Waits for a running merge to finish first.
+     *
+     * @throws CorruptionException naming file and offset for damage on disk
+     * @throws StoreException      for an inconsistency in memory
+     */
+    public void verify() {
+        checkOpen();
+        background.exclusive(() -> {
+            long epoch = readers.enter();
+            try {
+                List<DirectoryWalk.Entry> chunk;
+                for (int from = 0; (chunk = DirectoryWalk.chunk(this, from, Long.MAX_VALUE)) != null;
+                     from += DirectoryWalk.CHUNK) {
+                    for (DirectoryWalk.Entry e : chunk) {
+                        long g = BitcaskFormat.generation(e.location());
+                        if (g == 0 ? e.lsn() < mergedBefore : g != generation) {
+                            throw new StoreException("key directory entry of LSN " + e.lsn() + " points at generation "
+                                    + g + ", but the store is at generation " + generation + " covering LSNs before "
+                                    + mergedBefore);
+                        }
+                        readValue(e.key(), e.lsn(), e.location());
+                    }
+                }
+            } finally {
+                readers.exit(epoch);
+            }
+        });
+    }
+
+    /** @return the number of live keys */
+    int keyCount() {
+        keysLock.readLock().lock();
+        try {
+            return keys.size();
+        } finally {
+            keysLock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        applyLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true; // writers still waiting for their turn fail; their records stay in the log
+            applied.signalAll();
+        } finally {
+            applyLock.unlock();
+        }
+        background.stop();
+        RuntimeException error = null;
+        try {
+            wal.close();
+            if (failure == null) {
+                writeActiveHint();
+            }
+        } catch (RuntimeException e) {
+            error = e;
+        }
+        try {
+            lock.close();
+        } catch (IOException | RuntimeException e) {
+            if (error == null) {
+                error = new StoreException("cannot release the lock of " + dir, e);
+            } else {
+                error.addSuppressed(e);
+            }
+        }
+        if (error == null && failure != null) {
+            error = new StoreException("the store in " + dir + " failed earlier; closed without its structural work",
+                    failure);
+        }
+        if (error != null) {
+            throw error instanceof StoreException se ? se : new StoreException("close of " + dir + " failed", error);
+        }
+    }
+
+    /**
+     * At a clean close, after the log's final force: writes the hints of the active segment's records so far, marked
+     * as covering the LSNs before {@code appliedLsn + 1}, so that the next open replays only what comes after.
+     */
+    private void writeActiveHint() {
+        if (activeHints == null || activeHints.count() == 0) {
+            return;
+        }
+        try {
+            merger.writeHint(BitcaskFormat.segmentHintName(activeSegment), BitcaskFormat.KIND_SEGMENT_HINT,
+                    activeSegment, appliedLsn + 1, activeHints);
+        } catch (IOException e) {
+            throw new StoreException("cannot write the hint file of segment " + activeSegment + " in " + dir
+                    + " at close", e);
+        }
+    }
+
+    private static void closeAfterFailure(AutoCloseable c, Exception cause) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BitcaskStore[" + dir + "]";
+    }
+}

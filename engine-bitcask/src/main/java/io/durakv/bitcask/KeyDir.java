@@ -1,0 +1,301 @@
+package io.durakv.bitcask;
+
+import java.util.Arrays;
+
+/**
+ * The key directory: every live key and where its latest value lives, in a compact open-addressing hash table
+ * (docs/formats/bitcask.md, "Memory per key").
+ *
+ * <p>Layout: each key gets an <em>entry</em> number, stable for as long as the key is live (entries never move; a
+ * removed entry's number is reused by a later insert). Per entry, paged primitive arrays hold the key's hash, its position in
+ * a byte arena, the sequence number (LSN) of the record holding its value, the packed location of that record
+ * ({@link BitcaskFormat#location}) and the operation's size. The hash table is an {@code int[]} of entry numbers with
+ * linear probing and backward-shift deletion, kept between 3/16 and 3/4 full. Keys live in 1 MiB arena pages behind a
+ * two-byte length; removed keys' bytes are reclaimed by compacting the arena when they pass half of it.
+ *
+ * <p>Stable entry numbers are what lets a merge walk the directory in short chunks ({@link #limit()},
+ * {@link #isLive(int)}) while writers change it between chunks: every key live throughout the walk is seen once.
+ *
+ * <p>Not thread-safe: the store guards it with a read-write lock.
+ */
+final class KeyDir {
+
+    private static final int PAGE_SHIFT = 12;
+    private static final int PAGE = 1 << PAGE_SHIFT;
+    private static final int ARENA_SHIFT = 20;
+    private static final int ARENA_PAGE = 1 << ARENA_SHIFT;
+    private static final int FREE = -1;
+
+    // Entries, paged so that growth never copies them; indexed by entry number.
+    private long[][] keyPos = new long[0][];
+    private long[][] lsns = new long[0][];
+    private long[][] locs = new long[0][];
+    private int[][] sizes = new int[0][];
+    /** Each key's hash, so that probes and resizes rarely touch the arena. */
+    private int[][] hashes = new int[0][];
+    /** Entry numbers handed out so far (live or free). */
+    private int limit;
+    /** Head of the free-entry chain (linked through {@link #locs}), or -1. */
+    private int freeHead = -1;
+    private int count;
+
+    /** Open-addressing table: entry number + 1, 0 when empty. */
+    private int[] table = new int[16];
+
+    // Key arena.
+    private byte[][] arena = new byte[0][];
+    private long arenaUsed;
+    private long arenaGarbage;
+
+    /** @return the number of live keys */
+    int size() {
+        return count;
+    }
+
+    /** @return one past the highest entry number ever handed out: walk {@code [0, limit())} to visit every entry */
+    int limit() {
+        return limit;
+    }
+
+    /** @return whether entry {@code e} holds a live key */
+    boolean isLive(int e) {
+        return e < limit && sizes[e >>> PAGE_SHIFT][e & (PAGE - 1)] != FREE;
+    }
+
+    /** @return the entry of {@code key}, or -1 */
+    int find(byte[] key) {
+        int mask = table.length - 1;
+        int h = hash(key, 0, key.length);
+        for (int slot = h & mask; ; slot = (slot + 1) & mask) {
+            int t = table[slot];
+            if (t == 0) {
+                return -1;
+            }
+            if (hashOf(t - 1) == h && keyEquals(t - 1, key)) {
+                return t - 1;
+            }
+        }
+    }
+
+    long lsn(int e) {
+        return lsns[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+    }
+
+    long location(int e) {
+        return locs[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+    }
+
+    int opSize(int e) {
+        return sizes[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+    }
+
+    /** @return a copy of entry {@code e}'s key */
+    byte[] key(int e) {
+        long pos = keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+        byte[] page = arena[(int) (pos >>> ARENA_SHIFT)];
+        int at = (int) (pos & (ARENA_PAGE - 1));
+        int len = keyLength(page, at);
+        return Arrays.copyOfRange(page, at + 2, at + 2 + len);
+    }
+
+    /** @return {@code Arrays.compareUnsigned} of entry {@code e}'s key with {@code other} */
+    int compareKey(int e, byte[] other) {
+        long pos = keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+        byte[] page = arena[(int) (pos >>> ARENA_SHIFT)];
+        int at = (int) (pos & (ARENA_PAGE - 1));
+        return Arrays.compareUnsigned(page, at + 2, at + 2 + keyLength(page, at), other, 0, other.length);
+    }
+
+    /** Points entry {@code e} (live) at a new record. */
+    void update(int e, long lsn, long location, int opSize) {
+        lsns[e >>> PAGE_SHIFT][e & (PAGE - 1)] = lsn;
+        locs[e >>> PAGE_SHIFT][e & (PAGE - 1)] = location;
+        sizes[e >>> PAGE_SHIFT][e & (PAGE - 1)] = opSize;
+    }
+
+    /**
+     * Adds {@code key}, which must not be present.
+     *
+     * @return its entry
+     */
+    int insert(byte[] key, long lsn, long location, int opSize) {
+        if ((count + 1) * 4L > table.length * 3L) {
+            resize(table.length * 2);
+        }
+        int e = newEntry();
+        int h = hash(key, 0, key.length);
+        keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)] = storeKey(key);
+        hashes[e >>> PAGE_SHIFT][e & (PAGE - 1)] = h;
+        update(e, lsn, location, opSize);
+        int mask = table.length - 1;
+        int slot = h & mask;
+        while (table[slot] != 0) {
+            slot = (slot + 1) & mask;
+        }
+        table[slot] = e + 1;
+        count++;
+        return e;
+    }
+
+    /** Sizes the hash table for {@code n} keys at once, instead of doubling step by step as they arrive. */
+    void reserve(long n) {
+        long want = Math.min(1L << 30, n * 4 / 3 + 1);
+        if (want > table.length) {
+            resize(Integer.highestOneBit((int) want - 1) << 1);
+        }
+    }
+
+    /** Removes entry {@code e} (live) and its key. */
+    void remove(int e) {
+        int mask = table.length - 1;
+        int slot = hashOf(e) & mask;
+        while (table[slot] != e + 1) {
+            slot = (slot + 1) & mask;
+        }
+        // Backward-shift deletion: move later members of the probe run into the hole, so lookups never need markers.
+        int hole = slot;
+        for (int i = (hole + 1) & mask; table[i] != 0; i = (i + 1) & mask) {
+            int home = hashOf(table[i] - 1) & mask;
+            if (((i - home) & mask) >= ((i - hole) & mask)) {
+                table[hole] = table[i];
+                hole = i;
+            }
+        }
+        table[hole] = 0;
+        long pos = keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+        arenaGarbage += 2 + keyLength(arena[(int) (pos >>> ARENA_SHIFT)], (int) (pos & (ARENA_PAGE - 1)));
+        sizes[e >>> PAGE_SHIFT][e & (PAGE - 1)] = FREE;
+        locs[e >>> PAGE_SHIFT][e & (PAGE - 1)] = freeHead;
+        freeHead = e;
+        count--;
+        if (arenaGarbage > ARENA_PAGE && arenaGarbage * 2 > arenaUsed) {
+            compactArena();
+        }
+        if (count * 16L < table.length * 3L && table.length > 16) {
+            resize(table.length / 2);
+        }
+    }
+
+    /**
+     * @return the bytes this directory holds in arrays beyond the keys' own bytes: entry pages, the hash table, key
+     *         length prefixes and unused arena space
+     */
+    long overheadBytes(long keyBytes) {
+        long entryPages = (long) keyPos.length * PAGE * (8 + 8 + 8 + 4 + 4);
+        long pageArrays = 4L * (16 + 8L * keyPos.length); // array headers and page references, approximately
+        long arenaBytes = (long) arena.length * ARENA_PAGE + 16L + 8L * arena.length;
+        return entryPages + pageArrays + (long) table.length * 4 + 16 + arenaBytes - keyBytes;
+    }
+
+    // ---- internals ---------------------------------------------------------------------------------------------
+
+    private int newEntry() {
+        if (freeHead >= 0) {
+            int e = freeHead;
+            freeHead = (int) locs[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+            return e;
+        }
+        int e = limit++;
+        if ((e >>> PAGE_SHIFT) == keyPos.length) {
+            int pages = keyPos.length + 1;
+            keyPos = Arrays.copyOf(keyPos, pages);
+            lsns = Arrays.copyOf(lsns, pages);
+            locs = Arrays.copyOf(locs, pages);
+            sizes = Arrays.copyOf(sizes, pages);
+            hashes = Arrays.copyOf(hashes, pages);
+            hashes[pages - 1] = new int[PAGE];
+            keyPos[pages - 1] = new long[PAGE];
+            lsns[pages - 1] = new long[PAGE];
+            locs[pages - 1] = new long[PAGE];
+            sizes[pages - 1] = new int[PAGE];
+            Arrays.fill(sizes[pages - 1], FREE);
+        }
+        return e;
+    }
+
+    private long storeKey(byte[] key) {
+        int need = 2 + key.length;
+        int page = (int) (arenaUsed >>> ARENA_SHIFT);
+        int at = (int) (arenaUsed & (ARENA_PAGE - 1));
+        if (page == arena.length || at + need > ARENA_PAGE) {
+            if (page < arena.length) { // the rest of a page too short for this key is wasted
+                arenaGarbage += ARENA_PAGE - at;
+                page++;
+            }
+            if (page == arena.length) {
+                arena = Arrays.copyOf(arena, page + 1);
+                arena[page] = new byte[ARENA_PAGE];
+            }
+            at = 0;
+        }
+        byte[] p = arena[page];
+        p[at] = (byte) (key.length >>> 8);
+        p[at + 1] = (byte) key.length;
+        System.arraycopy(key, 0, p, at + 2, key.length);
+        long pos = ((long) page << ARENA_SHIFT) | at;
+        arenaUsed = pos + need;
+        return pos;
+    }
+
+    /** Rewrites every live key into a fresh arena, dropping removed keys' bytes. */
+    private void compactArena() {
+        byte[][] old = arena;
+        arena = new byte[0][];
+        arenaUsed = 0;
+        arenaGarbage = 0;
+        for (int e = 0; e < limit; e++) {
+            if (isLive(e)) {
+                long pos = keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+                byte[] page = old[(int) (pos >>> ARENA_SHIFT)];
+                int at = (int) (pos & (ARENA_PAGE - 1));
+                keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)] =
+                        storeKey(Arrays.copyOfRange(page, at + 2, at + 2 + keyLength(page, at)));
+            }
+        }
+    }
+
+    private void resize(int capacity) {
+        int[] t = new int[capacity];
+        int mask = capacity - 1;
+        for (int v : table) {
+            if (v != 0) {
+                int slot = hashOf(v - 1) & mask;
+                while (t[slot] != 0) {
+                    slot = (slot + 1) & mask;
+                }
+                t[slot] = v;
+            }
+        }
+        table = t;
+    }
+
+    private boolean keyEquals(int e, byte[] key) {
+        long pos = keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+        byte[] page = arena[(int) (pos >>> ARENA_SHIFT)];
+        int at = (int) (pos & (ARENA_PAGE - 1));
+        return keyLength(page, at) == key.length
+                && Arrays.equals(page, at + 2, at + 2 + key.length, key, 0, key.length);
+    }
+
+    private int hashOf(int e) {
+        return hashes[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+    }
+
+    private static int keyLength(byte[] page, int at) {
+        return ((page[at] & 0xFF) << 8) | (page[at + 1] & 0xFF);
+    }
+
+    /** FNV-1a over the bytes, then a murmur3 finalizer so that linear probing sees well-spread low bits. */
+    private static int hash(byte[] b, int from, int length) {
+        int h = 0x811C9DC5;
+        for (int i = from; i < from + length; i++) {
+            h = (h ^ (b[i] & 0xFF)) * 0x01000193;
+        }
+        h ^= h >>> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >>> 13;
+        h *= 0xC2B2AE35;
+        h ^= h >>> 16;
+        return h;
+    }
+}

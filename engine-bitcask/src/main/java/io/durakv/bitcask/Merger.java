@@ -1,0 +1,229 @@
+package io.durakv.bitcask;
+
+import io.durakv.api.StoreException;
+import io.durakv.api.WriteBatch;
+import io.durakv.wal.BatchRecord;
+import io.durakv.wal.FramedFile;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NavigableSet;
+
+/**
+ * Merge and hint-file writing (docs/formats/bitcask.md, "Merge"). A merge always takes every sealed file: the current
+ * merge generation and every log segment before the active one. It copies the live values they hold into the next
+ * generation's data file, so tombstones never need to be copied: no older file that could hold a deleted key survives
+ * the merge. The protocol, one step per block of {@link #merge()}:
+ * <ol>
+ *   <li>pick the boundary M, the first LSN of the segment holding the last applied record: every record below M is
+ *       in a sealed file and applied;</li>
+ *   <li>walk the key directory in chunks; copy each live entry with LSN below M into the new data file (frame number =
+ *       the record's LSN), and collect its hint entry; force the data file, write and force the hint file, force the
+ *       directory;</li>
+ *   <li>force the log, so that every overwrite and delete the walk observed is durable;</li>
+ *   <li>write the manifest naming the new generation and M (temp file, force, rename, directory force): the
+ *       switch;</li>
+ *   <li>point the key directory at the new file for each copied key that was not overwritten meanwhile (same
+ *       LSN);</li>
+ *   <li>once no reader of the old locations remains, delete the log segments below M (directory forced after each),
+ *       their hint files and the old generation's files, and force the directory; while readers remain, this step
+ *       waits on the background thread, and is left to the next merge (or recovery) on a writing thread.</li>
+ * </ol>
+ * A crash before step 4 is durable leaves the old generation current (recovery deletes the new files); after it,
+ * recovery finishes step 6. Writers wait only for the short key-directory write lock of each step-5 entry, readers
+ * at most for that one entry's re-pointing; neither waits for the merge's I/O.
+ *
+ * <p>Runs on the {@link Background} runner, one task at a time.
+ */
+final class Merger {
+
+    private final BitcaskStore store;
+    // Replaced files not yet deleted (step 6), kept on the runner thread: the boundary, generations, switch epoch.
+    private long pendingBefore;
+    private final List<Long> pendingGenerations = new ArrayList<>();
+    private long pendingEpoch;
+
+    Merger(BitcaskStore store) {
+        this.store = store;
+    }
+
+    /** Writes the hint file of sealed segment {@code segment}, unless a merge already replaced the segment. */
+    void writeSegmentHint(long segment, HintFile.Entries entries) throws IOException {
+        if (segment >= store.mergedBefore && !store.stopping()) {
+            writeHint(BitcaskFormat.segmentHintName(segment), BitcaskFormat.KIND_SEGMENT_HINT, segment, 0, entries);
+        }
+    }
+
+    /** Rewrites the hint file of merge generation {@code generation} (its old one was missing or damaged). */
+    void rewriteHint(long generation, HintFile.Entries entries) throws IOException {
+        if (generation == store.generation && !store.stopping()) {
+            writeHint(BitcaskFormat.mergeHintName(generation), BitcaskFormat.KIND_MERGE_HINT, generation, 0, entries);
+        }
+    }
+
+    /** Replaces hint file {@code name}: delete, write and force, force the directory. */
+    void writeHint(String name, byte kind, long id, long coversBefore, HintFile.Entries entries) throws IOException {
+        Path path = store.dir.resolve(name);
+        store.disk.deleteIfExists(path);
+        HintFile.write(store.disk, path, kind, id, coversBefore, entries);
+        // Forces the hint's name. Nothing depends on it: a lost or partial hint is ignored and its file read instead.
+        store.disk.forceDirectory(store.dir);
+    }
+
+    /** Runs the merge protocol if the sealed files still hold dead bytes. */
+    void merge() throws IOException {
+        deleteReplaced(false);
+        // Step 1: the boundary.
+        long mergedBefore;
+        store.applyLock.lock();
+        try {
+            Long m = store.segments.floor(store.appliedLsn + 1);
+            if (m == null || store.stopping()) {
+                return;
+            }
+            mergedBefore = m;
+        } finally {
+            store.applyLock.unlock();
+        }
+        store.keysLock.readLock().lock();
+        try {
+            if (store.space.sealedDead() == 0 && mergedBefore == store.mergedBefore) {
+                return;
+            }
+        } finally {
+            store.keysLock.readLock().unlock();
+        }
+        long oldGeneration = store.generation;
+        long generation = oldGeneration + 1;
+        if (generation > BitcaskFormat.MAX_GENERATION) {
+            throw new StoreException("merge generations exhausted in " + store.dir);
+        }
+        Path data = store.dir.resolve(BitcaskFormat.mergeDataName(generation));
+        Path hint = store.dir.resolve(BitcaskFormat.mergeHintName(generation));
+        // Leftovers of a merge this session stopped before its manifest; they were never current.
+        store.disk.deleteIfExists(data);
+        store.disk.deleteIfExists(hint);
+
+        // Step 2: copy the live values, write the hints.
+        HintFile.Entries hints = new HintFile.Entries();
+        try (FramedFile.Writer out = FramedFile.create(store.disk, data)) {
+            out.append(1, BitcaskFormat.identity(BitcaskFormat.KIND_MERGE_DATA, generation, mergedBefore));
+            for (int from = 0; copyChunk(from, mergedBefore, out, hints, generation); from += DirectoryWalk.CHUNK) {
+                if (store.stopping()) {
+                    throw new Background.Aborted();
+                }
+            }
+            out.finish(); // forces the merged data: the manifest below may name it only once it is durable
+        }
+        HintFile.write(store.disk, hint, BitcaskFormat.KIND_MERGE_HINT, generation, 0, hints); // forced inside
+        // Forces both new names before the manifest that makes them current.
+        store.disk.forceDirectory(store.dir);
+
+        // Step 3: every overwrite or delete the walk saw (all at or after M) is durable before the switch, so that a
+        // crash cannot keep the merge's view of a key while losing the record that made it so.
+        store.wal.sync();
+
+        // Step 4: the switch.
+        new Manifest(generation, mergedBefore).write(store.disk, store.dir);
+
+        // Step 5: point the key directory at the new file.
+        long newFile = Space.mergeFile(generation);
+        hints.forEach((delete, key, lsn, offset, size) -> {
+            store.keysLock.writeLock().lock();
+            try {
+                int e = store.keys.find(key);
+                store.space.added(newFile, size);
+                if (e >= 0 && store.keys.lsn(e) == lsn) {
+                    store.keys.update(e, lsn, BitcaskFormat.location(generation, offset), size);
+                } else {
+                    store.space.dead(newFile, size); // overwritten or deleted while the merge ran
+                }
+            } finally {
+                store.keysLock.writeLock().unlock();
+            }
+        });
+        List<Long> replacedSegments = new ArrayList<>(store.segments.headSet(mergedBefore, false));
+        store.keysLock.writeLock().lock();
+        try {
+            store.generation = generation;
+            store.mergedBefore = mergedBefore;
+            store.space.remove(Space.mergeFile(oldGeneration));
+            for (long s : replacedSegments) {
+                store.space.remove(s);
+            }
+        } finally {
+            store.keysLock.writeLock().unlock();
+        }
+
+        // Step 6: delete the replaced files once no reader can still be reading them.
+        if (oldGeneration > 0) {
+            pendingGenerations.add(oldGeneration);
+        }
+        pendingBefore = mergedBefore;
+        pendingEpoch = store.readers.advance();
+        deleteReplaced(store.config.backgroundMerge());
+    }
+
+    /**
+     * Step 6 of the merges switched so far: truncates the log before the last boundary and deletes the replaced hint
+     * and merge files, once no reader registered before the last switch remains. On the background thread it waits
+     * for such readers; on a writing thread it only checks (that thread may hold an open scan itself), leaving the
+     * deletion to the next merge, or to recovery, which deletes whatever the manifest has replaced.
+     */
+    private void deleteReplaced(boolean wait) throws IOException {
+        if (pendingEpoch == 0) {
+            return;
+        }
+        boolean quiet = wait ? store.readers.awaitOlderThan(pendingEpoch, store::stopping)
+                : store.readers.noneOlderThan(pendingEpoch);
+        if (!quiet || store.stopping()) {
+            return;
+        }
+        NavigableSet<Long> replaced = store.segments.headSet(pendingBefore, false);
+        List<Long> replacedSegments = new ArrayList<>(replaced);
+        store.wal.truncateBefore(pendingBefore); // forces the directory after each segment
+        replaced.clear();
+        for (long s : replacedSegments) {
+            store.disk.deleteIfExists(store.dir.resolve(BitcaskFormat.segmentHintName(s)));
+        }
+        for (long g : pendingGenerations) {
+            store.disk.deleteIfExists(store.dir.resolve(BitcaskFormat.mergeDataName(g)));
+            store.disk.deleteIfExists(store.dir.resolve(BitcaskFormat.mergeHintName(g)));
+        }
+        pendingGenerations.clear();
+        pendingEpoch = 0;
+        // Forces the deletions; recovery would redo them, so this only keeps the directory tidy across a crash.
+        store.disk.forceDirectory(store.dir);
+    }
+
+    /**
+     * Copies the live entries with LSN below {@code mergedBefore} among key-directory entries
+     * {@code [from, from + CHUNK)}.
+     *
+     * @return false once {@code from} is past the directory's last entry
+     */
+    private boolean copyChunk(int from, long mergedBefore, FramedFile.Writer out, HintFile.Entries hints,
+                              long generation) throws IOException {
+        List<DirectoryWalk.Entry> chunk = DirectoryWalk.chunk(store, from, mergedBefore);
+        if (chunk == null) {
+            return false;
+        }
+        long epoch = store.readers.enter();
+        try {
+            for (DirectoryWalk.Entry e : chunk) {
+                WriteBatch.Op op = new WriteBatch.Op(e.key(), store.readValue(e.key(), e.lsn(), e.location()));
+                long offset = out.append(e.lsn(), BatchRecord.encode(List.of(op)));
+                if (offset > BitcaskFormat.MAX_OFFSET) {
+                    throw new StoreException("merged data file of generation " + generation + " passed "
+                            + BitcaskFormat.MAX_OFFSET + " bytes");
+                }
+                hints.add(false, e.key(), e.lsn(), offset, BitcaskFormat.opSize(op));
+            }
+        } finally {
+            store.readers.exit(epoch);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,112 @@
+package io.durakv.bitcask;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The key directory against a {@link HashMap} model, and its memory per key. */
+class KeyDirTest {
+
+    private record Loc(long lsn, long location, int size) {
+    }
+
+    @Test
+    void randomInsertsUpdatesAndRemovesMatchAMap() {
+        long seed = new Random().nextLong();
+        Random rnd = new Random(seed);
+        KeyDir dir = new KeyDir();
+        Map<ByteBuffer, Loc> model = new HashMap<>();
+        for (int step = 0; step < 300_000; step++) {
+            byte[] key = new byte[rnd.nextInt(3) == 0 ? rnd.nextInt(300) : rnd.nextInt(6)];
+            rnd.nextBytes(key);
+            if (key.length > 0) {
+                key[0] = (byte) rnd.nextInt(40); // a small key space, so that updates and removes hit
+            }
+            ByteBuffer k = ByteBuffer.wrap(key);
+            int e = dir.find(key);
+            assertThat(e >= 0).as("seed %d step %d", seed, step).isEqualTo(model.containsKey(k));
+            if (rnd.nextInt(3) == 0) {
+                if (e >= 0) {
+                    dir.remove(e);
+                    model.remove(k);
+                }
+            } else {
+                Loc l = new Loc(step + 1, rnd.nextLong() & Long.MAX_VALUE, rnd.nextInt(1 << 20));
+                if (e >= 0) {
+                    dir.update(e, l.lsn, l.location, l.size);
+                } else {
+                    dir.insert(key, l.lsn, l.location, l.size);
+                }
+                model.put(k, l);
+            }
+        }
+        assertThat(dir.size()).isEqualTo(model.size());
+        int live = 0;
+        for (int e = 0; e < dir.limit(); e++) {
+            if (dir.isLive(e)) {
+                live++;
+                Loc l = model.get(ByteBuffer.wrap(dir.key(e)));
+                assertThat(l).as("seed %d: entry %d", seed, e).isNotNull();
+                assertThat(new Loc(dir.lsn(e), dir.location(e), dir.opSize(e))).isEqualTo(l);
+            }
+        }
+        assertThat(live).isEqualTo(model.size());
+        for (Map.Entry<ByteBuffer, Loc> m : model.entrySet()) {
+            int e = dir.find(m.getKey().array());
+            assertThat(e).isNotNegative();
+            assertThat(Arrays.equals(dir.key(e), m.getKey().array())).isTrue();
+        }
+    }
+
+    @Test
+    void removingMostKeysCompactsTheArenaAndShrinksTheTable() {
+        KeyDir dir = new KeyDir();
+        int n = 200_000;
+        for (int i = 0; i < n; i++) {
+            dir.insert(("key-" + i).getBytes(), i + 1, i, 10);
+        }
+        long full = dir.overheadBytes(0);
+        for (int i = 0; i < n; i++) {
+            if (i % 10 != 0) {
+                dir.remove(dir.find(("key-" + i).getBytes()));
+            }
+        }
+        assertThat(dir.size()).isEqualTo(n / 10);
+        assertThat(dir.overheadBytes(0)).isLessThan(full);
+        for (int i = 0; i < n; i += 10) {
+            int e = dir.find(("key-" + i).getBytes());
+            assertThat(dir.lsn(e)).isEqualTo(i + 1);
+        }
+        for (int i = 0; i < n; i++) { // entries freed above are reused
+            if (i % 10 != 0) {
+                dir.insert(("key-" + i).getBytes(), i + 1, i, 10);
+            }
+        }
+        assertThat(dir.limit()).isEqualTo(n);
+    }
+
+    /**
+     * The memory goal: at most 64 bytes per key beyond the key's own bytes, measured at 1 M keys of 16 bytes from the
+     * directory's arrays (entry pages, hash table, arena with its length prefixes and unused space).
+     */
+    @Test
+    void oneMillionKeysCostAtMost64BytesPerKeyBeyondTheKeys() {
+        KeyDir dir = new KeyDir();
+        int n = 1_000_000;
+        byte[] key = new byte[16];
+        ByteBuffer b = ByteBuffer.wrap(key);
+        for (int i = 0; i < n; i++) {
+            b.putLong(0, 0x6b65792d00000000L).putLong(8, i * 0x9E3779B97F4A7C15L);
+            dir.insert(key, i + 1, i, 100);
+        }
+        double perKey = dir.overheadBytes(16L * n) / (double) n;
+        System.out.printf("key directory: %.1f bytes per key beyond the key's 16 bytes, at %d keys%n", perKey, n);
+        assertThat(perKey).isLessThanOrEqualTo(64);
+    }
+}
