@@ -31,6 +31,8 @@ final class SegmentReader implements AutoCloseable {
     static final int POINT_WINDOW = 4 << 10;
 
     private final DiskFile file;
+    /** Whether {@link #close()} closes the file (false: the caller keeps it open for other reads). */
+    private final boolean ownsFile;
     private final long size;
     private final int windowSize;
     private byte[] window = new byte[0];
@@ -41,8 +43,9 @@ final class SegmentReader implements AutoCloseable {
     private int flags;
     private long capacity;
 
-    private SegmentReader(DiskFile file, int windowSize) throws IOException {
+    private SegmentReader(DiskFile file, int windowSize, boolean ownsFile) throws IOException {
         this.file = file;
+        this.ownsFile = ownsFile;
         this.size = file.size();
         this.windowSize = windowSize;
     }
@@ -51,11 +54,16 @@ final class SegmentReader implements AutoCloseable {
     static SegmentReader open(Disk disk, Path path, int windowSize) throws IOException {
         DiskFile f = disk.open(path, OpenMode.READ);
         try {
-            return new SegmentReader(f, windowSize);
+            return new SegmentReader(f, windowSize, true);
         } catch (IOException | RuntimeException e) {
             f.close();
             throw e;
         }
+    }
+
+    /** A reader over a file the caller keeps open (a cached read handle); {@link #close()} leaves it open. */
+    static SegmentReader over(DiskFile file, int windowSize) throws IOException {
+        return new SegmentReader(file, windowSize, false);
     }
 
     /** @return the file's path */
@@ -276,6 +284,8 @@ final class SegmentReader implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        file.close();
+        if (ownsFile) {
+            file.close();
+        }
     }
 }

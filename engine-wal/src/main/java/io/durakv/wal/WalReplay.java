@@ -91,8 +91,9 @@ final class WalReplay {
     }
 
     /** @return the record at {@code position} in {@code path} */
-    static byte[] readAt(Disk disk, Path path, WalPosition position) throws IOException {
-        try (SegmentReader r = SegmentReader.open(disk, path, SegmentReader.POINT_WINDOW)) {
+    static byte[] readAt(io.durakv.api.io.DiskFile file, WalPosition position) throws IOException {
+        Path path = file.path();
+        try (SegmentReader r = SegmentReader.over(file, SegmentReader.POINT_WINDOW)) {
             Frame f = r.read(position.offset(), position.lsn(), position.lsn());
             if (f == null || !f.isData()) {
                 throw new CorruptionException(path, position.offset(), f == null

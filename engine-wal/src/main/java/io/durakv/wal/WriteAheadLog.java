@@ -52,6 +52,9 @@ public final class WriteAheadLog implements AutoCloseable {
     private final int maxRecordBytes;
     /** First LSN to file of every kept segment, the active one last. Written by the I/O turn and by truncation. */
     private final ConcurrentSkipListMap<Long, Path> segments;
+    /** Read handles for {@link #readAt}, by segment, opened on first use; closed by truncation and close. */
+    private final java.util.concurrent.ConcurrentHashMap<Long, io.durakv.api.io.DiskFile> readFiles =
+            new java.util.concurrent.ConcurrentHashMap<>();
     /** Files of truncated segments waiting to be reused by rotation. */
     private final SegmentPool pool;
     private final GroupCommitter committer;
@@ -198,7 +201,19 @@ public final class WriteAheadLog implements AutoCloseable {
                 throw new IllegalArgumentException("segment " + position.segment() + " of " + position
                         + " is not in the log (truncated?)");
             }
-            return WalReplay.readAt(disk, path, position);
+            io.durakv.api.io.DiskFile file = readFiles.get(position.segment());
+            if (file == null) {
+                // Opened under the read lock, so truncation (which closes handles under the write lock) cannot
+                // miss one; two readers racing here may both open, and the loser closes its own.
+                io.durakv.api.io.DiskFile opened = disk.open(path, io.durakv.api.io.OpenMode.READ);
+                file = readFiles.putIfAbsent(position.segment(), opened);
+                if (file == null) {
+                    file = opened;
+                } else {
+                    opened.close();
+                }
+            }
+            return WalReplay.readAt(file, position);
         } catch (IOException e) {
             throw new StoreException("reading " + position + " from the write-ahead log in " + dir + " failed: " + e,
                     e);
@@ -236,6 +251,7 @@ public final class WriteAheadLog implements AutoCloseable {
             }
             for (Map.Entry<Long, Path> e : doomed) {
                 try {
+                    closeReadFile(e.getKey());
                     Path recycled = null;
                     if (pool.wants(disk, e.getValue())) {
                         recycled = dir.resolve(WalFormat.recycleName(e.getKey()));
@@ -296,7 +312,30 @@ public final class WriteAheadLog implements AutoCloseable {
         if (flusher != null) {
             flusher.stop();
         }
-        committer.close();
+        try {
+            committer.close();
+        } finally {
+            segmentDeletion.writeLock().lock();
+            try {
+                for (Long segment : List.copyOf(readFiles.keySet())) {
+                    try {
+                        closeReadFile(segment);
+                    } catch (IOException e) {
+                        // A read handle: nothing was written through it, so there is nothing to lose.
+                    }
+                }
+            } finally {
+                segmentDeletion.writeLock().unlock();
+            }
+        }
+    }
+
+    /** Closes the cached read handle of {@code segment}, if any (write lock held, or the log closing). */
+    private void closeReadFile(long segment) throws IOException {
+        io.durakv.api.io.DiskFile f = readFiles.remove(segment);
+        if (f != null) {
+            f.close();
+        }
     }
 
     @Override

@@ -184,6 +184,35 @@ class RecyclingTest {
         }
     }
 
+    @Test
+    void readAtKeepsOneHandlePerSegmentAndNeverReadsARecycledFileUnderItsOldPosition() {
+        SimulatedDisk disk = new SimulatedDisk();
+        WalOptions options = small(SyncMode.NONE, disk).build();
+        try (WriteAheadLog log = WriteAheadLog.open(Path.of("/wal"), options)) {
+            List<WalPosition> positions = new java.util.ArrayList<>();
+            for (long i = 1; i <= 60; i++) {
+                positions.add(log.appendWithPosition(record(i, RECORD)));
+            }
+            long opensBefore = disk.calls(io.durakv.api.io.DiskOp.OPEN);
+            for (int round = 0; round < 3; round++) {
+                for (WalPosition p : positions) {
+                    assertThat(log.readAt(p)).isEqualTo(record(p.lsn(), RECORD));
+                }
+            }
+            long segments = positions.stream().map(WalPosition::segment).distinct().count();
+            assertThat(disk.calls(io.durakv.api.io.DiskOp.OPEN) - opensBefore).as("opens for 180 reads")
+                    .isEqualTo(segments);
+            log.truncateBefore(61);
+            // The truncated segments' files now wait for reuse, then hold new records: old positions are refused.
+            for (long i = 61; i <= 120; i++) {
+                log.append(record(i, RECORD));
+            }
+            WalPosition old = positions.get(0);
+            assertThatThrownBy(() -> log.readAt(old)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("not in the log");
+        }
+    }
+
     private static void appendRange(WriteAheadLog log, long from, long to) {
         for (long i = from; i <= to; i++) {
             assertThat(log.append(record(i, RECORD))).isEqualTo(i);
