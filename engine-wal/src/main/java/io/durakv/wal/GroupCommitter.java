@@ -103,8 +103,8 @@ final class GroupCommitter {
             }
 
             @Override
-            public void end(boolean rotated, Segment active, long forcedThrough, long bytes) {
-                endRotation(rotated, active, forcedThrough, bytes);
+            public void end(Throwable error, Segment active, long forcedThrough, long bytes) {
+                endRotation(error, active, forcedThrough, bytes);
             }
         });
     }
@@ -352,6 +352,11 @@ final class GroupCommitter {
         if (mode == SyncMode.SYNC) {
             gather();
         }
+        if (failure != null) {
+            forceBusy = false;
+            progress.signalAll();
+            return;
+        }
         Segment segment = writtenSegment;
         long offset = writtenOffset;
         long target = writtenLsn;
@@ -368,7 +373,9 @@ final class GroupCommitter {
             lock.lock();
         }
         forceBusy = false;
-        if (error == null) {
+        // A failure recorded while this force ran (a failed write or rotation) may have cost written pages:
+        // publish nothing as durable once the log is fail-stop.
+        if (error == null && failure == null) {
             lastForceNanos = System.nanoTime() - started;
             forcedLsn = Math.max(forcedLsn, target);
             forcedBytes = Math.max(forcedBytes, bytes);
@@ -393,12 +400,18 @@ final class GroupCommitter {
         }
     }
 
-    /** Rotation done (or failed, which the write turn reports): releases the force turn. */
-    private void endRotation(boolean rotated, Segment active, long forcedThrough, long bytes) {
+    /**
+     * Rotation done, or failed: releases the force turn. A failure is recorded first, in the same critical section:
+     * a failed force may have dropped written pages (fsyncgate), so no other thread may take the force turn, force
+     * successfully and publish those records as durable.
+     */
+    private void endRotation(Throwable error, Segment active, long forcedThrough, long bytes) {
         lock.lock();
         try {
             forceBusy = false;
-            if (rotated) {
+            if (error != null) {
+                recordFailure(error);
+            } else {
                 // Everything written so far is forced; later writes go to the new, empty segment.
                 forcedLsn = Math.max(forcedLsn, forcedThrough);
                 forcedBytes = Math.max(forcedBytes, bytes);
@@ -415,15 +428,22 @@ final class GroupCommitter {
 
     /** After a turn (lock held): records a failure, wakes everyone. */
     private void finishTurn(Throwable error) {
-        if (error != null && failure == null) {
-            failure = new StoreException("write-ahead log in " + dir + " failed (the log is now fail-stop; "
-                    + "reopen it to recover from what is on disk): " + error, error);
-            queue.clear();
-            flushWanted.signalAll();
+        if (error != null) {
+            recordFailure(error);
         }
         progress.signalAll();
         if (error instanceof Error e) {
             throw e;
+        }
+    }
+
+    /** Makes the log fail-stop (lock held), unless it already is. */
+    private void recordFailure(Throwable error) {
+        if (failure == null) {
+            failure = new StoreException("write-ahead log in " + dir + " failed (the log is now fail-stop; "
+                    + "reopen it to recover from what is on disk): " + error, error);
+            queue.clear();
+            flushWanted.signalAll();
         }
     }
 

@@ -32,10 +32,11 @@ final class LogWriter {
         void begin();
 
         /**
-         * Releases the force turn. If {@code rotated}, every record written so far (up to {@code forcedLsn}) is
-         * forced, and {@code active} is the new, empty active segment.
+         * Releases the force turn. If {@code error} is null, every record written so far (up to {@code forcedLsn})
+         * is forced, and {@code active} is the new, empty active segment; otherwise the rotation failed with it, and
+         * the log must be fail-stop before anyone else may force.
          */
-        void end(boolean rotated, Segment active, long forcedLsn, long forcedBytes);
+        void end(Throwable error, Segment active, long forcedLsn, long forcedBytes);
     }
 
     private static final int BUFFER_BYTES = 1 << 20;
@@ -162,7 +163,7 @@ final class LogWriter {
      */
     private void rotate(long nextLsn) throws IOException {
         rotationTurn.begin();
-        boolean rotated = false;
+        Throwable error = null;
         try {
             Segment old = active;
             // Forces every record of the old segment: the end marker written next claims them all as forced.
@@ -174,9 +175,11 @@ final class LogWriter {
             active = Segment.create(disk, dir, nextLsn, options, pool);
             segments.put(nextLsn, active.path());
             old.close();
-            rotated = true;
+        } catch (IOException | RuntimeException | Error e) {
+            error = e;
+            throw e;
         } finally {
-            rotationTurn.end(rotated, active, writtenLsn, writtenBytes);
+            rotationTurn.end(error, active, writtenLsn, writtenBytes);
         }
     }
 

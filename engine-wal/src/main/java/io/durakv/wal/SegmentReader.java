@@ -14,7 +14,7 @@ import static io.durakv.wal.WalFormat.*;
 
 /**
  * Decodes one segment file: its header and the frame at any offset, plus the two scans recovery needs past the first
- * invalid frame ({@link #lastNonZeroByte(long)}, {@link #findForcedClaimBeyond(long, long, long)}). Reads go through
+ * invalid frame ({@link #lastNonZeroByte(long)}, {@link #scanBeyond(long, long, long)}). Reads go through
  * a window of the file, so a sequential scan costs one read call per megabyte, not one per record.
  *
  * <p>A frame is valid only if its type is known, its reserved bytes are zero, its length fits in the file, its
@@ -210,14 +210,23 @@ final class SegmentReader implements AutoCloseable {
     }
 
     /**
-     * Looks, at every byte offset in {@code (damaged, lastByte]}, for a valid frame with LSN at least {@code minLsn}
-     * whose known-forced offset is past {@code damaged}: the proof that the bytes at {@code damaged} had been forced
-     * when that frame was written. Valid frames that prove nothing are skipped whole.
+     * What {@link #scanBeyond} found after the first invalid frame.
      *
-     * @return the first such frame, or null
+     * @param claim       the first valid frame whose known-forced offset is past the damaged offset (proof that the
+     *                    damaged bytes had been forced), or null
+     * @param leftoverEnd the end of the last valid frame seen (0 if none): frames of the same run the crash cut off
      */
-    Frame findForcedClaimBeyond(long damaged, long lastByte, long minLsn) throws IOException {
+    record Beyond(Frame claim, long leftoverEnd) {
+    }
+
+    /**
+     * Looks, at every byte offset in {@code (damaged, lastByte]}, for valid frames with LSN at least {@code minLsn}:
+     * the first one whose known-forced offset is past {@code damaged} proves that the bytes at {@code damaged} had
+     * been forced when it was written; the others are leftovers of the same run, skipped whole.
+     */
+    Beyond scanBeyond(long damaged, long lastByte, long minLsn) throws IOException {
         long pos = damaged + 1;
+        long leftoverEnd = 0;
         while (pos <= lastByte && pos + FRAME_HEADER_SIZE <= size) {
             if (!fill(pos, FRAME_HEADER_SIZE)) {
                 break;
@@ -231,12 +240,13 @@ final class SegmentReader implements AutoCloseable {
             if (f == null) {
                 pos++;
             } else if (f.forcedOffset() > damaged) {
-                return f;
+                return new Beyond(f, Math.max(leftoverEnd, f.end()));
             } else {
+                leftoverEnd = f.end();
                 pos = f.end();
             }
         }
-        return null;
+        return new Beyond(null, leftoverEnd);
     }
 
     /** @return whether {@code [position, position + length)} is within the file and now in the window */

@@ -51,11 +51,13 @@ final class WalRecovery {
     /**
      * Where the active segment's valid frames end, and what recovery must write before appending there.
      *
-     * @param sealed  the segment ends with an end-of-segment marker
-     * @param mustSeal the segment is recycled: recovery seals it at {@code end} rather than appending to it
+     * @param sealed      the segment ends with an end-of-segment marker
+     * @param end         where the next frame goes
+     * @param rewriteFrom the highest known-forced offset seen: bytes from there to {@code end} are re-written
+     * @param zeroTo      bytes {@code [end, zeroTo)} are zeroed: a dropped tail, leftover frames, or a clean-close
+     *                    marker that appends are about to follow
      */
-    private record ActiveEnd(boolean sealed, boolean mustSeal, long nextLsn, long end, long rewriteFrom,
-                             long zeroTo) {
+    private record ActiveEnd(boolean sealed, long nextLsn, long end, long rewriteFrom, long zeroTo) {
     }
 
     private final Disk disk;
@@ -118,37 +120,23 @@ final class WalRecovery {
                     + " but the file name says " + lastName);
         }
         ActiveEnd end = scanActive(lastPath, lastName, recycled);
-        if (end.mustSeal() && end.nextLsn() == lastName) {
-            // A recycled segment without a record of its own (at most a clean-close marker): it is in the state its
-            // creation left it in, so appends may start again right after its header. Any frame found before was
-            // a marker, which carries nothing.
-            end = new ActiveEnd(false, false, lastName, HEADER_SIZE, HEADER_SIZE, HEADER_SIZE);
-        }
         Segment last = Segment.reopen(disk, lastPath, lastName, end.end(), options);
         try {
             // Bytes past the last forced offset some frame claims may sit in the page cache unforced yet marked
             // clean, if a force failed before this open (fsyncgate): re-writing them makes the force below real.
             last.rewrite(end.rewriteFrom(), end.end());
             last.zero(end.end(), end.zeroTo());
-            // Forces the recovered frames and the zeroed tail: new records claim everything before them as forced,
-            // a successor may exist only after its predecessor's end marker is durable, and no dropped frame may
-            // come back.
+            // Forces the recovered frames and the zeroed bytes: new records claim everything before them as forced,
+            // a successor may exist only after its predecessor's end marker is durable, no dropped frame may come
+            // back, and a clean-close marker is gone before anything is appended after it.
             last.forceAll();
-            if (end.mustSeal()) {
-                // A recycled segment is never appended to after a restart: past its end lie stale frames (and,
-                // after a crash, maybe dropped ones), and only a writer that started on a clean file may leave
-                // frames there that a later recovery must scan for. Seal it where its records end.
-                last.writeMarker(TYPE_SEGMENT_END, end.nextLsn());
-                // Forces the end marker: the next segment may exist only once this one is durably sealed.
-                last.force();
-            }
         } catch (IOException | RuntimeException e) {
             closeQuietly(last, e);
             throw e;
         }
-        if (end.sealed() || end.mustSeal()) {
+        if (end.sealed()) {
             last.close();
-            // A crash between sealing this segment and creating the next, or a sealed recycled segment: rotate.
+            // A crash between sealing this segment and creating the next: finish the rotation.
             return open(files, Segment.create(disk, dir, end.nextLsn(), options, pool), end.nextLsn() - 1);
         }
         return open(files, last, end.nextLsn() - 1);
@@ -295,41 +283,46 @@ final class WalRecovery {
             long pos = HEADER_SIZE;
             long expected = firstLsn;
             long maxForced = 0;
-            byte lastType = 0;
+            Frame lastFrame = null;
             for (Frame f; (f = r.read(pos, expected, expected)) != null; pos = f.end()) {
                 maxForced = Math.max(maxForced, f.forcedOffset());
                 if (f.type() == TYPE_SEGMENT_END) {
-                    return new ActiveEnd(true, false, f.lsn(), f.end(), maxForced, f.end());
+                    return new ActiveEnd(true, f.lsn(), f.end(), maxForced, f.end());
                 }
                 if (f.isData()) {
                     expected++;
                 }
-                lastType = f.type();
+                lastFrame = f;
             }
             String problem = r.problem();
-            if (recycled && lastType == TYPE_CLEAN_CLOSE) {
-                // Closed cleanly, and nothing is ever appended to a recycled segment after a clean close: what
-                // follows the marker is stale, and nothing after it can be forced data.
-                return new ActiveEnd(false, true, expected, pos, maxForced, pos);
+            if (lastFrame != null && lastFrame.type() == TYPE_CLEAN_CLOSE) {
+                // Closed cleanly. Every run that appends after a clean-close marker first zeroes it and forces that
+                // (see run()), so a marker that still ends the records proves nothing was written after it: no
+                // search for a torn tail, nothing to drop. Appends go where the marker is.
+                return new ActiveEnd(false, expected, lastFrame.offset(), maxForced, lastFrame.end());
             }
             long lastNonZero = r.lastNonZeroByte(pos);
-            if (lastNonZero >= 0) {
-                Frame claim = r.findForcedClaimBeyond(pos, lastNonZero, expected);
-                if (claim != null) {
-                    throw new CorruptionException(path, pos, "invalid frame (" + problem + ") in the forced part of "
-                            + "the active segment: the " + claim + " says the segment was forced up to offset "
-                            + claim.forcedOffset());
-                }
-                if (recycled) {
-                    LOG.warn("{}: the log ends at LSN {}, offset {} (first invalid frame: {}); nothing after it in "
-                            + "this recycled segment was forced", path, expected - 1, pos, problem);
-                } else {
-                    LOG.warn("{}: dropped {} bytes of unforced tail at offset {} (first invalid frame: {}); the log "
-                            + "ends at LSN {}", path, lastNonZero + 1 - pos, pos, problem, expected - 1);
-                }
+            if (lastNonZero < 0) {
+                return new ActiveEnd(false, expected, pos, maxForced, pos);
             }
-            return recycled ? new ActiveEnd(false, true, expected, pos, maxForced, pos)
-                    : new ActiveEnd(false, false, expected, pos, maxForced, Math.max(pos, lastNonZero + 1));
+            SegmentReader.Beyond beyond = r.scanBeyond(pos, lastNonZero, expected);
+            if (beyond.claim() != null) {
+                throw new CorruptionException(path, pos, "invalid frame (" + problem + ") in the forced part of "
+                        + "the active segment: the " + beyond.claim() + " says the segment was forced up to offset "
+                        + beyond.claim().forcedOffset());
+            }
+            if (recycled) {
+                // Past the tail lie stale frames of the file's earlier segments (lower LSNs, never read as records)
+                // and maybe frames of this run that the crash cut off: those are zeroed, so none can come back
+                // behind records appended later.
+                long zeroTo = Math.max(pos, beyond.leftoverEnd());
+                LOG.warn("{}: the log ends at LSN {}, offset {} (first invalid frame: {}); dropped the unforced tail "
+                        + "up to offset {} of this recycled segment", path, expected - 1, pos, problem, zeroTo);
+                return new ActiveEnd(false, expected, pos, maxForced, zeroTo);
+            }
+            LOG.warn("{}: dropped {} bytes of unforced tail at offset {} (first invalid frame: {}); the log ends at "
+                    + "LSN {}", path, lastNonZero + 1 - pos, pos, problem, expected - 1);
+            return new ActiveEnd(false, expected, pos, maxForced, lastNonZero + 1);
         }
     }
 
