@@ -215,8 +215,9 @@ final class SegmentReader implements AutoCloseable {
      * @param claim       the first valid frame whose known-forced offset is past the damaged offset (proof that the
      *                    damaged bytes had been forced), or null
      * @param leftoverEnd the end of the last valid frame seen (0 if none): frames of the same run the crash cut off
+     * @param sawRecord   whether a valid data frame (not a marker) was seen
      */
-    record Beyond(Frame claim, long leftoverEnd) {
+    record Beyond(Frame claim, long leftoverEnd, boolean sawRecord) {
     }
 
     /**
@@ -225,8 +226,18 @@ final class SegmentReader implements AutoCloseable {
      * been forced when it was written; the others are leftovers of the same run, skipped whole.
      */
     Beyond scanBeyond(long damaged, long lastByte, long minLsn) throws IOException {
+        return scan(damaged, lastByte, minLsn, true);
+    }
+
+    /** @return whether a valid data frame with LSN at least {@code minLsn} starts anywhere in {@code [from, lastByte]} */
+    boolean holdsRecordFrom(long from, long lastByte, long minLsn) throws IOException {
+        return scan(from - 1, lastByte, minLsn, false).sawRecord();
+    }
+
+    private Beyond scan(long damaged, long lastByte, long minLsn, boolean stopAtClaim) throws IOException {
         long pos = damaged + 1;
         long leftoverEnd = 0;
+        boolean sawRecord = false;
         while (pos <= lastByte && pos + FRAME_HEADER_SIZE <= size) {
             if (!fill(pos, FRAME_HEADER_SIZE)) {
                 break;
@@ -239,14 +250,17 @@ final class SegmentReader implements AutoCloseable {
             Frame f = plausible ? read(pos, minLsn, Long.MAX_VALUE) : null;
             if (f == null) {
                 pos++;
-            } else if (f.forcedOffset() > damaged) {
-                return new Beyond(f, Math.max(leftoverEnd, f.end()));
+            } else if (stopAtClaim && f.forcedOffset() > damaged) {
+                return new Beyond(f, Math.max(leftoverEnd, f.end()), sawRecord || f.isData());
+            } else if (!stopAtClaim && f.isData()) {
+                return new Beyond(null, f.end(), true);
             } else {
+                sawRecord |= f.isData();
                 leftoverEnd = f.end();
                 pos = f.end();
             }
         }
-        return new Beyond(null, leftoverEnd);
+        return new Beyond(null, leftoverEnd, sawRecord);
     }
 
     /** @return whether {@code [position, position + length)} is within the file and now in the window */

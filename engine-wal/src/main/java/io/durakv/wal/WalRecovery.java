@@ -250,15 +250,14 @@ final class WalRecovery {
         files.remove(lsn);
     }
 
-    /** @return whether the frames after the (damaged) header include a record, as frames of segment {@code lsn} */
+    /**
+     * @return whether the file holds a valid record of segment {@code lsn} (LSN {@code lsn} or later) anywhere after
+     *         its header: a creation writes and forces its header (and zeros) before any record, so such a record
+     *         proves the segment is not the leftover of an interrupted creation, however much damage precedes it
+     */
     private static boolean holdsRecords(SegmentReader r, long lsn) throws IOException {
-        long pos = HEADER_SIZE;
-        for (Frame f; (f = r.read(pos, lsn, lsn)) != null; pos = f.end()) {
-            if (f.isData()) {
-                return true;
-            }
-        }
-        return false;
+        long last = r.lastNonZeroByte(HEADER_SIZE);
+        return last >= 0 && r.holdsRecordFrom(HEADER_SIZE, last, lsn);
     }
 
     /** @return the next-LSN of the end marker that seals {@code path}, or -1 if it is not validly sealed */
