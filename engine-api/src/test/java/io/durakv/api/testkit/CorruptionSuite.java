@@ -1,8 +1,6 @@
 package io.durakv.api.testkit;
 
 import io.durakv.api.CorruptionException;
-import io.durakv.api.KeyValue;
-import io.durakv.api.KeyValueIterator;
 import io.durakv.api.KeyValueStore;
 import io.durakv.api.StoreOptions;
 import io.durakv.api.SyncMode;
@@ -209,18 +207,7 @@ public abstract class CorruptionSuite {
     }
 
     private void readAndCompare(KeyValueStore store, String what) {
-        NavigableMap<byte[], byte[]> seen = CrashOracle.newMap();
-        byte[] previous = null;
-        try (KeyValueIterator it = store.scan(null, null)) {
-            while (it.hasNext()) {
-                KeyValue kv = it.next();
-                if (previous != null && Arrays.compareUnsigned(previous, kv.key()) >= 0) {
-                    throw new AssertionError(what + ": scan out of order at " + WorkOp.text(kv.key()));
-                }
-                previous = kv.key();
-                seen.put(kv.key(), kv.value());
-            }
-        }
+        NavigableMap<byte[], byte[]> seen = StoreReads.scanOrdered(store, what);
         List<String> diff = CrashOracle.differences(expected, seen);
         if (!diff.isEmpty()) {
             throw new AssertionError(what + ": WRONG DATA from scan: " + diff);

@@ -236,6 +236,28 @@ public abstract class ProcessKillSuite {
         }
     }
 
+    /**
+     * A failed second open inside this process must not release the lock the first open holds against other
+     * processes (on POSIX, closing any descriptor of the lock file drops this process's {@code fcntl} lock on it).
+     */
+    @Test
+    void failedSecondOpenInThisProcessKeepsOtherProcessesLockedOut() throws Exception {
+        Path dir = tmp.resolve(engine() + "-relocked");
+        try (KeyValueStore store = openInParent(dir, SyncMode.SYNC)) {
+            store.put(CrashWorkload.key(0, 1), "v".getBytes(StandardCharsets.US_ASCII));
+            for (int i = 0; i < 2; i++) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> openInParent(dir, SyncMode.SYNC))
+                        .isInstanceOf(io.durakv.api.StoreLockedException.class);
+            }
+            Path log = tmp.resolve("relock-child.err");
+            Process child = start("lock", dir, SyncMode.SYNC, 1, 0, log);
+            String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(out).as("what the other process's open did after this process's failed second open; "
+                    + tail(log)).isEqualTo("locked");
+        }
+    }
+
     /** @return the name of the engine's lock file in the store directory */
     protected String lockFileName() {
         return "LOCK";
