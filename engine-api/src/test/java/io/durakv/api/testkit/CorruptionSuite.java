@@ -86,6 +86,22 @@ public abstract class CorruptionSuite {
         return !relative.equals("LOCK");
     }
 
+    /**
+     * Names damage the engine is documented not to detect, so that the run reports it as a known limit instead of
+     * failing: wrong data after such damage is counted as "UNDETECTED (known limit)" in the summary and printed with
+     * the case. Everything else stays strict. None by default; an engine overriding this must document the case in
+     * its format doc and in docs/reliability.md.
+     *
+     * @param template the undamaged store
+     * @param file     the damaged file, relative to the store directory
+     * @param from     the first damaged byte
+     * @param to       the end of the damaged range (the old size, for a truncation)
+     * @return the documented reason, or null if the engine must detect this damage
+     */
+    protected String knownUndetectable(SimulatedDisk template, String file, long from, long to) throws IOException {
+        return null;
+    }
+
     /** @return how long opening and reading a damaged store may take before it counts as a hang */
     protected Duration timeout() {
         return Duration.ofSeconds(30);
@@ -161,17 +177,19 @@ public abstract class CorruptionSuite {
         SimulatedDisk disk = template.crash(damage.seed());
         String file = files.get(damage.fileChoice() % files.size());
         String what = damage + " to " + file;
-        if (!apply(disk, DIR.resolve(file), damage)) {
+        long[] range = apply(disk, DIR.resolve(file), damage);
+        if (range == null) {
             count(file, damage, "unchanged (empty file)");
             return;
         }
-        String outcome = assertTimeoutPreemptively(timeout(), () -> openAndReadEverything(disk, what),
+        String limit = knownUndetectable(template, file, range[0], range[1]);
+        String outcome = assertTimeoutPreemptively(timeout(), () -> openAndReadEverything(disk, what, limit),
                 () -> "opening and reading hung after " + what);
         count(file, damage, outcome);
     }
 
     /** @return "detected" or "harmless"; fails the property on any other outcome */
-    private String openAndReadEverything(SimulatedDisk disk, String what) {
+    private String openAndReadEverything(SimulatedDisk disk, String what, String knownLimit) {
         KeyValueStore store = null;
         try {
             store = factory().open(DIR, options(disk));
@@ -190,6 +208,12 @@ public abstract class CorruptionSuite {
                         + e.getMessage(), e);
             }
             return "detected";
+        } catch (AssertionError e) {
+            if (knownLimit != null && e.getMessage() != null && e.getMessage().contains("WRONG DATA")) {
+                System.out.println("UNDETECTED (known limit: " + knownLimit + "): " + what);
+                return "UNDETECTED (known limit)";
+            }
+            throw e;
         } catch (Throwable e) {
             throw new AssertionError(what + ": " + e.getClass().getName() + " instead of the right data or a"
                     + " CorruptionException: " + e.getMessage(), e);
@@ -222,13 +246,13 @@ public abstract class CorruptionSuite {
         }
     }
 
-    /** Applies the damage to {@code file}; @return false if the file was empty (nothing to damage) */
-    private static boolean apply(Disk disk, Path file, Damage d) throws IOException {
+    /** Applies the damage to {@code file}; @return the damaged byte range, or null if the file was empty */
+    private static long[] apply(Disk disk, Path file, Damage d) throws IOException {
         Random rnd = new Random(d.seed());
         try (DiskFile f = disk.open(file, OpenMode.READ_WRITE)) {
             long size = f.size();
             if (size == 0) {
-                return false;
+                return null;
             }
             long at = d.offset(size);
             int len = (int) Math.min(d.length(), size - at);
@@ -250,8 +274,8 @@ public abstract class CorruptionSuite {
                 case TRUNCATE -> f.truncate(at);
             }
             f.force(true);
+            return new long[]{at, d.kind() == Damage.Kind.TRUNCATE ? size : at + len};
         }
-        return true;
     }
 
     private StoreOptions options(Disk disk) {
@@ -306,7 +330,10 @@ public abstract class CorruptionSuite {
         Map<String, Long> sorted = new TreeMap<>();
         OUTCOMES.forEach((k, v) -> sorted.put(k, v.get()));
         long total = sorted.values().stream().mapToLong(Long::longValue).sum();
-        StringBuilder s = new StringBuilder("corruption cases: " + total + " (0 wrong data, 0 other exceptions)\n");
+        long undetected = sorted.entrySet().stream().filter(e -> e.getKey().contains("UNDETECTED"))
+                .mapToLong(Map.Entry::getValue).sum();
+        StringBuilder s = new StringBuilder("corruption cases: " + total + " (" + undetected
+                + " wrong data within documented limits, 0 other wrong data, 0 other exceptions)\n");
         sorted.forEach((k, v) -> s.append("  ").append(k).append(": ").append(v).append('\n'));
         System.out.println(s);
     }

@@ -1,0 +1,67 @@
+package io.durakv.wal;
+
+import io.durakv.api.io.SimulatedDisk;
+import io.durakv.api.testkit.CorruptionSuite;
+import io.durakv.api.testkit.StoreFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Corruption fuzzing of a closed write-ahead log (through {@link WalBackedStore}): 256 KiB segments, a checkpoint
+ * record every 50 writes.
+ *
+ * <p>Known limit (docs/formats/wal.md, "Limit"; docs/reliability.md): damage that reaches the clean-close marker of
+ * the last segment — a truncation anywhere in it, or a range of zeros or garbage over the marker — leaves no later
+ * frame to prove that the bytes before it were forced, so recovery drops them as an unforced tail. A store on the
+ * WAL alone loses those records silently; the engines catch it with their own metadata (the B+tree's checkpoint LSN).
+ * {@code WalTruncationTest} holds the failing case.
+ */
+class WalCorruptionTest extends CorruptionSuite {
+
+    @Override
+    protected StoreFactory factory() {
+        return WalBackedStore.factory(50);
+    }
+
+    @Override
+    protected String engine() {
+        return "wal";
+    }
+
+    @Override
+    protected Map<String, String> properties() {
+        return Map.of("wal.segmentBytes", "262144"); // holds the checkpoint record of the whole map
+    }
+
+    @Override
+    protected String kindOf(String relative) {
+        return relative.startsWith("wal/") ? "log segment" : relative;
+    }
+
+    @Override
+    protected String knownUndetectable(SimulatedDisk template, String file, long from, long to) throws IOException {
+        Path dir = DIR.resolve("wal");
+        String last = template.list(dir).stream().filter(n -> WalFormat.parseFileName(n) > 0).reduce((a, b) -> b)
+                .orElseThrow();
+        if (!file.equals("wal/" + last)) {
+            return null;
+        }
+        long markerEnd = lastFrameEnd(template, dir.resolve(last), WalFormat.parseFileName(last));
+        // The damage reaches the last frame (the clean-close marker): nothing after it proves the damage was forced.
+        return to >= markerEnd - WalFormat.MARKER_SIZE + 1 && from < markerEnd
+                ? "damage reaching the last segment's clean-close marker is dropped as an unforced tail" : null;
+    }
+
+    private static long lastFrameEnd(SimulatedDisk disk, Path segment, long firstLsn) throws IOException {
+        try (SegmentReader r = SegmentReader.open(disk, segment, SegmentReader.SCAN_WINDOW)) {
+            long pos = WalFormat.HEADER_SIZE;
+            long lsn = firstLsn;
+            for (Frame f; (f = r.read(pos, lsn, lsn)) != null; pos = f.end()) {
+                lsn += f.isData() ? 1 : 0;
+            }
+            return pos;
+        }
+    }
+}
