@@ -1,5 +1,6 @@
 package io.durakv.wal;
 
+import io.durakv.api.testkit.CrashWorkload;
 import io.durakv.api.testkit.FaultSuite;
 import io.durakv.api.testkit.StoreFactory;
 
@@ -19,6 +20,12 @@ class WalFaultTest extends FaultSuite {
     @Override
     protected Map<String, String> properties() {
         return Map.of("wal.segmentBytes", String.valueOf(WalOptions.MIN_SEGMENT_BYTES));
+    }
+
+    /** Values up to 3 KB: the checkpoint record of the whole map must fit one record of the smallest segment. */
+    @Override
+    protected CrashWorkload workload() {
+        return new CrashWorkload(16, 3000);
     }
 
     @Override

@@ -52,14 +52,14 @@ public abstract class FaultSuite {
         return Map.of();
     }
 
-    /** @return the workload generator */
+    /** @return the workload generator; values up to 8 KB make logs rotate and structural work run often */
     protected CrashWorkload workload() {
-        return new CrashWorkload(16, 1500);
+        return new CrashWorkload(16, 8000);
     }
 
     /** @return operations of the workload */
     protected int ops() {
-        return 60;
+        return 80;
     }
 
     /** @return the largest number of failure points per kind of call (evenly sampled beyond it) */
