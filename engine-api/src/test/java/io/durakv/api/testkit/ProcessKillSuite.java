@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Real process kills (durability-contract.md, "Process killed"): a child JVM ({@link KillChild}) opens the engine with
  * {@link KeyValueStores#open}, writes random puts, deletes and batches from several threads and reports every started
- * and acknowledged operation over a pipe; the parent sends SIGKILL ({@link Process#destroyForcibly()}) at a random
+ * and acknowledged operation over a pipe; the parent sends SIGKILL ({@link ProcessHandle#destroyForcibly()}) at a random
  * moment, reopens the store and checks it with a {@link CrashOracle}: every acknowledged write is present <i>in every
  * mode</i> (the page cache survives a killed process, so nothing acknowledged may sit in a user-space buffer), each
  * in-flight one may or may not be, batches are all or nothing, and nothing is invented. The kills go on against the
@@ -151,7 +151,7 @@ public abstract class ProcessKillSuite {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (true) {
                 if (!killed && acksBeforeKill < 0) {
-                    child.destroyForcibly();
+                    kill(child);
                     killed = true;
                 }
                 String line = lines.poll(100, TimeUnit.MILLISECONDS);
@@ -180,7 +180,7 @@ public abstract class ProcessKillSuite {
                     oracle.acked(inFlight.get(t).remove(i));
                     acked++;
                     if (!killed && acked >= acksBeforeKill) {
-                        child.destroyForcibly();
+                        kill(child);
                         killed = true;
                     }
                 } else {
@@ -192,11 +192,14 @@ public abstract class ProcessKillSuite {
                         + child.waitFor() + "; " + tail(log));
             }
         } finally {
-            child.destroyForcibly();
+            kill(child);
             child.waitFor();
             reader.join();
         }
         assertThat(child.exitValue()).as(where + ": killed by SIGKILL").isEqualTo(137);
+        // The directory as the kill left it, before recovery in this process changes it: kept on failure.
+        Path asKilled = tmp.resolve("as-killed-" + mode);
+        copyTree(dir, asKilled);
         CrashHarness reading = new CrashHarness((d, o) -> {
             throw new UnsupportedOperationException();
         }, Map.of(), work.generator(), s -> { }, java.time.Duration.ofMillis(100));
@@ -205,7 +208,11 @@ public abstract class ProcessKillSuite {
             checkIntegrity(store);
             state = oracle.check(reading.readAll(store, where, threads()), SyncMode.SYNC);
         } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError("[" + where + "] " + e.getMessage() + "\n  child log: " + tail(log), e);
+            Path kept = Path.of("target", "kill-failures", engine() + "-" + mode + "-cycle" + cycle + "-seed" + seed)
+                    .toAbsolutePath();
+            copyTree(asKilled, kept);
+            throw new AssertionError("[" + where + "] " + e.getMessage() + "\n  the directory as killed is kept in "
+                    + kept + "\n  child log: " + tail(log), e);
         }
         return new KillResult(state, acked);
     }
@@ -290,7 +297,43 @@ public abstract class ProcessKillSuite {
                 Long.toString(seed), Integer.toString(cycle), Integer.toString(threads()),
                 Integer.toString(keySpace()), Integer.toString(maxValueBytes())));
         properties().forEach((k, v) -> cmd.add(k + "=" + v));
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(errLog.toFile())).start();
+        Process child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(errLog.toFile()))
+                .start();
+        child.getOutputStream().close(); // the child reads nothing
+        return child;
+    }
+
+    /**
+     * Sends SIGKILL through the process handle. Not {@link Process#destroyForcibly()}: that also closes the pipe from
+     * the child, and lines the child wrote just before dying would be lost unread — operations the child started
+     * that the oracle never heard of.
+     */
+    private static void kill(Process child) {
+        child.toHandle().destroyForcibly();
+    }
+
+    /** Replaces {@code to} with a copy of the directory tree {@code from}, except the lock file. */
+    private void copyTree(Path from, Path to) throws IOException {
+        if (Files.exists(to)) {
+            try (Stream<Path> walk = Files.walk(to)) {
+                for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                    Files.delete(p);
+                }
+            }
+        }
+        if (!Files.exists(from)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else if (!p.getFileName().toString().equals(lockFileName())) {
+                    Files.copy(p, target);
+                }
+            }
+        }
     }
 
     /** Reads the child's lines into {@code lines} until the pipe closes, then adds "EOF". */
