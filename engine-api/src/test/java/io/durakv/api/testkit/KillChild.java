@@ -2,6 +2,7 @@ package io.durakv.api.testkit;
 
 import io.durakv.api.KeyValueStore;
 import io.durakv.api.KeyValueStores;
+import io.durakv.api.StorageEngine;
 import io.durakv.api.StoreLockedException;
 import io.durakv.api.StoreOptions;
 import io.durakv.api.SyncMode;
@@ -51,7 +52,7 @@ public final class KillChild {
             options.property(args[i].substring(0, eq), args[i].substring(eq + 1));
         }
         if (command.equals("lock")) {
-            try (KeyValueStore store = KeyValueStores.open(engine, dir, options.build())) {
+            try (KeyValueStore store = open(engine, dir, options.build())) {
                 line(out, "opened");
             } catch (StoreLockedException e) {
                 line(out, "locked");
@@ -60,7 +61,7 @@ public final class KillChild {
             }
             return;
         }
-        KeyValueStore store = KeyValueStores.open(engine, dir, options.build());
+        KeyValueStore store = open(engine, dir, options.build());
         line(out, "ready");
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < work.threads(); t++) {
@@ -82,6 +83,21 @@ public final class KillChild {
         }
         for (Thread t : threads) {
             t.join(); // forever: the parent kills this process
+        }
+    }
+
+    /**
+     * Opens the store by engine name through {@link KeyValueStores#open}; a name that is a class name (it holds a dot)
+     * names a {@link StorageEngine} class to instantiate instead, for test engines that must not be registered.
+     */
+    static KeyValueStore open(String engine, Path dir, StoreOptions options) {
+        if (!engine.contains(".")) {
+            return KeyValueStores.open(engine, dir, options);
+        }
+        try {
+            return ((StorageEngine) Class.forName(engine).getDeclaredConstructor().newInstance()).open(dir, options);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException("cannot instantiate engine class " + engine, e);
         }
     }
 

@@ -52,7 +52,7 @@ public abstract class ProcessKillSuite {
     @TempDir
     protected Path tmp;
 
-    /** @return the engine name, as {@link KeyValueStores#open} knows it */
+    /** @return the engine name, as {@link KeyValueStores#open} knows it (or a {@code StorageEngine} class name) */
     protected abstract String engine();
 
     /** @return engine properties for every open; small thresholds make structural work frequent */
@@ -98,7 +98,7 @@ public abstract class ProcessKillSuite {
     protected KeyValueStore openInParent(Path dir, SyncMode mode) {
         StoreOptions.Builder b = StoreOptions.builder().syncMode(mode);
         properties().forEach(b::property);
-        return KeyValueStores.open(engine(), dir, b.build());
+        return KillChild.open(engine(), dir, b.build());
     }
 
     @TestFactory
@@ -126,6 +126,16 @@ public abstract class ProcessKillSuite {
             }));
         }
         return tests.stream();
+    }
+
+    /**
+     * One kill of a fresh store after {@code acks} acknowledgements, checked as in the suite (for the suite's own
+     * test, which shows that a store keeping acknowledged writes in a user-space buffer fails it).
+     *
+     * @return the number of acknowledged writes checked
+     */
+    int killFreshStoreAfter(SyncMode mode, long seed, int acks) throws Exception {
+        return killOnce(tmp.resolve("fresh-" + mode + "-" + seed), mode, seed, 0, acks, CrashOracle.newMap()).acks;
     }
 
     private record KillResult(NavigableMap<byte[], byte[]> state, int acks) {
