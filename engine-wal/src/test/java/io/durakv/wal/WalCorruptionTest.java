@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Corruption fuzzing of a closed write-ahead log (through {@link WalBackedStore}): 256 KiB segments, a checkpoint
- * record every 50 writes.
+ * Corruption fuzzing of a closed write-ahead log (through {@link WalBackedStore}): the smallest segments and no
+ * truncation, so the log has several sealed segments (end markers) and an active one (clean-close marker).
  *
  * <p>Known limit (docs/formats/wal.md, "Limit"; docs/reliability.md): damage that reaches the clean-close marker of
  * the last segment — a truncation anywhere in it, or a range of zeros or garbage over the marker — leaves no later
@@ -22,7 +22,7 @@ class WalCorruptionTest extends CorruptionSuite {
 
     @Override
     protected StoreFactory factory() {
-        return WalBackedStore.factory(50);
+        return WalBackedStore.factory(Integer.MAX_VALUE); // no checkpoint record, no truncation: every segment stays
     }
 
     @Override
@@ -32,7 +32,7 @@ class WalCorruptionTest extends CorruptionSuite {
 
     @Override
     protected Map<String, String> properties() {
-        return Map.of("wal.segmentBytes", "262144"); // holds the checkpoint record of the whole map
+        return Map.of("wal.segmentBytes", String.valueOf(WalOptions.MIN_SEGMENT_BYTES));
     }
 
     @Override
