@@ -52,7 +52,8 @@ public final class BTreeInspector implements StoreInspector {
     @Override
     public boolean verify(Path dir, PrintStream report) throws IOException {
         Disk disk = LocalDisk.INSTANCE;
-        try (DiskLock lock = lock(disk, dir)) {
+        DiskLock lock = lock(disk, dir);
+        try {
             Header header = null;
             boolean damaged = false;
             Path data = dir.resolve(DATA_FILE);
@@ -79,6 +80,8 @@ public final class BTreeInspector implements StoreInspector {
                 }
             }
             return verifyLog(disk, dir, header, report) && !damaged;
+        } finally {
+            lock.close();
         }
     }
 
@@ -207,7 +210,8 @@ public final class BTreeInspector implements StoreInspector {
     @Override
     public void stats(Path dir, PrintStream out) throws IOException {
         Disk disk = LocalDisk.INSTANCE;
-        try (DiskLock lock = lock(disk, dir); DiskFile f = disk.open(dir.resolve(DATA_FILE), OpenMode.READ)) {
+        DiskLock lock = lock(disk, dir);
+        try (DiskFile f = disk.open(dir.resolve(DATA_FILE), OpenMode.READ)) {
             Header header = Recovery.newestHeader(f);
             PageFile file = new PageFile(f, header.pageSize());
             file.maxGeneration(header.generation());
@@ -240,6 +244,8 @@ public final class BTreeInspector implements StoreInspector {
                         + wal.firstLsn() + " to " + wal.lastLsn() + "; " + pending[0] + " records (" + pending[1]
                         + " bytes) after the checkpoint, replayed on open");
             }
+        } finally {
+            lock.close();
         }
     }
 

@@ -36,6 +36,7 @@ public final class KillChild {
     private KillChild() {
     }
 
+    /** Runs the child; see the class comment for the arguments and the lines it prints. */
     public static void main(String[] args) throws Exception {
         // Buffered, so that each line reaches the pipe in one write call (atomic below PIPE_BUF): never half a line.
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 512),
@@ -53,7 +54,7 @@ public final class KillChild {
         }
         if (command.equals("lock")) {
             try (KeyValueStore store = open(engine, dir, options.build())) {
-                line(out, "opened");
+                line(out, "opened " + store);
             } catch (StoreLockedException e) {
                 line(out, "locked");
             } catch (RuntimeException e) {
