@@ -16,7 +16,9 @@ import java.util.Map;
  * the last segment — a truncation anywhere in it, or a range of zeros or garbage over the marker — leaves no later
  * frame to prove that the bytes before it were forced, so recovery drops them as an unforced tail. A store on the
  * WAL alone loses those records silently; the engines catch it with their own metadata (the B+tree's checkpoint LSN).
- * {@code WalTruncationTest} holds the failing case.
+ * {@code WalTruncationTest} holds the failing case. Second known gap: damage that invalidates both the last
+ * segment's header and its first frame (e.g. zeros over bytes 0 to 32) makes recovery take the segment for an
+ * interrupted creation and delete it with its records; {@code WalHeaderDamageTest} holds that case.
  */
 class WalCorruptionTest extends CorruptionSuite {
 
@@ -47,6 +49,11 @@ class WalCorruptionTest extends CorruptionSuite {
                 .orElseThrow();
         if (!file.equals("wal/" + last)) {
             return null;
+        }
+        if (from < WalFormat.HEADER_SIZE && to > WalFormat.HEADER_SIZE) {
+            // Header and first frame both invalid: recovery's check for records stops at the first invalid frame,
+            // takes the segment for an interrupted creation and deletes it (WalHeaderDamageTest).
+            return "damage to the last segment's header and first frame makes recovery delete the segment";
         }
         long markerEnd = lastFrameEnd(template, dir.resolve(last), WalFormat.parseFileName(last));
         // The damage reaches the last frame (the clean-close marker): nothing after it proves the damage was forced.
