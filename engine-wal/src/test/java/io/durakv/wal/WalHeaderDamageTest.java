@@ -29,12 +29,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class WalHeaderDamageTest {
 
-    @Test
-    @Disabled("known WAL gap: a last segment with a damaged header and first frame is deleted as half-created")
-    void lastSegmentWithDamagedHeaderAndFirstFrameIsCorruptionNotDeleted() throws Exception {
-        SimulatedDisk disk = new SimulatedDisk();
-        Path dir = Path.of("/wal");
-        WalOptions options = WalTesting.small(SyncMode.SYNC, disk).build();
+    private final SimulatedDisk disk = new SimulatedDisk();
+    private final Path dir = Path.of("/wal");
+    private final WalOptions options = WalTesting.small(SyncMode.SYNC, disk).build();
+
+    /** Writes 60 records of 3000 bytes (several segments), closes, zeroes the first bytes of the last segment. */
+    private Path closedLogWithZerosAtTheStartOfItsLastSegment(int zeros) throws Exception {
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
             for (int i = 1; i <= 60; i++) {
                 wal.append(WalTesting.record(i, 3000));
@@ -45,9 +45,16 @@ class WalHeaderDamageTest {
         assertThat(segments).hasSizeGreaterThan(1);
         Path last = dir.resolve(segments.get(segments.size() - 1));
         try (DiskFile f = disk.open(last, OpenMode.READ_WRITE)) {
-            f.write(0, ByteBuffer.allocate(WalFormat.HEADER_SIZE + 1));
+            f.write(0, ByteBuffer.allocate(zeros));
             f.force(true);
         }
+        return last;
+    }
+
+    @Test
+    @Disabled("known WAL gap: a last segment with a damaged header and first frame is deleted as half-created")
+    void lastSegmentWithDamagedHeaderAndFirstFrameIsCorruptionNotDeleted() throws Exception {
+        Path last = closedLogWithZerosAtTheStartOfItsLastSegment(WalFormat.HEADER_SIZE + 1);
         assertThatThrownBy(() -> {
             try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
                 assertThat(wal.lastLsn()).as("records recovered").isEqualTo(60);
@@ -58,21 +65,7 @@ class WalHeaderDamageTest {
     /** The same damage to the header alone is caught today: the first frame still proves the segment held records. */
     @Test
     void lastSegmentWithDamagedHeaderAloneIsCorruption() throws Exception {
-        SimulatedDisk disk = new SimulatedDisk();
-        Path dir = Path.of("/wal");
-        WalOptions options = WalTesting.small(SyncMode.SYNC, disk).build();
-        try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
-            for (int i = 1; i <= 60; i++) {
-                wal.append(WalTesting.record(i, 3000));
-            }
-        }
-        List<String> segments = new ArrayList<>(disk.list(dir));
-        segments.removeIf(n -> WalFormat.parseFileName(n) < 0);
-        Path last = dir.resolve(segments.get(segments.size() - 1));
-        try (DiskFile f = disk.open(last, OpenMode.READ_WRITE)) {
-            f.write(0, ByteBuffer.allocate(WalFormat.HEADER_SIZE));
-            f.force(true);
-        }
+        Path last = closedLogWithZerosAtTheStartOfItsLastSegment(WalFormat.HEADER_SIZE);
         assertThatThrownBy(() -> WriteAheadLog.open(dir, options).close()).isInstanceOf(CorruptionException.class)
                 .hasMessageContaining(last.toString());
     }
