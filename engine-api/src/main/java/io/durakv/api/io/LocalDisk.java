@@ -12,6 +12,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -22,6 +24,9 @@ public final class LocalDisk implements Disk {
 
     /** The one instance. */
     public static final LocalDisk INSTANCE = new LocalDisk();
+
+    /** Lock files this JVM holds through {@link #tryLock}, by {@link #lockKey}. */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
     private LocalDisk() {
     }
@@ -101,19 +106,33 @@ public final class LocalDisk implements Disk {
 
     @Override
     public DiskLock tryLock(Path lockFile) throws IOException {
-        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                StandardOpenOption.CREATE);
+        Path key = lockKey(lockFile);
+        // Checked before the file is opened: closing any descriptor of the lock file (as a failed attempt would)
+        // drops every fcntl lock this process holds on it, so another process could then open the store too.
+        if (!HELD.add(key)) {
+            return null;
+        }
+        FileChannel ch;
         FileLock lock;
+        try {
+            ch = FileChannel.open(lockFile, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    StandardOpenOption.CREATE);
+        } catch (IOException | RuntimeException e) {
+            HELD.remove(key);
+            throw e;
+        }
         try {
             lock = ch.tryLock();
         } catch (OverlappingFileLockException e) {
-            lock = null; // held by another open in this JVM
+            lock = null; // held by another open in this JVM under another name (a hard link)
         } catch (IOException | RuntimeException e) {
             ch.close();
+            HELD.remove(key);
             throw e;
         }
         if (lock == null) {
             ch.close();
+            HELD.remove(key);
             return null;
         }
         FileLock held = lock;
@@ -129,10 +148,21 @@ public final class LocalDisk implements Disk {
                 try {
                     held.release();
                 } finally {
-                    ch.close();
+                    try {
+                        ch.close();
+                    } finally {
+                        HELD.remove(key);
+                    }
                 }
             }
         };
+    }
+
+    /** @return the lock file's path with its directory's symbolic links resolved, the key of {@link #HELD} */
+    private static Path lockKey(Path lockFile) throws IOException {
+        Path abs = lockFile.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        return parent == null ? abs : parent.toRealPath().resolve(abs.getFileName());
     }
 
     @Override

@@ -1,7 +1,5 @@
 package io.durakv.api.testkit;
 
-import io.durakv.api.KeyValue;
-import io.durakv.api.KeyValueIterator;
 import io.durakv.api.KeyValueStore;
 import io.durakv.api.StoreException;
 import io.durakv.api.StoreOptions;
@@ -301,18 +299,7 @@ public final class CrashHarness {
 
     /** Reads the whole store by scan, and checks by get every key the workload could have written. */
     NavigableMap<byte[], byte[]> readAll(KeyValueStore store, String where, int threads) {
-        NavigableMap<byte[], byte[]> state = CrashOracle.newMap();
-        byte[] prev = null;
-        try (KeyValueIterator it = store.scan(null, null)) {
-            while (it.hasNext()) {
-                KeyValue kv = it.next();
-                if (prev != null && Arrays.compareUnsigned(prev, kv.key()) >= 0) {
-                    throw new AssertionError(where + ": scan out of order at " + WorkOp.text(kv.key()));
-                }
-                prev = kv.key();
-                state.put(kv.key(), kv.value());
-            }
-        }
+        NavigableMap<byte[], byte[]> state = StoreReads.scanOrdered(store, where);
         for (int t = 0; t < threads; t++) {
             for (byte[] key : workload.keysOf(t)) {
                 if (!Arrays.equals(store.get(key), state.get(key))) {
