@@ -1,0 +1,40 @@
+package io.durakv.lsm;
+
+import io.durakv.api.KeyValueStore;
+import io.durakv.api.testkit.CrashSuite;
+import io.durakv.api.testkit.StoreFactory;
+
+import java.util.Map;
+
+/**
+ * The crash suite on the engine as shipped: flushes and compactions on the background thread, racing the writers
+ * (and, with several writer threads, writers stalling for room). Crash points then fall wherever the race puts them,
+ * so a failing case may need a few replays; the inline {@link LsmCrashTest} is the reproducible one.
+ */
+class LsmBackgroundCrashTest extends CrashSuite {
+
+    @Override
+    protected StoreFactory factory() {
+        return new LsmEngine()::open;
+    }
+
+    @Override
+    protected Map<String, String> properties() {
+        return LsmCrashTest.SMALL;
+    }
+
+    @Override
+    protected int enumeratedSeeds() {
+        return 1;
+    }
+
+    @Override
+    protected int randomRuns() {
+        return Math.max(1, super.randomRuns() / 2);
+    }
+
+    @Override
+    protected void checkIntegrity(KeyValueStore store) {
+        ((LsmStore) store).verify();
+    }
+}
