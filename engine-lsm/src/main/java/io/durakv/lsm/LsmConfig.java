@@ -63,7 +63,7 @@ record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int l
         }
         long block = p.bytes(BLOCK_BYTES, 4096, 256, 1L << 20);
         long bloom = p.longValue(BLOOM_BITS_PER_KEY, 10, 0, 32);
-        long manifest = p.bytes(MANIFEST_REWRITE_BYTES, 1L << 20, 1024, 1L << 30);
+        long manifest = p.bytes(MANIFEST_REWRITE_BYTES, 1L << 20, 256, 1L << 30);
         long segment = p.bytes(WAL_SEGMENT_BYTES, WalOptions.DEFAULT_SEGMENT_BYTES, WalOptions.MIN_SEGMENT_BYTES,
                 WalOptions.MAX_SEGMENT_BYTES);
         p.rejectUnknown();

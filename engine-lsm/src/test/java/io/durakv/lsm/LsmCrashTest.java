@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The crash suite on the LSM engine, every sync mode, with flushes and compactions run on the writing thread (so
- * every crash point is reproducible from its seed). The 1 KiB memtable, L0 trigger of 2, 2 KiB L1 and 1 KiB manifest
+ * every crash point is reproducible from its seed). The 1 KiB memtable, L0 trigger of 2, 2 KiB L1 and 256-byte manifest
  * rewrite threshold make flushes (with their table write, forces, manifest edit and log truncation), L0 and deeper
  * compactions, tombstone dropping and manifest rewrites happen many times inside the 40-operation workloads, so crash
  * points fall between every step of each protocol and inside recovery's own flushes.
@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LsmCrashTest extends CrashSuite {
 
     static final Map<String, String> SMALL = Map.of("lsm.memtableBytes", "1024", "lsm.level0Trigger", "2",
-            "lsm.levelBaseBytes", "2048", "lsm.targetFileBytes", "1024", "lsm.manifestRewriteBytes", "1024",
+            "lsm.levelBaseBytes", "2048", "lsm.targetFileBytes", "1024", "lsm.manifestRewriteBytes", "256",
             "wal.segmentBytes", "65536");
 
     @Override
@@ -40,7 +40,7 @@ class LsmCrashTest extends CrashSuite {
 
     @Override
     protected int enumeratedSeeds() {
-        return 2;
+        return 4;
     }
 
     @Override
@@ -72,6 +72,7 @@ class LsmCrashTest extends CrashSuite {
                 }
             }
             store.verify();
+            System.out.println("structural work of the crash workload " + seed + ": " + store.stats());
             return store.stats();
         }
     }
