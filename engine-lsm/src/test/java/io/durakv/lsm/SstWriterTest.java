@@ -1,10 +1,8 @@
 package io.durakv.lsm;
 
 import io.durakv.api.CorruptionException;
-import io.durakv.api.io.DiskFile;
 import io.durakv.api.io.DiskOp;
 import io.durakv.api.io.FaultRule;
-import io.durakv.api.io.ForwardingDisk;
 import io.durakv.api.io.SimulatedDisk;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +11,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.durakv.lsm.SstTables.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -149,30 +146,13 @@ class SstWriterTest {
     @Test
     void aFinishedTableSurvivesACrashOnceTheDirectoryIsForced() throws Exception {
         SimulatedDisk sim = disk();
-        AtomicInteger fileForces = new AtomicInteger();
-        AtomicInteger dirForces = new AtomicInteger();
-        ForwardingDisk counting = new ForwardingDisk(sim) {
-            @Override
-            protected DiskFile wrap(DiskFile file) {
-                return new ForwardingFile(file) {
-                    @Override
-                    public void force(boolean metadata) throws IOException {
-                        super.force(metadata);
-                        fileForces.incrementAndGet();
-                    }
-                };
-            }
-
-            @Override
-            public void forceDirectory(Path dir) throws IOException {
-                super.forceDirectory(dir);
-                dirForces.incrementAndGet();
-            }
-        };
+        long forcesBefore = sim.calls(DiskOp.FORCE);
+        long directoryForcesBefore = sim.calls(DiskOp.FORCE_DIRECTORY);
         List<Put> entries = entries(2000, 40);
-        SstMeta meta = write(counting, FILE, SstOptions.defaults(), entries);
-        assertThat(fileForces).hasValue(1);
-        assertThat(dirForces).hasValue(0);
+        SstMeta meta = write(sim, FILE, SstOptions.defaults(), entries);
+        assertThat(sim.calls(DiskOp.FORCE) - forcesBefore).isEqualTo(1);
+        assertThat(sim.calls(DiskOp.FORCE_DIRECTORY) - directoryForcesBefore).isZero();
+        assertThat(sim.durableContent(FILE)).isEqualTo(sim.content(FILE));
         sim.forceDirectory(DIR);
         for (long seed = 0; seed < 20; seed++) {
             SimulatedDisk image = sim.crash(seed);
