@@ -46,7 +46,6 @@ final class SstWriter implements AutoCloseable {
     private byte[] firstKey;
     private byte[] lastKey;
     private long lastSequence;
-    private byte lastKind;
     private long smallestSequence = Long.MAX_VALUE;
     private long largestSequence = Long.MIN_VALUE;
     private long entries;
@@ -80,7 +79,9 @@ final class SstWriter implements AutoCloseable {
      */
     void add(byte[] userKey, long sequence, byte kind, byte[] value) throws IOException {
         checkWritable();
-        Objects.requireNonNull(userKey, "userKey");
+        if (userKey == null) {
+            throw new IllegalArgumentException("an SSTable entry needs a key, got null");
+        }
         if (kind == EntryKind.PUT) {
             if (value == null) {
                 throw new IllegalArgumentException("a PUT entry needs a value (key of " + userKey.length + " bytes)");
@@ -120,7 +121,6 @@ final class SstWriter implements AutoCloseable {
         }
         data.add(lastKey, sequence, kind, value, 0, (int) valueLength);
         lastSequence = sequence;
-        lastKind = kind;
         smallestSequence = Math.min(smallestSequence, sequence);
         largestSequence = Math.max(largestSequence, sequence);
         entries++;
@@ -265,6 +265,6 @@ final class SstWriter implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "SstWriter[" + path + ", entries=" + entries + ", lastKind=" + lastKind + "]";
+        return "SstWriter[" + path + ", entries=" + entries + "]";
     }
 }

@@ -36,6 +36,8 @@ final class TableCache implements AutoCloseable {
     /** Readers open or being opened, including evicted ones still pinned. Guarded by this. */
     private int open;
     private int pins;
+    /** Readers being opened (placeholders without a reader yet). Guarded by this. */
+    private int opening;
     private boolean closed;
 
     /**
@@ -116,7 +118,9 @@ final class TableCache implements AutoCloseable {
                 if (open < maxOpenFiles || closeLeastRecentlyUsedUnpinned()) {
                     break;
                 }
-                if (pinsByThread.getOrDefault(me, 0) == pins) {
+                // Every slot is pinned or being opened. If this thread holds all of the pins and nothing is being
+                // opened (an opener will release its pin some day), no one else can ever free a slot.
+                if (opening == 0 && pinsByThread.getOrDefault(me, 0) == pins) {
                     throw new StoreException("all " + maxOpenFiles + " open tables are pinned by this thread; cannot"
                             + " open table " + fileNumber + " without exceeding the open-file limit");
                 }
@@ -125,6 +129,7 @@ final class TableCache implements AutoCloseable {
             table = new Table(fileNumber, file);
             tables.put(fileNumber, table);
             open++;
+            opening++;
         }
         SstReader reader;
         try {
@@ -135,12 +140,14 @@ final class TableCache implements AutoCloseable {
                     tables.remove(fileNumber);
                 }
                 open--;
+                opening--;
                 notifyAll();
             }
             throw e;
         }
         synchronized (this) {
             table.reader = reader;
+            opening--;
             LOG.debug("opened table {} ({} open)", file, open);
             Handle h = pin(table, me);
             notifyAll();
