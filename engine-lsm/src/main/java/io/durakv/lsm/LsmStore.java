@@ -69,6 +69,8 @@ public final class LsmStore implements KeyValueStore {
     final Condition room = writeLock.newCondition();
     final StoreState state;
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** Set before the table cache closes: obsolete tables released later are left for the next open. */
+    private volatile boolean filesClosed;
     private Maintenance maintenance;
 
     /** Swapped under the monitor of {@link #versions}. */
@@ -472,7 +474,7 @@ public final class LsmStore implements KeyValueStore {
      */
     private void deleteObsolete(List<FileMeta> files) {
         for (FileMeta f : files) {
-            if (state.isClosed()) {
+            if (filesClosed) {
                 return; // the next open removes them
             }
             Path p = LsmFormat.sstPath(dir, f.number);
@@ -528,6 +530,7 @@ public final class LsmStore implements KeyValueStore {
         }
         error = closeResource(wal, error); // forces every record: each acknowledged write is durable
         error = closeResource(manifest, error);
+        filesClosed = true;
         error = closeResource(tableCache, error);
         error = closeResource(lock, error);
         if (error != null) {
@@ -544,6 +547,7 @@ public final class LsmStore implements KeyValueStore {
         }
         closeAfterFailure(wal, failure);
         closeAfterFailure(manifest, failure);
+        filesClosed = true;
         closeAfterFailure(tableCache, failure);
         closeAfterFailure(lock, failure);
     }
