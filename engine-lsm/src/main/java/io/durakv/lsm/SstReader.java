@@ -25,6 +25,8 @@ import java.util.zip.CRC32C;
 final class SstReader implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SstReader.class);
+    /** Each thread's block cursor for {@link #get}: a lookup allocates only its result. */
+    private static final ThreadLocal<BlockIterator> LOOKUP = ThreadLocal.withInitial(BlockIterator::new);
 
     private final DiskFile file;
     private final Path path;
@@ -131,13 +133,17 @@ final class SstReader implements AutoCloseable {
         if (block == index.size()) {
             return null;
         }
-        BlockIterator it = new BlockIterator();
-        it.reset(dataBlock(block));
-        it.seek(userKey, maxSequence);
-        if (!it.valid() || !it.userKeyEquals(userKey)) {
-            return null;
+        BlockIterator it = LOOKUP.get();
+        try {
+            it.reset(dataBlock(block));
+            it.seek(userKey, maxSequence);
+            if (!it.valid() || !it.userKeyEquals(userKey)) {
+                return null;
+            }
+            return new SstEntry(it.sequence(), it.kind(), it.value());
+        } finally {
+            it.clear();
         }
-        return new SstEntry(it.sequence(), it.kind(), it.value());
     }
 
     /**
