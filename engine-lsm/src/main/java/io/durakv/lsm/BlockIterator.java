@@ -12,8 +12,9 @@ import java.util.Arrays;
 final class BlockIterator {
 
     private static final int MAX_KEY = SstFormat.MAX_BLOCK_BYTES;
+    private static final byte[] EMPTY = new byte[0];
 
-    private SstCoding.Input in;
+    private final SstCoding.Input in = new SstCoding.Input(null, 0, "", EMPTY, 0, 0);
     private Block block;
     private byte[] key = new byte[64];
     private int keyLength;
@@ -27,10 +28,16 @@ final class BlockIterator {
     /** Moves to {@code block}, unpositioned. */
     void reset(Block block) {
         this.block = block;
-        this.in = new SstCoding.Input(block.file, block.offset, SstFormat.typeName(block.type), block.data, 0,
-                block.entriesEnd);
+        in.reset(block.file, block.offset, SstFormat.typeName(block.type), block.data, 0, block.entriesEnd);
         this.current = -1;
         this.keyLength = 0;
+    }
+
+    /** Lets go of the block (a thread's reusable iterator must not keep a large block reachable). */
+    void clear() {
+        block = null;
+        current = -1;
+        in.reset(null, 0, "", EMPTY, 0, 0);
     }
 
     boolean valid() {

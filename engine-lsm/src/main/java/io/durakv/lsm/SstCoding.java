@@ -134,14 +134,22 @@ final class SstCoding {
      * {@link CorruptionException} naming the file and the block's offset. Not thread-safe.
      */
     static final class Input {
-        private final Path file;
-        private final long blockOffset;
-        private final String what;
+        private Path file;
+        private long blockOffset;
+        private String what;
         private byte[] bytes;
         private int position;
         private int limit;
 
         Input(Path file, long blockOffset, String what, byte[] bytes, int position, int limit) {
+            this.file = file;
+            this.blockOffset = blockOffset;
+            this.what = what;
+            reset(bytes, position, limit);
+        }
+
+        /** Moves to another block, so that one cursor serves block after block without allocating. */
+        void reset(Path file, long blockOffset, String what, byte[] bytes, int position, int limit) {
             this.file = file;
             this.blockOffset = blockOffset;
             this.what = what;

@@ -97,6 +97,11 @@ final class SstIndex {
         return lo;
     }
 
+    /** @return whether {@code (userKey, sequence)} is the index key of {@code block} */
+    boolean isLastEntry(int block, byte[] userKey, long sequence) {
+        return lastSequences[block] == sequence && java.util.Arrays.equals(lastKeys[block], userKey);
+    }
+
     long offset(int block) {
         return offsets[block];
     }

@@ -25,6 +25,8 @@ import java.util.zip.CRC32C;
 final class SstReader implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SstReader.class);
+    /** Each thread's block cursor for {@link #get}: a lookup allocates only its result. */
+    private static final ThreadLocal<BlockIterator> LOOKUP = ThreadLocal.withInitial(BlockIterator::new);
 
     private final DiskFile file;
     private final Path path;
@@ -131,13 +133,17 @@ final class SstReader implements AutoCloseable {
         if (block == index.size()) {
             return null;
         }
-        BlockIterator it = new BlockIterator();
-        it.reset(dataBlock(block));
-        it.seek(userKey, maxSequence);
-        if (!it.valid() || !it.userKeyEquals(userKey)) {
-            return null;
+        BlockIterator it = LOOKUP.get();
+        try {
+            it.reset(dataBlock(block));
+            it.seek(userKey, maxSequence);
+            if (!it.valid() || !it.userKeyEquals(userKey)) {
+                return null;
+            }
+            return new SstEntry(it.sequence(), it.kind(), it.value());
+        } finally {
+            it.clear();
         }
-        return new SstEntry(it.sequence(), it.kind(), it.value());
     }
 
     /**
@@ -147,6 +153,49 @@ final class SstReader implements AutoCloseable {
     InternalIterator iterator() {
         ensureOpen();
         return new SstIterator(this);
+    }
+
+    /**
+     * Reads every data block from the file (not the cache) and checks everything a table promises: each block's
+     * checksum and structure, entries in strictly increasing internal-key order across blocks, each block's last entry
+     * equal to its index key, and the entry count, key range and sequence range of the properties. For an engine's
+     * {@code check()}; reads the whole file.
+     *
+     * @throws CorruptionException at the first violation, naming the block
+     */
+    void verify() throws IOException {
+        ensureOpen();
+        BlockIterator it = new BlockIterator();
+        byte[] previousKey = null;
+        long previousSequence = 0;
+        long entries = 0;
+        for (int b = 0; b < index.size(); b++) {
+            long offset = index.offset(b);
+            int size = index.blockSize(b);
+            Block block = Block.parse(readBlock(file, offset, size, SstFormat.TYPE_DATA), size, path, offset,
+                    SstFormat.TYPE_DATA);
+            it.reset(block);
+            for (it.seekToFirst(); it.valid(); it.next()) {
+                if (previousKey == null ? !it.userKeyEquals(meta.smallestKey())
+                        : it.compare(previousKey, previousSequence) <= 0) {
+                    throw block.corrupt(previousKey == null ? "first key differs from the properties' smallest key"
+                            : "entries out of internal-key order");
+                }
+                if (it.sequence() < meta.smallestSequence() || it.sequence() > meta.largestSequence()) {
+                    throw block.corrupt("sequence " + it.sequence() + " outside the properties' range");
+                }
+                previousKey = it.userKey();
+                previousSequence = it.sequence();
+                entries++;
+            }
+            if (previousKey == null || !index.isLastEntry(b, previousKey, previousSequence)) {
+                throw block.corrupt("last entry differs from the index key of block " + b);
+            }
+        }
+        if (entries != meta.entries()) {
+            throw new CorruptionException(path, index.offset(0), "data blocks hold " + entries
+                    + " entries, the properties say " + meta.entries());
+        }
     }
 
     /** Closes the file. Idempotent. Reads must have finished (see the class comment). */

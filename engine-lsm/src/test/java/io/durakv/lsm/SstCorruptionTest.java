@@ -90,6 +90,45 @@ class SstCorruptionTest {
         }
     }
 
+    /** verify() reads every block from the file, past the cache: damage in any data block is found. */
+    @Test
+    void verifyFindsDamageInEveryDataBlock() throws Exception {
+        byte[] good = goodTable();
+        try (SstReader r = SstReader.open(diskWith(good), FILE, 9, null)) {
+            r.verify();
+        }
+        for (Region region : regions(good)) {
+            if (!region.name.startsWith("data")) {
+                continue;
+            }
+            byte[] bad = good.clone();
+            bad[(int) (region.start + region.end) / 2] ^= 0x10;
+            BlockCache cache = new BlockCache(1 << 20);
+            try (SstReader r = SstReader.open(diskWith(bad), FILE, 9, cache)) {
+                assertThatThrownBy(r::verify).as(region.name).isInstanceOfSatisfying(CorruptionException.class,
+                        e -> assertThat(e.offset()).isEqualTo(region.start));
+            }
+        }
+    }
+
+    /** Entries out of order behind a valid checksum (what a bug would write) are found by verify(). */
+    @Test
+    void verifyFindsEntriesOutOfOrderBehindAValidChecksum() throws Exception {
+        byte[] bad = goodTable();
+        Region block = regions(bad).get(3); // data block 2
+        int start = (int) block.start;
+        int size = (int) (block.end - block.start) - SstFormat.TRAILER_SIZE;
+        assertThat(bad[start]).as("shared length of a restart entry").isZero();
+        bad[start + 3] = 'z'; // first key byte of the block's first entry: "key-..." becomes "zey-..."
+        SstCoding.putIntLE(bad, start + size + 1, SstCoding.crc(bad, start, size + 1));
+        try (SstReader r = SstReader.open(diskWith(bad), FILE, 9, null)) {
+            assertThatThrownBy(r::verify).isInstanceOfSatisfying(CorruptionException.class, e -> {
+                assertThat(e.offset()).isEqualTo(block.start);
+                assertThat(e.getMessage()).contains("out of internal-key order");
+            });
+        }
+    }
+
     /** A table cut short anywhere, or with bytes appended, does not open. */
     @Test
     void aTruncatedOrExtendedFileDoesNotOpen() throws Exception {

@@ -1,9 +1,12 @@
 package io.durakv.lsm;
 
+import io.durakv.api.StoreException;
 import io.durakv.api.io.DiskOp;
+import io.durakv.api.io.FaultRule;
 import io.durakv.api.io.SimulatedDisk;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,6 +98,29 @@ class SstReaderTest {
         assertThatThrownBy(() -> r.get(key(1), 5)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
         assertThatThrownBy(r::iterator).isInstanceOf(IllegalStateException.class);
+    }
+
+    /** InternalIterator has no checked exceptions: a failed read surfaces as a StoreException with the cause. */
+    @Test
+    void anIteratorReportsAFailedReadAsAStoreException() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        write(disk, FILE, SstOptions.defaults().withBlockBytes(64), entries(50, 10));
+        try (SstReader r = SstReader.open(disk, FILE, 12, null); InternalIterator it = r.iterator()) {
+            it.seekToFirst();
+            disk.inject(FaultRule.fromNthCall(DiskOp.READ, "\\.sst$", 1));
+            assertThatThrownBy(() -> {
+                while (it.valid()) {
+                    it.next();
+                }
+            }).isInstanceOf(StoreException.class).hasCauseInstanceOf(IOException.class)
+                    .hasMessageContaining(FILE.toString());
+            assertThat(it.valid()).isFalse();
+            assertThatThrownBy(() -> r.get(key(40), Long.MAX_VALUE)).isInstanceOf(IOException.class);
+            disk.clearFaults();
+            it.seek(key(40));
+            assertThat(it.key()).isEqualTo(key(40));
+            assertThat(r.get(key(41), Long.MAX_VALUE).value()).isEqualTo(value(10, 41));
+        }
     }
 
     @Test
