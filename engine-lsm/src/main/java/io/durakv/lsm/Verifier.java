@@ -59,6 +59,18 @@ final class Verifier {
         } catch (IOException e) {
             throw new StoreException("verify cannot read " + path + ": " + e, e);
         }
+        try (TableCache.Handle h = store.tableCache.acquire(f.number, path)) {
+            // Every block from the file (not the cache): checksums, structure, order across blocks, index, properties.
+            h.reader().verify();
+            SstMeta m = h.reader().meta();
+            if (m.entries() != f.entries || m.smallestSequence() != f.smallestSequence
+                    || m.largestSequence() != f.largestSequence || !Arrays.equals(m.smallestKey(), f.smallest)
+                    || !Arrays.equals(m.largestKey(), f.largest)) {
+                throw fail("L" + level + " " + path + " describes itself as " + m + "; the manifest says " + f);
+            }
+        } catch (IOException e) {
+            throw new StoreException("verify cannot read " + path + ": " + e, e);
+        }
         long count = 0;
         byte[] prevKey = null;
         long prevSeq = 0;
