@@ -28,10 +28,15 @@ final class LsmIterator implements KeyValueIterator {
         this.snapshot = snapshot;
         this.to = to == null ? null : to.clone();
         this.it = new MergingIterator(store.sources(snapshot.view()));
-        if (from == null) {
-            it.seekToFirst();
-        } else {
-            it.seek(from.clone());
+        try {
+            if (from == null) {
+                it.seekToFirst();
+            } else {
+                it.seek(from.clone());
+            }
+        } catch (RuntimeException e) {
+            it.close(); // unpins the tables; the caller releases the snapshot
+            throw e;
         }
     }
 
