@@ -19,7 +19,7 @@ import io.durakv.wal.WalOptions;
  * @param blockCacheBytes      {@code lsm.blockCacheBytes}: block cache capacity
  * @param maxOpenFiles         {@code lsm.maxOpenFiles}: SSTables kept open by the table cache
  * @param blockBytes           {@code lsm.blockBytes}: SSTable data block size
- * @param bloomBitsPerKey      {@code lsm.bloomBitsPerKey}: bloom filter bits per key (0: no filter)
+ * @param bloomBitsPerKey      {@code lsm.bloomBitsPerKey}: bloom filter bits per key (1 to 32)
  * @param manifestRewriteBytes {@code lsm.manifestRewriteBytes}: manifest log bytes after which it is rewritten
  * @param walSegmentBytes      {@code wal.segmentBytes}: size at which a log segment rotates
  */
@@ -62,7 +62,7 @@ record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int l
                     + ", got '" + openFiles + "'");
         }
         long block = p.bytes(BLOCK_BYTES, 4096, 256, 1L << 20);
-        long bloom = p.longValue(BLOOM_BITS_PER_KEY, 10, 0, 32);
+        long bloom = p.longValue(BLOOM_BITS_PER_KEY, 10, 1, 32);
         long manifest = p.bytes(MANIFEST_REWRITE_BYTES, 1L << 20, 256, 1L << 30);
         long segment = p.bytes(WAL_SEGMENT_BYTES, WalOptions.DEFAULT_SEGMENT_BYTES, WalOptions.MIN_SEGMENT_BYTES,
                 WalOptions.MAX_SEGMENT_BYTES);

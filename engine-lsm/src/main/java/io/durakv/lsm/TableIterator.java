@@ -112,11 +112,17 @@ final class TableIterator implements InternalIterator {
 
         @Override
         public void seek(byte[] userKey) {
-            int i = 0;
-            while (i < files.size() && java.util.Arrays.compareUnsigned(files.get(i).largest, userKey) < 0) {
-                i++;
+            int lo = 0;
+            int hi = files.size();
+            while (lo < hi) { // binary search: the first file whose largest key is >= userKey
+                int mid = (lo + hi) >>> 1;
+                if (java.util.Arrays.compareUnsigned(files.get(mid).largest, userKey) < 0) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
             }
-            openFile(i);
+            openFile(lo);
             if (current != null) {
                 current.seek(userKey);
                 skipExhausted();
