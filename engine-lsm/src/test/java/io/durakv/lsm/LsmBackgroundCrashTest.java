@@ -3,8 +3,11 @@ package io.durakv.lsm;
 import io.durakv.api.KeyValueStore;
 import io.durakv.api.testkit.CrashSuite;
 import io.durakv.api.testkit.StoreFactory;
+import org.junit.jupiter.api.Test;
 
 import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The crash suite on the engine as shipped: flushes and compactions on the background thread, racing the writers
@@ -36,5 +39,13 @@ class LsmBackgroundCrashTest extends CrashSuite {
     @Override
     protected void checkIntegrity(KeyValueStore store) {
         ((LsmStore) store).verify();
+    }
+
+    /** The background thread really flushes and compacts inside these workloads (a run longer than one crash case). */
+    @Test
+    void backgroundWorkFlushesAndCompactsWithinTheWorkloads() {
+        Stats total = LsmCrashTest.runWorkload(factory(), properties(), workload(), 3 * enumeratedOps(), 1_000_003L);
+        assertThat(total.flushes.get()).as("flushes").isGreaterThanOrEqualTo(3);
+        assertThat(total.compactions.get() + total.trivialMoves.get()).as("compactions").isGreaterThanOrEqualTo(1);
     }
 }
