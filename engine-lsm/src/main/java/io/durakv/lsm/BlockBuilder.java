@@ -1,5 +1,7 @@
 package io.durakv.lsm;
 
+import java.util.Arrays;
+
 /**
  * Builds the contents of one data or index block (layout in {@link Block}): entries with prefix-compressed internal
  * keys, a restart point (a whole key) every {@code restartInterval} entries, the restart array and its count.
@@ -55,13 +57,13 @@ final class BlockBuilder {
         int shared = 0;
         if (sinceRestart == restartInterval || entries == 0) {
             if (restartCount == restarts.length) {
-                restarts = java.util.Arrays.copyOf(restarts, 2 * restarts.length);
+                restarts = Arrays.copyOf(restarts, 2 * restarts.length);
             }
             restarts[restartCount++] = out.size();
             sinceRestart = 0;
         } else {
             int max = Math.min(lastKeyLength, keyLength);
-            shared = java.util.Arrays.mismatch(lastKey, 0, max, key, 0, max);
+            shared = Arrays.mismatch(lastKey, 0, max, key, 0, max);
             if (shared < 0) {
                 shared = max;
             }

@@ -3,6 +3,7 @@ package io.durakv.lsm;
 import io.durakv.api.CorruptionException;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * The decoded index block: for each data block, the internal key of its last entry and its handle. An index entry's
@@ -99,7 +100,7 @@ final class SstIndex {
 
     /** @return whether {@code (userKey, sequence)} is the index key of {@code block} */
     boolean isLastEntry(int block, byte[] userKey, long sequence) {
-        return lastSequences[block] == sequence && java.util.Arrays.equals(lastKeys[block], userKey);
+        return lastSequences[block] == sequence && Arrays.equals(lastKeys[block], userKey);
     }
 
     long offset(int block) {

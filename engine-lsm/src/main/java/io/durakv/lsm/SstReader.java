@@ -11,6 +11,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
@@ -90,7 +91,7 @@ final class SstReader implements AutoCloseable {
         Block indexBlock = Block.parse(indexBytes, footer.indexSize(), path, footer.indexOffset(),
                 SstFormat.TYPE_INDEX);
         SstIndex index = SstIndex.decode(indexBlock, properties.dataBlocks(), footer.bloomOffset(), path);
-        if (!java.util.Arrays.equals(index.lastKey(), properties.largestKey())) {
+        if (!Arrays.equals(index.lastKey(), properties.largestKey())) {
             throw new CorruptionException(path, footer.indexOffset(),
                     "index block's last key differs from the properties' largest key");
         }

@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -262,7 +263,7 @@ final class TableCache implements AutoCloseable {
             wait();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while waiting for a table to be unpinned");
+            throw new InterruptedIOException("interrupted while waiting for a table to be unpinned");
         }
     }
 
