@@ -1,0 +1,606 @@
+package io.durakv.lsm;
+
+import io.durakv.api.CorruptionException;
+import io.durakv.api.KeyValueIterator;
+import io.durakv.api.KeyValueStore;
+import io.durakv.api.StoreException;
+import io.durakv.api.StoreLockedException;
+import io.durakv.api.StoreOptions;
+import io.durakv.api.WriteBatch;
+import io.durakv.api.io.Disk;
+import io.durakv.api.io.DiskLock;
+import io.durakv.wal.BatchRecord;
+import io.durakv.wal.WalOptions;
+import io.durakv.wal.WriteAheadLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The LSM store: a memtable in front of leveled SSTables, the shared write-ahead log in {@code wal/}, a manifest
+ * ({@link Manifest}) naming the live SSTables. Open it through {@code KeyValueStores.open("lsm", dir, options)}; this
+ * class adds {@link #verify()}, the structural check. Layout and protocols: docs/formats/lsm.md.
+ *
+ * <p><b>Writes</b>: each call becomes one {@link BatchRecord} in the log, appended (and forced as the sync mode says)
+ * without a store lock, so concurrent writers share forces; then applied to the memtable under the writer lock
+ * strictly in LSN order. The LSN is the sequence number of every operation of the record. A memtable that reached
+ * {@code lsm.memtableBytes} becomes immutable and a new one takes writes; {@link Maintenance} flushes immutable
+ * memtables to L0 in the background and compacts levels. When {@code lsm.maxImmutableMemtables} wait for flush, writes
+ * stall until one is flushed, so memory stays bounded.
+ *
+ * <p><b>Reads</b> take a {@link View} (memtables and SSTable version) and the last applied sequence number together,
+ * and read memtable, immutable memtables newest first, L0 newest first, then each level by binary search over file
+ * ranges (bloom filter before any block). A scan holds its view, and so its files, until it is closed.
+ *
+ * <p><b>Failures</b>: a failed log append or force, flush, compaction or manifest write turns the store read-only
+ * (fail-stop) until it is reopened.
+ *
+ * <p>Thread-safe.
+ */
+public final class LsmStore implements KeyValueStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LsmStore.class);
+
+    final Path dir;
+    final Disk disk;
+    final LsmConfig config;
+    private final DiskLock lock;
+    final Manifest manifest;
+    final VersionSet versions;
+    final BlockCache blockCache;
+    final TableCache tableCache;
+    final Stats stats = new Stats();
+    WriteAheadLog wal;
+    private int maxRecordBytes;
+
+    /** Serializes applying writes and memtable rotation; its conditions wake writers. */
+    final ReentrantLock writeLock = new ReentrantLock();
+    private final Condition applied = writeLock.newCondition();
+    /** Signalled when a flush removed an immutable memtable: a stalled writer may rotate. */
+    final Condition room = writeLock.newCondition();
+    final StoreState state;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    /** Set before the table cache closes: obsolete tables released later are left for the next open. */
+    private volatile boolean filesClosed;
+    private Maintenance maintenance;
+
+    /** Swapped under the monitor of {@link #versions}. */
+    private volatile View view;
+    /** LSN of the last record applied and visible to reads. Written under the writer lock. */
+    private volatile long visibleSequence;
+    /** Guarded by writeLock. */
+    private long appliedLsn;
+
+    private LsmStore(Path dir, Disk disk, LsmConfig config, DiskLock lock, Manifest manifest) {
+        this.dir = dir;
+        this.disk = disk;
+        this.config = config;
+        this.lock = lock;
+        this.manifest = manifest;
+        this.versions = new VersionSet(manifest.recovered(), this::deleteObsolete);
+        this.blockCache = new BlockCache(config.blockCacheBytes());
+        this.tableCache = new TableCache(disk, config.maxOpenFiles(), blockCache);
+        this.state = new StoreState(dir, writeLock, applied, room);
+        this.view = new View(new Memtable(), List.of(), versions.current());
+    }
+
+    /**
+     * Opens (creating if needed) the store in {@code dir}: takes the directory lock, reads the manifest, deletes files
+     * it does not name, replays the log records after the covered LSN into memtables and flushes all but the last.
+     *
+     * @throws IllegalArgumentException          for an unknown property or a bad value
+     * @throws StoreLockedException              if the directory is open elsewhere; nothing was changed
+     * @throws io.durakv.api.CorruptionException if durable data is damaged
+     */
+    public static LsmStore open(Path dir, StoreOptions options) {
+        return open(dir, options, true);
+    }
+
+    /**
+     * As {@link #open(Path, StoreOptions)}; with {@code background} false, flushes and compactions run on the writing
+     * thread right when they become due (deterministic, for reproducible crash tests).
+     */
+    static LsmStore open(Path dir, StoreOptions options, boolean background) {
+        LsmConfig config = LsmConfig.from(options);
+        Disk disk = options.disk();
+        DiskLock lock;
+        try {
+            if (!disk.isDirectory(dir)) {
+                disk.createDirectories(dir);
+            }
+            lock = disk.tryLock(dir.resolve(LsmFormat.LOCK_FILE));
+        } catch (IOException e) {
+            throw new StoreException("cannot open the store directory " + dir, e);
+        }
+        if (lock == null) {
+            throw new StoreLockedException("the store in " + dir + " is already open");
+        }
+        Manifest manifest = null;
+        LsmStore store = null;
+        try {
+            manifest = Manifest.open(disk, dir);
+            store = new LsmStore(dir, disk, config, lock, manifest);
+            store.recover(options, background);
+            return store;
+        } catch (IOException | RuntimeException | Error e) {
+            if (store != null) {
+                store.abandon(e);
+            } else {
+                closeAfterFailure(manifest, e);
+                closeAfterFailure(lock, e);
+            }
+            if (e instanceof Error err) {
+                throw err;
+            }
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new StoreException("cannot open the store in " + dir + ": " + e, e);
+        }
+    }
+
+    private void recover(StoreOptions options, boolean background) throws IOException {
+        deleteOrphans();
+        Version v = versions.current();
+        for (FileMeta f : v.allFiles()) {
+            Path p = LsmFormat.sstPath(dir, f.number);
+            if (!disk.exists(p)) {
+                throw new CorruptionException(p, 0, "SSTable #" + f.number + " named by the manifest is missing");
+            }
+        }
+        wal = WriteAheadLog.open(dir.resolve(LsmFormat.WAL_DIR), WalOptions.builder()
+                .syncMode(options.syncMode())
+                .batchInterval(options.batchInterval())
+                .segmentBytes(config.walSegmentBytes())
+                .disk(disk)
+                .build());
+        maxRecordBytes = (int) Math.min(LsmFormat.MAX_RECORD_BYTES, wal.maxRecordBytes());
+        long covered = versions.coveredLsn();
+        Path walDir = dir.resolve(LsmFormat.WAL_DIR);
+        if (wal.lastLsn() < covered) {
+            throw new CorruptionException(walDir, 0, "the log ends at LSN " + wal.lastLsn()
+                    + " but the manifest says SSTables cover records up to " + covered);
+        }
+        if (wal.firstLsn() > covered + 1) {
+            throw new CorruptionException(walDir, 0, "the log starts at LSN " + wal.firstLsn()
+                    + " but records after " + covered + " are not in any SSTable");
+        }
+        maintenance = new Maintenance(this, background);
+        appliedLsn = covered;
+        visibleSequence = covered;
+        long[] replayed = {0};
+        wal.replay(covered + 1, (lsn, record) -> {
+            List<WriteBatch.Op> ops;
+            try {
+                ops = BatchRecord.decode(record);
+            } catch (IllegalArgumentException e) {
+                throw new CorruptionException(walDir, lsn, "log record " + lsn + " is not a batch record: "
+                        + e.getMessage() + " (the offset is the record's LSN)", e);
+            }
+            if (view.mem().bytes() >= config.memtableBytes()) {
+                rotate();
+            }
+            view.mem().apply(ops, lsn);
+            appliedLsn = lsn;
+            visibleSequence = lsn;
+            replayed[0]++;
+        });
+        // Recovery flushes what it could not hold (crash points inside recovery fall into this flush too).
+        maintenance.flushAllImmutables();
+        LOG.debug("opened {}: manifest generation {}, covered LSN {}, replayed {} log records, {}", dir,
+                manifest.generation(), covered, replayed[0], versions.current());
+        maintenance.start();
+    }
+
+    /** Deletes SSTables the manifest does not name: outputs of a flush or compaction that crashed before its edit. */
+    private void deleteOrphans() throws IOException {
+        Set<Long> live = new HashSet<>();
+        for (FileMeta f : versions.current().allFiles()) {
+            live.add(f.number);
+        }
+        boolean deleted = false;
+        for (String name : disk.list(dir)) {
+            long n = LsmFormat.sstNumber(name);
+            if (n >= 0 && !live.contains(n)) {
+                LOG.info("deleting {} of {}: no durable manifest edit names it", name, dir);
+                disk.delete(dir.resolve(name));
+                deleted = true;
+            }
+        }
+        if (deleted) {
+            disk.forceDirectory(dir); // the deletions durable before new files may reuse these numbers
+        }
+    }
+
+    // ---- reads -------------------------------------------------------------------------------------------------
+
+    /** A view with a reference on its version, and the sequence number it reads at. */
+    record Snapshot(View view, long sequence) {
+    }
+
+    /** @return the current view and sequence number, its version referenced: {@link #release} it */
+    Snapshot acquire() {
+        synchronized (versions) {
+            View v = view;
+            versions.ref(v.version());
+            return new Snapshot(v, visibleSequence);
+        }
+    }
+
+    void release(Snapshot s) {
+        versions.release(s.view().version());
+    }
+
+    @Override
+    public byte[] get(byte[] key) {
+        checkKey(key);
+        state.checkOpen();
+        Snapshot s = acquire();
+        try {
+            View v = s.view();
+            Memtable.Hit hit = v.mem().get(key, s.sequence());
+            for (int i = 0; hit == null && i < v.immutables().size(); i++) {
+                hit = v.immutables().get(i).get(key, s.sequence());
+            }
+            if (hit != null) {
+                return hit.kind() == EntryKind.PUT ? hit.value().clone() : null;
+            }
+            SstEntry e = getFromTables(v.version(), key, s.sequence());
+            return e == null || e.kind() == EntryKind.DELETE ? null : e.value().clone();
+        } catch (IOException e) {
+            throw new StoreException("reading key of " + key.length + " bytes from " + dir + " failed: " + e, e);
+        } finally {
+            release(s);
+        }
+    }
+
+    private SstEntry getFromTables(Version v, byte[] key, long sequence) throws IOException {
+        for (FileMeta f : v.files(0)) {
+            if (f.contains(key)) {
+                SstEntry e = getFromTable(f, key, sequence);
+                if (e != null) {
+                    return e;
+                }
+            }
+        }
+        for (int level = 1; level < LsmFormat.LEVELS; level++) {
+            FileMeta f = v.fileFor(level, key);
+            if (f != null) {
+                SstEntry e = getFromTable(f, key, sequence);
+                if (e != null) {
+                    return e;
+                }
+            }
+        }
+        return null;
+    }
+
+    private SstEntry getFromTable(FileMeta f, byte[] key, long sequence) throws IOException {
+        try (TableCache.Handle h = tableCache.acquire(f.number, LsmFormat.sstPath(dir, f.number))) {
+            return h.reader().get(key, sequence);
+        }
+    }
+
+    @Override
+    public KeyValueIterator scan(byte[] fromInclusive, byte[] toExclusive) {
+        state.checkOpen();
+        Snapshot s = acquire();
+        try {
+            return new LsmIterator(this, s, fromInclusive, toExclusive);
+        } catch (RuntimeException e) {
+            release(s);
+            throw e;
+        }
+    }
+
+    /** @return sources for a merging iterator over a snapshot: memtables, L0 files newest first, deeper levels */
+    List<InternalIterator> sources(View v) {
+        List<InternalIterator> sources = new ArrayList<>();
+        try {
+            sources.add(v.mem().iterator());
+            for (Memtable m : v.immutables()) {
+                sources.add(m.iterator());
+            }
+            for (FileMeta f : v.version().files(0)) {
+                sources.add(TableIterator.open(tableCache, dir, f));
+            }
+            for (int level = 1; level < LsmFormat.LEVELS; level++) {
+                if (!v.version().files(level).isEmpty()) {
+                    sources.add(new TableIterator.Level(tableCache, dir, v.version().files(level)));
+                }
+            }
+            return sources;
+        } catch (RuntimeException e) {
+            sources.forEach(InternalIterator::close);
+            throw e;
+        }
+    }
+
+    boolean isClosed() {
+        return state.isClosed();
+    }
+
+    // ---- writes ------------------------------------------------------------------------------------------------
+
+    @Override
+    public void put(byte[] key, byte[] value) {
+        checkKey(key);
+        checkValue(key, value);
+        write(List.of(new WriteBatch.Op(key.clone(), value.clone())));
+    }
+
+    @Override
+    public void delete(byte[] key) {
+        checkKey(key);
+        write(List.of(new WriteBatch.Op(key.clone(), null)));
+    }
+
+    @Override
+    public void write(WriteBatch batch) {
+        if (batch == null) {
+            throw new IllegalArgumentException("batch is null");
+        }
+        List<WriteBatch.Op> ops = List.copyOf(batch.ops());
+        for (WriteBatch.Op op : ops) {
+            checkKey(op.key());
+            if (!op.isDelete()) {
+                checkValue(op.key(), op.value());
+            }
+        }
+        if (ops.isEmpty()) {
+            state.checkOpen();
+            return;
+        }
+        write(ops);
+    }
+
+    /**
+     * Logs {@code ops} as one record (outside the writer lock: group commit), then applies it to the memtable under
+     * the lock strictly in LSN order.
+     */
+    private void write(List<WriteBatch.Op> ops) {
+        long size = BatchRecord.size(ops);
+        if (size > maxRecordBytes) {
+            throw new IllegalArgumentException((ops.size() == 1 ? "write" : "batch of " + ops.size() + " operations")
+                    + " encodes to a log record of " + size + " bytes; the maximum is " + maxRecordBytes
+                    + " (64 MiB, and at most what one segment of wal.segmentBytes holds)");
+        }
+        byte[] record = BatchRecord.encode(ops);
+        state.checkWritable();
+        long lsn;
+        try {
+            lsn = wal.append(record);
+        } catch (RuntimeException | Error e) {
+            // An append that failed may have taken an LSN: writers after it would wait for it forever, so fail.
+            StoreException f = state.isClosed() ? state.closedException() : state.fail("log append", e);
+            if (e instanceof Error error) {
+                throw error;
+            }
+            throw f;
+        }
+        writeLock.lock();
+        try {
+            while (appliedLsn < lsn - 1 && state.failure() == null && !state.isClosed()) {
+                applied.awaitUninterruptibly();
+            }
+            state.checkWritable();
+            if (appliedLsn != lsn - 1) {
+                throw state.fail("applying log record " + lsn, new IllegalStateException("log record " + lsn
+                        + " arrived after record " + appliedLsn + " was applied"));
+            }
+            makeRoom();
+            try {
+                view.mem().apply(ops, lsn);
+            } catch (RuntimeException | Error e) {
+                StoreException f = state.fail("applying log record " + lsn, e);
+                if (e instanceof Error error) {
+                    throw error;
+                }
+                throw f;
+            }
+            appliedLsn = lsn;
+            visibleSequence = lsn;
+        } finally {
+            applied.signalAll();
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Rotates a full memtable, first waiting (writer lock released meanwhile) while {@code lsm.maxImmutableMemtables}
+     * wait for flush: writes stall rather than memory grow. Writer lock held.
+     */
+    private void makeRoom() {
+        if (view.mem().bytes() < config.memtableBytes()) {
+            return;
+        }
+        boolean stalled = false;
+        while (view.immutables().size() >= config.maxImmutables()) {
+            if (!stalled) {
+                stats.stalls.incrementAndGet();
+                stalled = true;
+            }
+            state.checkWritable();
+            room.awaitUninterruptibly();
+        }
+        state.checkWritable();
+        rotate();
+        maintenance.due();
+    }
+
+    /** Makes the memtable immutable and starts a new one. Between two records (writer lock held, or recovery). */
+    private void rotate() {
+        synchronized (versions) {
+            view = view.rotate(new Memtable());
+        }
+    }
+
+    /** @return the current view (maintenance reads it; it changes only under the monitor of {@link #versions}) */
+    View view() {
+        return view;
+    }
+
+    /** Installs a flush or compaction result: the new version, and the view without the flushed memtable. */
+    void install(Version next, VersionEdit edit, Memtable flushed) {
+        versions.install(next, edit, () -> view = flushed == null ? view.withVersion(next)
+                : view.flushed(flushed, next));
+    }
+
+    @Override
+    public void sync() {
+        state.checkWritable();
+        try {
+            wal.sync();
+        } catch (RuntimeException e) {
+            throw state.fail("log sync", e);
+        }
+    }
+
+    // ---- files -------------------------------------------------------------------------------------------------
+
+    /**
+     * Deletes SSTables no version lists any more. Their removal from the manifest is durable already (a version
+     * stops being current only after its successor's edit was forced); the deletion itself need not be forced, as
+     * open deletes every file the manifest does not name.
+     */
+    private void deleteObsolete(List<FileMeta> files) {
+        for (FileMeta f : files) {
+            if (filesClosed) {
+                return; // the next open removes them
+            }
+            Path p = LsmFormat.sstPath(dir, f.number);
+            try {
+                tableCache.evict(f.number);
+                blockCache.evictFile(f.number);
+                disk.deleteIfExists(p);
+                stats.filesDeleted.incrementAndGet();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("could not delete obsolete {}; the next open will: {}", p, e.toString());
+            }
+        }
+    }
+
+    // ---- verify, close -----------------------------------------------------------------------------------------
+
+    /**
+     * Checks the whole structure: every live SSTable readable end to end (checksums), its entries in strict
+     * internal-key order and matching the manifest's key range, sequence range and entry count; levels from L1 down
+     * sorted and non-overlapping; no table above the covered LSN; memtables in order.
+     *
+     * @throws io.durakv.api.CorruptionException for damage on disk
+     * @throws StoreException                    for an inconsistency
+     */
+    public void verify() {
+        state.checkOpen();
+        Snapshot s = acquire();
+        try {
+            new Verifier(this).verify(s.view(), versions.coveredLsn());
+        } finally {
+            release(s);
+        }
+    }
+
+    /** @return counters of structural work done since open (tests and tools) */
+    Stats stats() {
+        return stats;
+    }
+
+    @Override
+    public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        state.close(); // waiting writers fail; their records stay in the log
+        RuntimeException error = null;
+        if (maintenance != null) {
+            error = closeResource(maintenance::stop, error);
+        }
+        if (state.failure() != null) {
+            error = new StoreException("the store in " + dir + " failed earlier; closed without flushing",
+                    state.failure());
+        }
+        error = closeResource(wal, error); // forces every record: each acknowledged write is durable
+        error = closeResource(manifest, error);
+        filesClosed = true;
+        error = closeResource(tableCache, error);
+        error = closeResource(lock, error);
+        if (error != null) {
+            throw error instanceof StoreException se ? se : new StoreException("close of " + dir + " failed", error);
+        }
+    }
+
+    /** Releases everything after a failed open. */
+    private void abandon(Throwable failure) {
+        closing.set(true);
+        state.close();
+        if (maintenance != null) {
+            closeAfterFailure(maintenance::stop, failure);
+        }
+        closeAfterFailure(wal, failure);
+        closeAfterFailure(manifest, failure);
+        filesClosed = true;
+        closeAfterFailure(tableCache, failure);
+        closeAfterFailure(lock, failure);
+    }
+
+    private static RuntimeException closeResource(AutoCloseable c, RuntimeException pending) {
+        if (c == null) {
+            return pending;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            if (pending == null) {
+                return e instanceof RuntimeException re ? re : new StoreException("close of " + c + " failed", e);
+            }
+            pending.addSuppressed(e);
+        }
+        return pending;
+    }
+
+    private static void closeAfterFailure(AutoCloseable c, Throwable failure) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                failure.addSuppressed(e);
+            }
+        }
+    }
+
+    // ---- limits ------------------------------------------------------------------------------------------------
+
+    private static void checkKey(byte[] key) {
+        if (key == null) {
+            throw new IllegalArgumentException("key is null");
+        }
+        if (key.length > LsmFormat.MAX_KEY_BYTES) {
+            throw new IllegalArgumentException("key of " + key.length + " bytes exceeds the maximum of "
+                    + LsmFormat.MAX_KEY_BYTES + " bytes");
+        }
+    }
+
+    private static void checkValue(byte[] key, byte[] value) {
+        if (value == null) {
+            throw new IllegalArgumentException("value is null (key of " + key.length + " bytes)");
+        }
+        if (value.length > LsmFormat.MAX_VALUE_BYTES) {
+            throw new IllegalArgumentException("value of " + value.length + " bytes exceeds the maximum of "
+                    + LsmFormat.MAX_VALUE_BYTES + " bytes");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LsmStore[" + dir + "]";
+    }
+}

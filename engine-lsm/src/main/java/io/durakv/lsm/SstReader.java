@@ -1,0 +1,286 @@
+package io.durakv.lsm;
+
+import io.durakv.api.CorruptionException;
+import io.durakv.api.io.Disk;
+import io.durakv.api.io.DiskFile;
+import io.durakv.api.io.OpenMode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads one SSTable. {@link #open} reads and verifies the header, footer, bloom, properties and index blocks and keeps
+ * them in memory; data blocks are read on demand, verified (CRC32C, block type, restart array) and shared through the
+ * {@link BlockCache}.
+ *
+ * <p>Thread-safe: any number of threads may call {@link #get} and {@link #mayContain} at once; each
+ * {@link #iterator()} is for one thread. {@link #close()} must not race with reads (the {@link TableCache} pins
+ * readers in use, so it never does).
+ */
+final class SstReader implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SstReader.class);
+    /** Each thread's block cursor for {@link #get}: a lookup allocates only its result. */
+    private static final ThreadLocal<BlockIterator> LOOKUP = ThreadLocal.withInitial(BlockIterator::new);
+
+    private final DiskFile file;
+    private final Path path;
+    private final long fileId;
+    private final BlockCache cache;
+    private final SstMeta meta;
+    private final BloomFilter bloom;
+    private final SstIndex index;
+    private volatile boolean closed;
+
+    private SstReader(DiskFile file, long fileId, BlockCache cache, SstMeta meta, BloomFilter bloom, SstIndex index) {
+        this.file = file;
+        this.path = file.path();
+        this.fileId = fileId;
+        this.cache = cache;
+        this.meta = meta;
+        this.bloom = bloom;
+        this.index = index;
+    }
+
+    /**
+     * Opens a table and verifies its header, footer, bloom, properties and index (CRC32C each, and their structure).
+     *
+     * @param fileId the table's unique number: its data blocks' key in {@code cache}
+     * @param cache  the shared block cache, or {@code null} to read every block from the file
+     * @throws CorruptionException if the file is damaged or not an SSTable (naming the file and the offset)
+     */
+    static SstReader open(Disk disk, Path file, long fileId, BlockCache cache) throws IOException {
+        DiskFile f = disk.open(file, OpenMode.READ);
+        try {
+            return open(f, fileId, cache);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                f.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static SstReader open(DiskFile f, long fileId, BlockCache cache) throws IOException {
+        Path path = f.path();
+        long size = f.size();
+        if (size < SstFormat.HEADER_SIZE + SstFormat.FOOTER_SIZE) {
+            throw new CorruptionException(path, 0, "file of " + size + " bytes is too short to be an SSTable");
+        }
+        long footerOffset = size - SstFormat.FOOTER_SIZE;
+        SstFooter footer = SstFooter.decode(readFully(f, footerOffset, SstFormat.FOOTER_SIZE), path, footerOffset);
+        SstFooter.checkHeader(readFully(f, 0, SstFormat.HEADER_SIZE), path);
+
+        byte[] bloomBytes = readBlock(f, footer.bloomOffset(), footer.bloomSize(), SstFormat.TYPE_BLOOM);
+        BloomFilter bloom = BloomFilter.decode(bloomBytes, footer.bloomSize(), path, footer.bloomOffset());
+
+        byte[] propertiesBytes = readBlock(f, footer.propertiesOffset(), footer.propertiesSize(),
+                SstFormat.TYPE_PROPERTIES);
+        SstProperties properties = SstProperties.decode(propertiesBytes, footer.propertiesSize(), path,
+                footer.propertiesOffset());
+
+        byte[] indexBytes = readBlock(f, footer.indexOffset(), footer.indexSize(), SstFormat.TYPE_INDEX);
+        Block indexBlock = Block.parse(indexBytes, footer.indexSize(), path, footer.indexOffset(),
+                SstFormat.TYPE_INDEX);
+        SstIndex index = SstIndex.decode(indexBlock, properties.dataBlocks(), footer.bloomOffset(), path);
+        if (!Arrays.equals(index.lastKey(), properties.largestKey())) {
+            throw new CorruptionException(path, footer.indexOffset(),
+                    "index block's last key differs from the properties' largest key");
+        }
+        SstMeta meta = new SstMeta(size, properties.smallestKey(), properties.largestKey(),
+                properties.smallestSequence(), properties.largestSequence(), properties.entries());
+        return new SstReader(f, fileId, cache, meta, bloom, index);
+    }
+
+    /** @return what the table holds; {@code fileBytes} is the file's size */
+    SstMeta meta() {
+        return meta;
+    }
+
+    /** @return the path of the table file */
+    Path path() {
+        return path;
+    }
+
+    /** @return the table's number, its key in the block cache */
+    long fileId() {
+        return fileId;
+    }
+
+    /** @return false if no entry of {@code userKey} is in the table; true if there may be one (bloom probe only) */
+    boolean mayContain(byte[] userKey) {
+        return bloom.mayContain(userKey);
+    }
+
+    /**
+     * @return the newest entry of {@code userKey} with a sequence number {@code <= maxSequence}, or {@code null}; the
+     *         bloom filter is probed before any data block is read
+     * @throws CorruptionException if the data block it reads is damaged
+     */
+    SstEntry get(byte[] userKey, long maxSequence) throws IOException {
+        ensureOpen();
+        if (!bloom.mayContain(userKey)) {
+            return null;
+        }
+        int block = index.find(userKey, maxSequence);
+        if (block == index.size()) {
+            return null;
+        }
+        BlockIterator it = LOOKUP.get();
+        try {
+            it.reset(dataBlock(block));
+            it.seek(userKey, maxSequence);
+            if (!it.valid() || !it.userKeyEquals(userKey)) {
+                return null;
+            }
+            return new SstEntry(it.sequence(), it.kind(), it.value());
+        } finally {
+            it.clear();
+        }
+    }
+
+    /**
+     * @return a new iterator over all entries in internal-key order, reading data blocks through the cache; it wraps
+     *         an {@link IOException} in {@link io.durakv.api.StoreException}. For one thread.
+     */
+    InternalIterator iterator() {
+        ensureOpen();
+        return new SstIterator(this);
+    }
+
+    /**
+     * Reads every data block from the file (not the cache) and checks everything a table promises: each block's
+     * checksum and structure, entries in strictly increasing internal-key order across blocks, each block's last entry
+     * equal to its index key, and the entry count, key range and sequence range of the properties. For an engine's
+     * {@code check()}; reads the whole file.
+     *
+     * @throws CorruptionException at the first violation, naming the block
+     */
+    void verify() throws IOException {
+        ensureOpen();
+        BlockIterator it = new BlockIterator();
+        byte[] previousKey = null;
+        long previousSequence = 0;
+        long entries = 0;
+        for (int b = 0; b < index.size(); b++) {
+            long offset = index.offset(b);
+            int size = index.blockSize(b);
+            Block block = Block.parse(readBlock(file, offset, size, SstFormat.TYPE_DATA), size, path, offset,
+                    SstFormat.TYPE_DATA);
+            it.reset(block);
+            for (it.seekToFirst(); it.valid(); it.next()) {
+                if (previousKey == null ? !it.userKeyEquals(meta.smallestKey())
+                        : it.compare(previousKey, previousSequence) <= 0) {
+                    throw block.corrupt(previousKey == null ? "first key differs from the properties' smallest key"
+                            : "entries out of internal-key order");
+                }
+                if (it.sequence() < meta.smallestSequence() || it.sequence() > meta.largestSequence()) {
+                    throw block.corrupt("sequence " + it.sequence() + " outside the properties' range");
+                }
+                previousKey = it.userKey();
+                previousSequence = it.sequence();
+                entries++;
+            }
+            if (previousKey == null || !index.isLastEntry(b, previousKey, previousSequence)) {
+                throw block.corrupt("last entry differs from the index key of block " + b);
+            }
+        }
+        if (entries != meta.entries()) {
+            throw new CorruptionException(path, index.offset(0), "data blocks hold " + entries
+                    + " entries, the properties say " + meta.entries());
+        }
+    }
+
+    /** Closes the file. Idempotent. Reads must have finished (see the class comment). */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            file.close();
+        } catch (IOException e) {
+            LOG.warn("closing SSTable {} failed", path, e);
+        }
+    }
+
+    /** @return whether {@link #close()} was called */
+    boolean isClosed() {
+        return closed;
+    }
+
+    SstIndex index() {
+        return index;
+    }
+
+    /** @return data block {@code block}, from the cache or read from the file and verified */
+    Block dataBlock(int block) throws IOException {
+        ensureOpen();
+        long offset = index.offset(block);
+        if (cache != null) {
+            Block cached = cache.get(fileId, offset);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        int size = index.blockSize(block);
+        Block b = Block.parse(readBlock(file, offset, size, SstFormat.TYPE_DATA), size, path, offset,
+                SstFormat.TYPE_DATA);
+        if (cache != null) {
+            cache.put(fileId, offset, b);
+        }
+        return b;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("SSTable reader of " + path + " is closed");
+        }
+    }
+
+    /**
+     * Reads the block at {@code offset} with {@code size} bytes of contents, and checks its trailer's type and
+     * CRC32C. The caller has checked that the block lies inside the file, so {@code size} can size the buffer.
+     *
+     * @return the contents in {@code [0, size)} (the trailer follows them in the array)
+     */
+    private static byte[] readBlock(DiskFile f, long offset, int size, byte type) throws IOException {
+        byte[] b = readFully(f, offset, size + SstFormat.TRAILER_SIZE);
+        byte actualType = b[size];
+        CRC32C crc = new CRC32C();
+        crc.update(b, 0, size + 1);
+        if (SstCoding.getIntLE(b, size + 1) != (int) crc.getValue()) {
+            throw new CorruptionException(f.path(), offset, SstFormat.typeName(type) + " checksum mismatch");
+        }
+        if (actualType != type) {
+            throw new CorruptionException(f.path(), offset, "expected a " + SstFormat.typeName(type) + ", found a "
+                    + SstFormat.typeName(actualType));
+        }
+        return b;
+    }
+
+    private static byte[] readFully(DiskFile f, long offset, int length) throws IOException {
+        byte[] b = new byte[length];
+        try {
+            f.readFully(offset, ByteBuffer.wrap(b));
+        } catch (EOFException e) {
+            throw new CorruptionException(f.path(), offset, "file ends inside the " + length + " bytes expected here",
+                    e);
+        }
+        return b;
+    }
+
+    @Override
+    public String toString() {
+        return "SstReader[" + path + ", id=" + fileId + ", " + meta + "]";
+    }
+}

@@ -1,0 +1,22 @@
+package io.durakv.lsm;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Counters of a store's structural work since it was opened, for tests and tools. Thread-safe. */
+final class Stats {
+    final AtomicLong flushes = new AtomicLong();
+    final AtomicLong compactions = new AtomicLong();
+    final AtomicLong trivialMoves = new AtomicLong();
+    final AtomicLong tombstonesDropped = new AtomicLong();
+    final AtomicLong manifestRewrites = new AtomicLong();
+    final AtomicLong filesDeleted = new AtomicLong();
+    final AtomicLong stalls = new AtomicLong();
+    final AtomicLong walSegmentsTruncated = new AtomicLong();
+
+    @Override
+    public String toString() {
+        return "flushes=" + flushes + " compactions=" + compactions + " trivialMoves=" + trivialMoves
+                + " tombstonesDropped=" + tombstonesDropped + " manifestRewrites=" + manifestRewrites
+                + " filesDeleted=" + filesDeleted + " stalls=" + stalls + " walSegmentsTruncated=" + walSegmentsTruncated;
+    }
+}

@@ -1,0 +1,125 @@
+package io.durakv.lsm;
+
+import io.durakv.api.StoreException;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The structural check of an LSM store ({@link LsmStore#verify()}): reads every live SSTable end to end (so every
+ * block checksum is checked) and compares what it finds with what the manifest recorded; checks the level invariants
+ * and the memtables' order. Stateless apart from its store; runs on the caller's thread.
+ */
+final class Verifier {
+
+    private final LsmStore store;
+
+    Verifier(LsmStore store) {
+        this.store = store;
+    }
+
+    void verify(View view, long coveredLsn) {
+        Version v = view.version();
+        Set<Long> numbers = new HashSet<>();
+        for (int level = 0; level < LsmFormat.LEVELS; level++) {
+            List<FileMeta> files = v.files(level);
+            for (int i = 0; i < files.size(); i++) {
+                FileMeta f = files.get(i);
+                if (!numbers.add(f.number)) {
+                    throw fail("file #" + f.number + " is listed twice");
+                }
+                if (f.largestSequence > coveredLsn) {
+                    throw fail("L" + level + " file " + f + " holds sequence numbers above the covered LSN "
+                            + coveredLsn);
+                }
+                if (level > 0 && i > 0 && Arrays.compareUnsigned(files.get(i - 1).largest, f.smallest) >= 0) {
+                    throw fail("L" + level + " files " + files.get(i - 1) + " and " + f + " overlap or are unsorted");
+                }
+                checkTable(level, f);
+            }
+        }
+        checkMemtable(view.mem());
+        view.immutables().forEach(this::checkMemtable);
+    }
+
+    private void checkTable(int level, FileMeta f) {
+        Path path = LsmFormat.sstPath(store.dir, f.number);
+        try {
+            long size;
+            try (var file = store.disk.open(path, io.durakv.api.io.OpenMode.READ)) {
+                size = file.size();
+            }
+            if (size != f.fileBytes) {
+                throw fail("L" + level + " " + path + " is " + size + " bytes; the manifest says " + f.fileBytes);
+            }
+        } catch (IOException e) {
+            throw new StoreException("verify cannot read " + path + ": " + e, e);
+        }
+        try (TableCache.Handle h = store.tableCache.acquire(f.number, path)) {
+            // Every block from the file (not the cache): checksums, structure, order across blocks, index, properties.
+            h.reader().verify();
+            SstMeta m = h.reader().meta();
+            if (m.entries() != f.entries || m.smallestSequence() != f.smallestSequence
+                    || m.largestSequence() != f.largestSequence || !Arrays.equals(m.smallestKey(), f.smallest)
+                    || !Arrays.equals(m.largestKey(), f.largest)) {
+                throw fail("L" + level + " " + path + " describes itself as " + m + "; the manifest says " + f);
+            }
+        } catch (IOException e) {
+            throw new StoreException("verify cannot read " + path + ": " + e, e);
+        }
+        long count = 0;
+        byte[] prevKey = null;
+        long prevSeq = 0;
+        try (TableIterator it = TableIterator.open(store.tableCache, store.dir, f)) {
+            for (it.seekToFirst(); it.valid(); it.next()) {
+                byte[] key = it.key();
+                long seq = it.sequence();
+                if (prevKey == null && !Arrays.equals(key, f.smallest)) {
+                    throw fail(path + ": first key differs from the manifest's smallest key");
+                }
+                if (prevKey != null && EntryKind.compare(prevKey, prevSeq, key, seq) >= 0) {
+                    throw fail(path + ": entry " + count + " is not after the one before it");
+                }
+                if (seq < f.smallestSequence || seq > f.largestSequence) {
+                    throw fail(path + ": entry " + count + " has sequence " + seq + " outside the manifest's "
+                            + f.smallestSequence + ".." + f.largestSequence);
+                }
+                if ((it.kind() == EntryKind.PUT) != (it.value() != null)) {
+                    throw fail(path + ": entry " + count + " has kind " + it.kind() + " and a "
+                            + (it.value() == null ? "missing" : "present") + " value");
+                }
+                prevKey = key.clone();
+                prevSeq = seq;
+                count++;
+            }
+        }
+        if (count != f.entries) {
+            throw fail(path + " holds " + count + " entries; the manifest says " + f.entries);
+        }
+        if (prevKey == null || !Arrays.equals(prevKey, f.largest)) {
+            throw fail(path + ": last key differs from the manifest's largest key");
+        }
+    }
+
+    private void checkMemtable(Memtable m) {
+        byte[] prevKey = null;
+        long prevSeq = 0;
+        try (InternalIterator it = m.iterator()) {
+            for (it.seekToFirst(); it.valid(); it.next()) {
+                if (prevKey != null && EntryKind.compare(prevKey, prevSeq, it.key(), it.sequence()) >= 0) {
+                    throw fail("memtable entries out of order");
+                }
+                prevKey = it.key();
+                prevSeq = it.sequence();
+            }
+        }
+    }
+
+    private StoreException fail(String what) {
+        return new StoreException("verify of " + store.dir + " failed: " + what);
+    }
+}

@@ -1,0 +1,51 @@
+package io.durakv.lsm;
+
+import io.durakv.api.KeyValueStore;
+import io.durakv.api.testkit.CrashSuite;
+import io.durakv.api.testkit.StoreFactory;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The crash suite on the engine as shipped: flushes and compactions on the background thread, racing the writers
+ * (and, with several writer threads, writers stalling for room). Crash points then fall wherever the race puts them,
+ * so a failing case may need a few replays; the inline {@link LsmCrashTest} is the reproducible one.
+ */
+class LsmBackgroundCrashTest extends CrashSuite {
+
+    @Override
+    protected StoreFactory factory() {
+        return new LsmEngine()::open;
+    }
+
+    @Override
+    protected Map<String, String> properties() {
+        return LsmCrashTest.SMALL;
+    }
+
+    @Override
+    protected int enumeratedSeeds() {
+        return 1;
+    }
+
+    @Override
+    protected int randomRuns() {
+        return Math.max(1, super.randomRuns() / 2);
+    }
+
+    @Override
+    protected void checkIntegrity(KeyValueStore store) {
+        ((LsmStore) store).verify();
+    }
+
+    /** The background thread really flushes and compacts inside these workloads (a run longer than one crash case). */
+    @Test
+    void backgroundWorkFlushesAndCompactsWithinTheWorkloads() {
+        Stats total = LsmCrashTest.runWorkload(factory(), properties(), workload(), 3 * enumeratedOps(), 1_000_003L);
+        assertThat(total.flushes.get()).as("flushes").isGreaterThanOrEqualTo(3);
+        assertThat(total.compactions.get() + total.trivialMoves.get()).as("compactions").isGreaterThanOrEqualTo(1);
+    }
+}

@@ -1,0 +1,144 @@
+package io.durakv.lsm;
+
+import io.durakv.api.StoreException;
+import io.durakv.api.io.DiskOp;
+import io.durakv.api.io.FaultRule;
+import io.durakv.api.io.SimulatedDisk;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static io.durakv.lsm.SstTables.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SstReaderTest {
+
+    private static final Path FILE = DIR.resolve("000012.sst");
+
+    /** A get the bloom filter rules out reads nothing from the file and touches no cached block. */
+    @Test
+    void getChecksTheBloomFilterBeforeReadingAnyBlock() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        write(disk, FILE, SstOptions.defaults(), entries(1000, 10));
+        BlockCache cache = new BlockCache(1 << 20);
+        try (SstReader r = SstReader.open(disk, FILE, 12, cache)) {
+            long reads = disk.calls(DiskOp.READ);
+            int negatives = 0;
+            for (int i = 1000; i < 3000; i++) {
+                byte[] absent = key(i);
+                if (!r.mayContain(absent)) {
+                    negatives++;
+                    assertThat(r.get(absent, Long.MAX_VALUE)).isNull();
+                }
+            }
+            assertThat(negatives).isGreaterThan(1900);
+            assertThat(disk.calls(DiskOp.READ)).isEqualTo(reads);
+            assertThat(cache.hits() + cache.misses()).isZero();
+        }
+    }
+
+    @Test
+    void manyThreadsGetConcurrently() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        List<Put> entries = entries(3000, 20);
+        write(disk, FILE, SstOptions.defaults().withBlockBytes(256), entries);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try (SstReader r = SstReader.open(disk, FILE, 12, new BlockCache(16 << 10))) {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                long seed = t;
+                results.add(pool.submit(() -> {
+                    Random random = new Random(seed);
+                    int checked = 0;
+                    for (int i = 0; i < 5000; i++) {
+                        int k = random.nextInt(3000);
+                        SstEntry newest = r.get(key(k), Long.MAX_VALUE);
+                        if (k % 5 == 0) {
+                            assertThat(newest.kind()).isEqualTo(EntryKind.DELETE);
+                            assertThat(newest.sequence()).isEqualTo(3L * k + 3);
+                        }
+                        SstEntry put = r.get(key(k), 3L * k + 2);
+                        assertThat(put.value()).isEqualTo(value(20, k));
+                        assertThat(r.get(key(k), 3L * k + 1)).isNull();
+                        checked++;
+                    }
+                    return checked;
+                }));
+            }
+            for (Future<Integer> f : results) {
+                assertThat(f.get()).isEqualTo(5000);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aClosedReaderAndItsIteratorsRefuseReads() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        write(disk, FILE, SstOptions.defaults(), entries(10, 10));
+        SstReader r = SstReader.open(disk, FILE, 12, null);
+        InternalIterator it = r.iterator();
+        it.seekToFirst();
+        assertThat(it.valid()).isTrue();
+        it.close();
+        it.close();
+        assertThatThrownBy(it::valid).isInstanceOf(IllegalStateException.class);
+        r.close();
+        r.close();
+        assertThat(r.isClosed()).isTrue();
+        assertThatThrownBy(() -> r.get(key(1), 5)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        assertThatThrownBy(r::iterator).isInstanceOf(IllegalStateException.class);
+    }
+
+    /** InternalIterator has no checked exceptions: a failed read surfaces as a StoreException with the cause. */
+    @Test
+    void anIteratorReportsAFailedReadAsAStoreException() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        write(disk, FILE, SstOptions.defaults().withBlockBytes(64), entries(50, 10));
+        try (SstReader r = SstReader.open(disk, FILE, 12, null); InternalIterator it = r.iterator()) {
+            it.seekToFirst();
+            disk.inject(FaultRule.fromNthCall(DiskOp.READ, "\\.sst$", 1));
+            assertThatThrownBy(() -> {
+                while (it.valid()) {
+                    it.next();
+                }
+            }).isInstanceOf(StoreException.class).hasCauseInstanceOf(IOException.class)
+                    .hasMessageContaining(FILE.toString());
+            assertThat(it.valid()).isFalse();
+            assertThatThrownBy(() -> r.get(key(40), Long.MAX_VALUE)).isInstanceOf(IOException.class);
+            disk.clearFaults();
+            it.seek(key(40));
+            assertThat(it.key()).isEqualTo(key(40));
+            assertThat(r.get(key(41), Long.MAX_VALUE).value()).isEqualTo(value(10, 41));
+        }
+    }
+
+    @Test
+    void anUnpositionedIteratorHasNoEntry() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        write(disk, FILE, SstOptions.defaults(), entries(10, 10));
+        try (SstReader r = SstReader.open(disk, FILE, 12, null); InternalIterator it = r.iterator()) {
+            assertThat(it.valid()).isFalse();
+            assertThatThrownBy(it::key).isInstanceOf(IllegalStateException.class);
+            it.seek(key(100));
+            assertThat(it.valid()).isFalse();
+            it.seek(new byte[0]);
+            assertThat(it.key()).isEqualTo(key(0));
+            assertThat(it.kind()).isEqualTo(EntryKind.DELETE);
+            assertThat(it.value()).isNull();
+            it.next();
+            assertThat(it.key()).isEqualTo(key(0));
+            assertThat(it.value()).isEqualTo(value(10, 0));
+        }
+    }
+}
