@@ -30,7 +30,7 @@ class FailStopTest {
     @ParameterizedTest(name = "{0} of {1} fails at call {2}")
     @CsvSource({
             "FORCE, .*\\.sst, 1", "FORCE, .*\\.sst, 4", "WRITE, .*\\.sst, 2", "CREATE, .*\\.sst, 3",
-            "FORCE_DIRECTORY, /db, 2", "FORCE, .*manifest-.*, 3", "DELETE, .*/wal/.*, 1", "RENAME, .*CURRENT.*, 1"})
+            "FORCE_DIRECTORY, /db, 2", "FORCE, .*manifest-.*, 3", "RENAME, .*/wal/.*, 1", "RENAME, .*CURRENT.*, 1"})
     void aFailureInStructuralWorkStopsWritesAndLosesNothingAcknowledged(DiskOp op, String path, long n) {
         SimulatedDisk disk = new SimulatedDisk();
         int acked = 0;

@@ -98,6 +98,12 @@ final class StepDisk extends ForwardingDisk {
     }
 
     @Override
+    public void rename(Path source, Path target) throws IOException {
+        super.rename(source, target);
+        record("rename", source);
+    }
+
+    @Override
     public void forceDirectory(Path dir) throws IOException {
         super.forceDirectory(dir);
         record("forceDirectory", dir);
