@@ -109,18 +109,7 @@ public final class BitcaskStore implements KeyValueStore {
     /** As {@link #open(Path, StoreOptions)} with the properties already read (tests pass settings they cannot). */
     static BitcaskStore open(Path dir, StoreOptions options, BitcaskConfig config) {
         Disk disk = options.disk();
-        DiskLock lock;
-        try {
-            if (!disk.isDirectory(dir)) {
-                disk.createDirectories(dir);
-            }
-            lock = disk.tryLock(dir.resolve(BitcaskFormat.LOCK_FILE));
-        } catch (IOException e) {
-            throw new StoreException("cannot open the store directory " + dir, e);
-        }
-        if (lock == null) {
-            throw new StoreLockedException("the store in " + dir + " is already open");
-        }
+        DiskLock lock = DiskLock.lockStore(disk, dir, BitcaskFormat.LOCK_FILE);
         WriteAheadLog wal = null;
         BitcaskStore store = null;
         try {

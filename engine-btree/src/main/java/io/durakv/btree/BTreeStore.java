@@ -105,18 +105,7 @@ public final class BTreeStore implements KeyValueStore {
     static BTreeStore open(Path dir, StoreOptions options, LogOpener logOpener) {
         BTreeConfig config = BTreeConfig.from(options);
         Disk disk = options.disk();
-        DiskLock lock;
-        try {
-            if (!disk.isDirectory(dir)) {
-                disk.createDirectories(dir);
-            }
-            lock = disk.tryLock(dir.resolve(BTreeFormat.LOCK_FILE));
-        } catch (IOException e) {
-            throw new StoreException("cannot open the store directory " + dir, e);
-        }
-        if (lock == null) {
-            throw new StoreLockedException("the store in " + dir + " is already open");
-        }
+        DiskLock lock = DiskLock.lockStore(disk, dir, BTreeFormat.LOCK_FILE);
         PageFile file = null;
         try {
             Recovery.createIfAbsent(disk, dir, config.pageBytes());

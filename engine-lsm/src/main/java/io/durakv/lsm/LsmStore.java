@@ -112,18 +112,7 @@ public final class LsmStore implements KeyValueStore {
     static LsmStore open(Path dir, StoreOptions options, boolean background) {
         LsmConfig config = LsmConfig.from(options);
         Disk disk = options.disk();
-        DiskLock lock;
-        try {
-            if (!disk.isDirectory(dir)) {
-                disk.createDirectories(dir);
-            }
-            lock = disk.tryLock(dir.resolve(LsmFormat.LOCK_FILE));
-        } catch (IOException e) {
-            throw new StoreException("cannot open the store directory " + dir, e);
-        }
-        if (lock == null) {
-            throw new StoreLockedException("the store in " + dir + " is already open");
-        }
+        DiskLock lock = DiskLock.lockStore(disk, dir, LsmFormat.LOCK_FILE);
         Manifest manifest = null;
         LsmStore store = null;
         try {

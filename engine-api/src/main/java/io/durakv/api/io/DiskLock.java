@@ -1,6 +1,10 @@
 package io.durakv.api.io;
 
+import io.durakv.api.StoreException;
+import io.durakv.api.StoreLockedException;
+
 import java.io.IOException;
+import java.nio.file.Path;
 
 /** An exclusive lock on a store directory, from {@link Disk#tryLock(java.nio.file.Path)}. Release with close. */
 public interface DiskLock extends AutoCloseable {
@@ -8,4 +12,28 @@ public interface DiskLock extends AutoCloseable {
     /** Releases the lock. Idempotent. */
     @Override
     void close() throws IOException;
+
+    /**
+     * What every engine's {@code open} does first: creates the store directory {@code dir} if needed and takes the
+     * lock on {@code dir/lockFileName}, so that a second open of the directory, from this process or another, fails
+     * before it reads or writes anything.
+     *
+     * @throws StoreLockedException if the directory is already open
+     * @throws StoreException       if the directory cannot be created or the lock file cannot be opened
+     */
+    static DiskLock lockStore(Disk disk, Path dir, String lockFileName) {
+        DiskLock lock;
+        try {
+            if (!disk.isDirectory(dir)) {
+                disk.createDirectories(dir);
+            }
+            lock = disk.tryLock(dir.resolve(lockFileName));
+        } catch (IOException e) {
+            throw new StoreException("cannot open the store directory " + dir, e);
+        }
+        if (lock == null) {
+            throw new StoreLockedException("the store in " + dir + " is already open");
+        }
+        return lock;
+    }
 }
