@@ -1,17 +1,14 @@
 package io.durakv.lsm;
 
-import io.durakv.api.io.SimulatedDisk;
 import io.durakv.api.testkit.CorruptionSuite;
 import io.durakv.api.testkit.StoreFactory;
-import io.durakv.wal.WalOptions;
-import io.durakv.wal.WriteAheadLog;
 
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
  * Corruption fuzzing on a closed LSM store (flushes and compactions on the writing thread): SSTables over several
- * levels, a manifest generation with its {@code CURRENT} pointer, and the log.
+ * levels, a manifest generation with its {@code CURRENT} pointer, and the log. Strict: no damage is excused
+ * ({@link LostLogTailTest} is the case the first runs found).
  */
 class LsmCorruptionTest extends CorruptionSuite {
 
@@ -48,34 +45,5 @@ class LsmCorruptionTest extends CorruptionSuite {
             return "manifest log";
         }
         return relative.startsWith("wal/") ? "log segment" : relative;
-    }
-
-    /**
-     * The known bug of lsm.md ("Known limitations"; {@link LostLogTailTest}): damage over the last record of the last
-     * log segment that reaches on past it, over the clean-close marker, is dropped by the log's recovery as an
-     * unforced tail (wal.md, "Limit"), and the LSM engine has no record of where its log ended at close, so the
-     * records after the last flush are lost without a {@code CorruptionException}. Only wrong data in exactly this
-     * case is excused; everything else stays strict.
-     */
-    @Override
-    protected String knownUndetectable(SimulatedDisk template, String file, long from, long to) {
-        Path walDir = DIR.resolve(LsmFormat.WAL_DIR);
-        long[] lastRecord = {-1, -1};
-        try (WriteAheadLog wal = WriteAheadLog.open(walDir, WalOptions.builder().segmentBytes(65536)
-                .disk(template.crash(0)).build())) {
-            long[] starts = wal.segmentStarts();
-            long lastSegment = starts[starts.length - 1];
-            if (!file.equals(LsmFormat.WAL_DIR + "/" + String.format("wal-%020d.log", lastSegment))
-                    || wal.lastLsn() < lastSegment) {
-                return null;
-            }
-            wal.replayWithPositions(lastSegment, (position, record) -> {
-                lastRecord[0] = position.offset();
-                lastRecord[1] = position.offset() + record.length;
-            });
-        }
-        return from <= lastRecord[1] && to > lastRecord[1]
-                ? "damage over the last log record and past it (the clean-close marker) is taken for an unforced tail"
-                : null;
     }
 }
