@@ -61,6 +61,11 @@ final class BitcaskFormat {
         return String.format("hint-%020d.hint", segmentStart);
     }
 
+    /** @return the name, inside {@code data/}, of the log segment (data file) starting at LSN {@code segmentStart} */
+    static String segmentDataName(long segmentStart) {
+        return String.format("wal-%020d.log", segmentStart);
+    }
+
     /** @return the generation a merge file name stands for, or -1 */
     static long parseMergeName(String name) {
         if (name.length() == 21 && name.startsWith("merge-") && (name.endsWith(".data") || name.endsWith(".hint"))) {

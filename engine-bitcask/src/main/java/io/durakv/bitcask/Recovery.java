@@ -80,11 +80,14 @@ final class Recovery {
                     BitcaskFormat.segmentHintName(segment)), BitcaskFormat.KIND_SEGMENT_HINT, segment);
             long covers = hints == null ? 0 : hints.coversBefore();
             boolean active = segment == starts[starts.length - 1];
+            if (hints != null && covers > segment && covers > store.wal.lastLsn() + 1) {
+                throw lostForcedRecords(dataDir, segment, hints, covers);
+            }
             if (hints == null || (covers == 0 && active)
-                    || (covers != 0 && (covers <= segment || covers > store.wal.lastLsn() + 1))) {
+                    || (covers != 0 && covers <= segment)) {
                 if (hints != null) {
-                    LOG.warn("ignoring hint file of segment {} in {}: it claims LSNs before {} but the log ends at {}",
-                            segment, store.dir, covers, store.wal.lastLsn());
+                    LOG.warn("ignoring hint file of segment {} in {}: it claims LSNs before {}, not after the segment",
+                            segment, store.dir, covers);
                 }
                 replayFrom = segment;
                 break;
@@ -120,6 +123,29 @@ final class Recovery {
         store.appliedLsn = store.wal.lastLsn();
         LOG.debug("opened {}: merge generation {} (LSNs before {}), {} segments with hints, {} records replayed",
                 store.dir, manifest.generation(), mergedBefore, hinted, replayed[0]);
+    }
+
+    /**
+     * A valid partial hint is written at a clean close after the log's final force: every LSN before its covers-before
+     * was forced. A log ending below that lost forced records (damage to the data file that recovery of the log alone
+     * takes for an unforced tail, for instance over a recycled segment's last records and its clean-close marker).
+     *
+     * @return the exception naming the data file and the offset of the first record the hint lists but the log lacks
+     */
+    private CorruptionException lostForcedRecords(Path dataDir, long segment, HintFile.Content hints, long covers) {
+        long last = store.wal.lastLsn();
+        long[] first = {Long.MAX_VALUE, -1};
+        hints.forEach((delete, key, lsn, offset, size) -> {
+            if (lsn > last && lsn < first[0]) {
+                first[0] = lsn;
+                first[1] = offset;
+            }
+        });
+        return new CorruptionException(dataDir.resolve(BitcaskFormat.segmentDataName(segment)), Math.max(0, first[1]),
+                "the log ends at LSN " + last + " but the hint file written at the clean close ("
+                        + BitcaskFormat.segmentHintName(segment) + ") proves the records before LSN " + covers
+                        + " were forced; " + (first[0] == Long.MAX_VALUE ? "they are missing"
+                        : "LSN " + first[0] + " at this offset is missing"));
     }
 
     /** Loads the merge generation's entries from its hint file, or from its data file (rewriting the hint). */

@@ -12,6 +12,11 @@ final class LsmFormat {
 
     static final String LOCK_FILE = "LOCK";
     static final String WAL_DIR = "wal";
+
+    /** @return the file name, inside {@link #WAL_DIR}, of the log segment starting at LSN {@code firstLsn} */
+    static String walSegmentName(long firstLsn) {
+        return String.format("wal-%020d.log", firstLsn);
+    }
     static final String CURRENT = "CURRENT";
     static final String CURRENT_TEMP = "CURRENT.tmp";
     static final String MANIFEST_PREFIX = "manifest-";

@@ -163,6 +163,10 @@ public final class LsmStore implements KeyValueStore {
             throw new CorruptionException(walDir, 0, "the log starts at LSN " + wal.firstLsn()
                     + " but records after " + covered + " are not in any SSTable");
         }
+        long closedAt = manifest.recovered().logEndAtClose();
+        if (wal.lastLsn() < closedAt) {
+            throw lostForcedTail(walDir, closedAt);
+        }
         maintenance = new Maintenance(this, background);
         appliedLsn = covered;
         visibleSequence = covered;
@@ -517,7 +521,13 @@ public final class LsmStore implements KeyValueStore {
             error = new StoreException("the store in " + dir + " failed earlier; closed without flushing",
                     state.failure());
         }
+        // Read before the close forces the log (a writer still appending only makes it conservative).
+        long logEnd = error == null && wal != null ? wal.lastLsn() : -1;
         error = closeResource(wal, error); // forces every record: each acknowledged write is durable
+        if (error == null && logEnd >= 0 && manifest != null) {
+            // Where the forced log ended: a log found shorter at open lost forced records (lsm.md, "Recovery").
+            error = closeResource(() -> manifest.append(new VersionEdit().logEnd(logEnd)), null);
+        }
         error = closeResource(manifest, error);
         filesClosed = true;
         error = closeResource(tableCache, error);
@@ -525,6 +535,25 @@ public final class LsmStore implements KeyValueStore {
         if (error != null) {
             throw error instanceof StoreException se ? se : new StoreException("close of " + dir + " failed", error);
         }
+    }
+
+    /**
+     * The manifest records the log's last LSN at each clean close, after the log's final force: a log ending below
+     * it lost forced records (damage the log's own recovery takes for an unforced tail, wal.md "Limit").
+     *
+     * @return the exception naming the last segment and the offset of its last valid record
+     */
+    private CorruptionException lostForcedTail(Path walDir, long closedAt) {
+        long[] starts = wal.segmentStarts();
+        long segment = starts[starts.length - 1];
+        long[] offset = {0};
+        if (wal.lastLsn() >= segment) {
+            wal.replayWithPositions(wal.lastLsn(), (position, record) -> offset[0] = position.offset());
+        }
+        return new CorruptionException(walDir.resolve(LsmFormat.walSegmentName(segment)), offset[0],
+                "the log ends at LSN " + wal.lastLsn() + " (its last record at this offset) but the store was closed"
+                        + " cleanly with every record up to LSN " + closedAt + " forced (manifest): forced records"
+                        + " are missing");
     }
 
     /** Releases everything after a failed open. */

@@ -39,8 +39,15 @@ final class Manifest implements AutoCloseable {
     static final int SNAPSHOT_RECORD_BYTES = 1 << 20;
     static final String CURRENT_HEADER = "durakv-lsm-current 1";
 
-    /** What {@link #open} found: the live files, the covered LSN and the next file number. */
-    record State(Version version, long coveredLsn, long nextFile) {
+    /**
+     * What {@link #open} found: the live files, the covered LSN, the next file number, and the log's last LSN at the
+     * latest clean close recorded in this generation (-1 if none).
+     */
+    record State(Version version, long coveredLsn, long nextFile, long logEndAtClose) {
+
+        State(Version version, long coveredLsn, long nextFile) {
+            this(version, coveredLsn, nextFile, -1);
+        }
     }
 
     private final Disk disk;
@@ -186,7 +193,7 @@ final class Manifest implements AutoCloseable {
 
     private static State replay(WriteAheadLog log, Path logDir, long[] size) {
         Version[] version = {Version.empty()};
-        long[] counters = {-1, -1};
+        long[] counters = {-1, -1, -1};
         log.replay(0, (lsn, record) -> {
             VersionEdit e = VersionEdit.decode(record, logDir, lsn);
             try {
@@ -205,6 +212,7 @@ final class Manifest implements AutoCloseable {
             if (e.nextFile() >= 0) {
                 counters[1] = Math.max(counters[1], e.nextFile());
             }
+            counters[2] = Math.max(counters[2], e.logEnd());
             size[0] += record.length;
         });
         if (counters[0] < 0 || counters[1] < 0) {
@@ -217,7 +225,7 @@ final class Manifest implements AutoCloseable {
                         + " number " + counters[1]);
             }
         }
-        return new State(version[0], counters[0], counters[1]);
+        return new State(version[0], counters[0], counters[1], counters[2]);
     }
 
     /** Appends {@code state} as snapshot records (each at most {@link #SNAPSHOT_RECORD_BYTES}). @return bytes */

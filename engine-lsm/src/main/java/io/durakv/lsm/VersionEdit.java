@@ -23,6 +23,8 @@ final class VersionEdit {
     static final byte TAG_ADD_FILE = 3;
     static final byte TAG_DELETE_FILE = 4;
     static final int IGNORABLE = 0x80;
+    /** The log's last LSN at a clean close (ignorable: a reader that does not know it loses only the check). */
+    static final int TAG_LOG_END = IGNORABLE | 5;
 
     record Added(int level, FileMeta file) {
     }
@@ -32,6 +34,7 @@ final class VersionEdit {
 
     private long coveredLsn = -1;
     private long nextFile = -1;
+    private long logEnd = -1;
     private final List<Added> added = new ArrayList<>();
     private final List<Deleted> deleted = new ArrayList<>();
 
@@ -43,6 +46,17 @@ final class VersionEdit {
     VersionEdit nextFile(long number) {
         this.nextFile = number;
         return this;
+    }
+
+    /** Records that the store closed cleanly with every log record up to {@code lsn} forced. */
+    VersionEdit logEnd(long lsn) {
+        this.logEnd = lsn;
+        return this;
+    }
+
+    /** @return the log's last LSN at a clean close this edit records, or -1 */
+    long logEnd() {
+        return logEnd;
     }
 
     VersionEdit add(int level, FileMeta file) {
@@ -74,7 +88,8 @@ final class VersionEdit {
     }
 
     byte[] encode() {
-        int size = 1 + (coveredLsn >= 0 ? 13 : 0) + (nextFile >= 0 ? 13 : 0) + deleted.size() * 14;
+        int size = 1 + (coveredLsn >= 0 ? 13 : 0) + (nextFile >= 0 ? 13 : 0) + (logEnd >= 0 ? 13 : 0)
+                + deleted.size() * 14;
         for (Added a : added) {
             size += 5 + addBody(a);
         }
@@ -85,6 +100,9 @@ final class VersionEdit {
         }
         if (nextFile >= 0) {
             b.put(TAG_NEXT_FILE).putInt(8).putLong(nextFile);
+        }
+        if (logEnd >= 0) {
+            b.put((byte) TAG_LOG_END).putInt(8).putLong(logEnd);
         }
         for (Deleted d : deleted) {
             b.put(TAG_DELETE_FILE).putInt(9).put((byte) d.level).putLong(d.number);
@@ -128,6 +146,7 @@ final class VersionEdit {
                 switch (tag) {
                     case TAG_COVERED_LSN -> e.coveredLsn = nonNegative(body.getLong(), where, lsn, "covered LSN");
                     case TAG_NEXT_FILE -> e.nextFile = nonNegative(body.getLong(), where, lsn, "next file number");
+                    case TAG_LOG_END -> e.logEnd = nonNegative(body.getLong(), where, lsn, "log end");
                     case TAG_DELETE_FILE -> e.delete(level(body.get(), where, lsn), body.getLong());
                     case TAG_ADD_FILE -> {
                         int level = level(body.get(), where, lsn);

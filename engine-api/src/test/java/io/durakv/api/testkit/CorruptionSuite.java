@@ -109,6 +109,24 @@ public abstract class CorruptionSuite {
 
     /** Writes the known content; override for an engine that needs another shape. The model gets every change. */
     protected void populate(KeyValueStore store, NavigableMap<byte[], byte[]> model, List<byte[]> keys) {
+        writeDefaultContent(store, model, keys);
+    }
+
+    /** @return the 150 keys the suite writes and reads ({@code key-0000}, {@code key-0007}, …) */
+    public static List<byte[]> defaultKeys() {
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            keys.add(String.format("key-%04d", i * 7).getBytes(StandardCharsets.US_ASCII));
+        }
+        return keys;
+    }
+
+    /**
+     * Writes the suite's default content (600 seeded puts, deletes and 4-key batches over {@code keys}), for tests
+     * that reproduce a case the suite found on the same store. The model gets every change.
+     */
+    public static void writeDefaultContent(KeyValueStore store, NavigableMap<byte[], byte[]> model,
+                                           List<byte[]> keys) {
         Random rnd = new Random(20261124L);
         for (int i = 0; i < 600; i++) {
             byte[] key = keys.get(rnd.nextInt(keys.size()));
@@ -290,10 +308,7 @@ public abstract class CorruptionSuite {
         }
         SimulatedDisk disk = new SimulatedDisk();
         NavigableMap<byte[], byte[]> model = CrashOracle.newMap();
-        List<byte[]> keys = new ArrayList<>();
-        for (int i = 0; i < 150; i++) {
-            keys.add(String.format("key-%04d", i * 7).getBytes(StandardCharsets.US_ASCII));
-        }
+        List<byte[]> keys = defaultKeys();
         try (KeyValueStore store = factory().open(DIR, options(disk))) {
             populate(store, model, keys);
         }
