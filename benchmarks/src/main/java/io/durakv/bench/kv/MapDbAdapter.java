@@ -10,7 +10,9 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * MapDB ({@code org.mapdb:mapdb}): a file-backed {@code BTreeMap<byte[], byte[]>} (unsigned byte order) with its
+ * MapDB ({@code org.mapdb:mapdb}): a memory-mapped file (its recommended setting; the default
+ * {@code RandomAccessFile} volume was 6x slower on reads here) holding a {@code BTreeMap<byte[], byte[]>} (unsigned
+ * byte order) with its
  * write-ahead log on ({@code transactionEnable}). NONE mode disables its file sync and commits every
  * {@code commitEvery} writes; SYNC mode commits (which forces) after every write. MapDB 3 has no page cache to
  * size: reads go through the OS page cache.
@@ -35,7 +37,8 @@ final class MapDbAdapter extends MapAdapter {
     }
 
     private static DB make(Path dir, AdapterSettings settings) {
-        DBMaker.Maker maker = DBMaker.fileDB(dir.resolve("kvbench.mapdb").toFile()).transactionEnable();
+        DBMaker.Maker maker = DBMaker.fileDB(dir.resolve("kvbench.mapdb").toFile()).fileMmapEnableIfSupported()
+                .transactionEnable();
         if (!settings.sync()) {
             maker = maker.fileSyncDisable();
         }
