@@ -32,11 +32,12 @@ import java.util.Set;
  * @param seed        the seed of every random choice (same keys, values and order for every engine)
  * @param progress    true to draw a progress bar on stderr
  * @param raw         true to measure the raw disk ceilings
+ * @param warmup      true to run every workload once on an in-memory map first (not reported)
  */
 public record BenchConfig(boolean quick, long num, long syncOps, List<String> engines, Set<Workload> workloads,
                           int keyBytes, int valueBytes, int threads, int writers, SyncMode syncMode, long cacheBytes,
                           int commitEvery, int seekNexts, Path dir, Path out, long seed, boolean progress,
-                          boolean raw) {
+                          boolean raw, boolean warmup) {
 
     /** Keys of the quick profile. */
     public static final long QUICK_NUM = 100_000;
@@ -78,6 +79,7 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
         b.append("  --seed S             seed of the keys, values and order (default 42)\n");
         b.append("  --no-progress        no progress bar on stderr\n");
         b.append("  --no-raw             skip the raw disk ceilings\n");
+        b.append("  --no-warmup          skip the harness warm-up on an in-memory map (10 % of N ops per workload)\n");
         b.append("  --help               this text\n\nWorkloads:\n");
         for (Workload w : Workload.values()) {
             b.append(String.format(Locale.ROOT, "  %-17s %s%n", w.id(), w.description()));
@@ -110,6 +112,7 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
         long seed = 42;
         boolean progress = true;
         boolean raw = true;
+        boolean warmup = true;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             switch (flag) {
@@ -117,6 +120,7 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
                 case "--quick" -> quick = true;
                 case "--no-progress" -> progress = false;
                 case "--no-raw" -> raw = false;
+                case "--no-warmup" -> warmup = false;
                 default -> {
                     if (!flag.startsWith("--")) {
                         throw new IllegalArgumentException("unexpected argument '" + flag + "'");
@@ -149,7 +153,7 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
         long n = num != null ? num : quick ? QUICK_NUM : DEFAULT_NUM;
         long s = syncOps != null ? syncOps : quick ? 500 : 5000;
         return new BenchConfig(quick, n, s, engines, workloads, keyBytes, valueBytes, threads, writers, syncMode,
-                cacheMb << 20, commitEvery, seekNexts, dir, out, seed, progress, raw);
+                cacheMb << 20, commitEvery, seekNexts, dir, out, seed, progress, raw, warmup);
     }
 
     private static long parseLong(String flag, String v) {
@@ -208,6 +212,14 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
             throw new IllegalArgumentException("--workloads names no workload");
         }
         return set;
+    }
+
+    /**
+     * @return these settings for the warm-up: a tenth of the keys and operations, no raw ceilings
+     */
+    public BenchConfig forWarmup() {
+        return new BenchConfig(quick, Math.max(2, num / 10), Math.max(1, syncOps / 10), engines, workloads, keyBytes, valueBytes, threads,
+                writers, syncMode, cacheBytes, commitEvery, seekNexts, dir, out, seed, progress, false, false);
     }
 
     /** @return the number of operations {@code w} performs */

@@ -62,7 +62,7 @@ final class EngineRun {
 
     /**
      * Runs every selected workload on {@code spec} under {@code root} (deleted afterwards). A workload that throws
-     * is reported as failed and ends this engine's run; the other engines still run.
+     * is reported as failed; the engine's later workloads still run (on a freshly loaded store).
      */
     List<Result> run(Engines.Spec spec, Path root, int step, int steps) {
         List<Result> results = new ArrayList<>();
@@ -104,9 +104,11 @@ final class EngineRun {
                 } catch (RuntimeException | Error e) {
                     String why = e.getClass().getSimpleName() + ": " + e.getMessage();
                     log.println("kvbench: " + spec.name() + " " + w.id() + " failed: " + why
-                            + "; skipping the rest of this engine");
+                            + (w.onLoadedStore() ? "; the next loaded workload reloads a fresh store" : ""));
                     results.add(Result.failed(w.id(), spec.name(), why));
-                    break;
+                    // The store may be left in any state: later loaded workloads start from a fresh load.
+                    loaded = closeQuietly(loaded);
+                    BenchFiles.deleteTree(loadedDir);
                 }
             }
         } finally {

@@ -50,6 +50,10 @@ public final class Engines {
             new Spec("xodus", EngineKind.BTREE, false, "Xodus", XodusAdapter::new),
             new Spec("mapdb", EngineKind.BTREE, false, "MapDB", MapDbAdapter::new));
 
+    /** The in-memory warm-up engine: not a benchmark subject, never listed in {@link #all()}. */
+    static final Spec WARMUP = new Spec("warmup", EngineKind.BTREE, false, "in-memory warm-up",
+            (dir, s) -> new HeapAdapter(s));
+
     private Engines() {
     }
 

@@ -88,6 +88,14 @@ public final class KvBench {
                 raw.add(RawCeilings.sequential(root, config.quick() ? 64L << 20 : 256L << 20));
             }
             EngineRun engineRun = new EngineRun(config, keys, permutation, zipfian, progress, err);
+            if (config.warmup()) {
+                // Compiles kvbench's own code on an in-memory map, so the first engine is not charged for it.
+                progress.start("warm-up (in-memory, not reported)", 1);
+                BenchConfig warm = config.forWarmup();
+                new EngineRun(warm, keys, EngineRun.permutation(warm.num(), warm.seed()),
+                        new ZipfianGenerator(warm.num(), ZipfianGenerator.YCSB_THETA), progress, err)
+                        .run(Engines.WARMUP, root.resolve("warmup"), 0, specs.size());
+            }
             for (int i = 0; i < specs.size(); i++) {
                 Engines.Spec spec = specs.get(i);
                 results.addAll(engineRun.run(spec, root.resolve(spec.name()), i + 1, specs.size()));

@@ -34,7 +34,8 @@ class BenchConfigTest {
         BenchConfig c = BenchConfig.parse("--quick", "--num", "5_000", "--engines", "lmdb, btree,lmdb",
                 "--workloads", "readrandom,fillseq", "--key-size", "24", "--value-size", "0", "--threads", "3",
                 "--writers", "4", "--sync-mode", "SYNC", "--cache-mb", "8", "--commit-every", "10", "--seek-nexts",
-                "100", "--dir", "/x", "--out", "o", "--seed", "-7", "--no-progress", "--no-raw", "--sync-ops", "9");
+                "100", "--dir", "/x", "--out", "o", "--seed", "-7", "--no-progress", "--no-raw", "--sync-ops", "9",
+                "--no-warmup");
         assertThat(c.num()).isEqualTo(5000);
         assertThat(c.engines()).containsExactly("lmdb", "btree");
         assertThat(c.workloads()).containsExactly(Workload.FILLSEQ, Workload.READRANDOM);
@@ -52,6 +53,10 @@ class BenchConfigTest {
         assertThat(c.seed()).isEqualTo(-7);
         assertThat(c.progress()).isFalse();
         assertThat(c.raw()).isFalse();
+        assertThat(c.warmup()).isFalse();
+        assertThat(BenchConfig.parse().warmup()).isTrue();
+        assertThat(c.forWarmup().num()).isEqualTo(500);
+        assertThat(c.forWarmup().raw()).isFalse();
         assertThat(c.opsOf(Workload.FILLSYNC)).isEqualTo(9);
         assertThat(c.opsOf(Workload.GROUPCOMMIT)).isEqualTo(18);
         assertThat(c.opsOf(Workload.SEEKRANDOM)).isEqualTo(500);
