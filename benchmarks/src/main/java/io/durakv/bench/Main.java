@@ -23,7 +23,7 @@ public final class Main {
                 System.out.println("                  log and every engine on the class path (default dir: a temp dir)");
                 System.out.println("  kvbench [flags]  every DuraKV engine beside RocksDB, LevelDB, LMDB, MVStore, Xodus and");
                 System.out.println("                  MapDB, db_bench/YCSB workloads, tables + kvbench.json + kvbench.html;");
-                System.out.println("                    kvbench --quick                 the README's run (~2 min on 2 cores)");
+                System.out.println("                    kvbench --quick                 the README's run: 100 k keys, a few minutes");
                 System.out.println("                    kvbench --help                  every flag");
                 System.out.println("  jmh [jmh args]  the JMH microbenchmarks; takes JMH's own options, e.g.");
                 System.out.println("                    jmh -l                          list the benchmarks");

@@ -12,7 +12,8 @@ import java.util.Set;
 
 /**
  * kvbench's settings, from its command line ({@link #parse}). Two profiles: {@code --quick} (100 k keys, what the
- * README runs; under 2 minutes on 2 cores) and the default (1 M keys, under 15 minutes); any flag overrides them.
+ * README runs; about 3.5 minutes on a loaded 2-core machine) and the default (1 M keys, about ten times longer);
+ * any flag overrides them.
  *
  * @param quick       true for the quick profile
  * @param num         N: keys in the loaded store and operations per workload (see {@link Workload})
@@ -60,7 +61,7 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
         b.append("Runs db_bench-style workloads against DuraKV's engines and the peers a JVM user would pick\n");
         b.append("instead, with the same keys, values, order, durability and cache, and writes a table per\n");
         b.append("workload (stdout), kvbench.json and kvbench.html (--out).\n\n");
-        b.append("  --quick              100 k keys, about 2 minutes on 2 cores (default: 1 M keys, under 15 min)\n");
+        b.append("  --quick              100 k keys, a few minutes (default: 1 M keys, about 10x longer)\n");
         b.append("  --num N              keys in the store and operations per workload\n");
         b.append("  --sync-ops N         writes of fillsync; groupcommit does 2 x N (quick 500, default 5000)\n");
         b.append("  --engines a,b,...    engines to run (default: all): ").append(String.join(",", Engines.names()))
