@@ -59,7 +59,7 @@ final class Charts {
                         String.format(Locale.ROOT, "%.1f", values[i] / 1000.0)));
             }
             b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\">%.1f / %.1f / %.1f</text>",
-                    LABEL_WIDTH + BAR_AREA + 4 - 90, y + 12, values[0] / 1e3, values[1] / 1e3, values[2] / 1e3));
+                    LABEL_WIDTH + BAR_AREA + 6, y + 12, values[0] / 1e3, values[1] / 1e3, values[2] / 1e3));
             y += group;
         }
         b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\">"
@@ -77,7 +77,7 @@ final class Charts {
     private static StringBuilder header(String title, int height) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
-                + " role=\"img\">", LABEL_WIDTH + BAR_AREA + 90, height));
+                + " role=\"img\">", LABEL_WIDTH + BAR_AREA + 170, height));
         b.append(String.format(Locale.ROOT, "<text x=\"0\" y=\"14\" font-size=\"12\" font-weight=\"bold\">%s</text>",
                 Report.html(title)));
         return b;
