@@ -99,18 +99,28 @@ public final class KvBench {
             for (int i = 0; i < specs.size(); i++) {
                 Engines.Spec spec = specs.get(i);
                 results.addAll(engineRun.run(spec, root.resolve(spec.name()), i + 1, specs.size()));
+                if (i < specs.size() - 1) {
+                    // A long run that is stopped early still leaves the engines finished so far.
+                    machine.put("runSeconds", "unfinished: " + (i + 1) + " of " + specs.size() + " engines");
+                    write(new Report(config, machine, raw, skipped, results), config.out());
+                }
             }
         }
         machine.put("runSeconds", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
         Report report = new Report(config, machine, raw, skipped, results);
         out.print(report.text());
-        Files.createDirectories(config.out());
-        Path json = config.out().resolve("kvbench.json");
-        Path html = config.out().resolve("kvbench.html");
+        out.println("wrote " + write(report, config.out()));
+        return results.stream().anyMatch(r -> r.error() != null) ? 1 : 0;
+    }
+
+    /** Writes kvbench.json and kvbench.html into {@code out}; @return what was written, for the log */
+    private static String write(Report report, Path out) throws IOException {
+        Files.createDirectories(out);
+        Path json = out.resolve("kvbench.json");
+        Path html = out.resolve("kvbench.html");
         Files.writeString(json, report.json(), StandardCharsets.UTF_8);
         Files.writeString(html, report.html(), StandardCharsets.UTF_8);
-        out.println("wrote " + json.toAbsolutePath() + " and " + html.toAbsolutePath());
-        return results.stream().anyMatch(r -> r.error() != null) ? 1 : 0;
+        return json.toAbsolutePath() + " and " + html.toAbsolutePath();
     }
 
     /** What the figures were measured on. */
