@@ -1,5 +1,7 @@
 package io.durakv.bench;
 
+import io.durakv.bench.kv.KvBench;
+
 import java.util.Arrays;
 
 /** Entry point of the benchmarks jar: {@code java -jar durakv-bench.jar <command> [args]}. */
@@ -14,10 +16,15 @@ public final class Main {
         switch (command) {
             case "example" -> System.exit(Example.run(rest));
             case "jmh" -> org.openjdk.jmh.Main.main(rest);
+            case "kvbench" -> System.exit(KvBench.run(rest, System.out, System.err));
             case "help", "--help", "-h" -> {
                 System.out.println("usage: java -jar durakv-bench.jar <command>");
                 System.out.println("  example [dir]   write, read, close, reopen and read again, through the write-ahead");
                 System.out.println("                  log and every engine on the class path (default dir: a temp dir)");
+                System.out.println("  kvbench [flags]  every DuraKV engine beside RocksDB, LevelDB, LMDB, MVStore, Xodus and");
+                System.out.println("                  MapDB, db_bench/YCSB workloads, tables + kvbench.json + kvbench.html;");
+                System.out.println("                    kvbench --quick                 the README's run: 100 k keys, a few minutes");
+                System.out.println("                    kvbench --help                  every flag");
                 System.out.println("  jmh [jmh args]  the JMH microbenchmarks; takes JMH's own options, e.g.");
                 System.out.println("                    jmh -l                          list the benchmarks");
                 System.out.println("                    jmh RawDisk -f 1 -wi 2 -i 3     the raw FileChannel ceilings");

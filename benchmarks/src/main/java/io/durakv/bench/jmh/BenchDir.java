@@ -1,11 +1,11 @@
 package io.durakv.bench.jmh;
 
+import io.durakv.bench.BenchFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * Where the JMH benchmarks put their files: a fresh directory per trial under {@code -Ddurakv.bench.dir} (default
@@ -33,15 +33,6 @@ final class BenchDir {
 
     /** Deletes {@code dir} and everything in it; a missing directory is fine. */
     static void delete(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the benchmark directory " + dir + ": " + e, e);
-        }
+        BenchFiles.deleteTree(dir);
     }
 }

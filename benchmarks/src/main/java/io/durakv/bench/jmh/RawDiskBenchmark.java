@@ -1,5 +1,6 @@
 package io.durakv.bench.jmh;
 
+import io.durakv.bench.PreallocatedFile;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -17,15 +18,11 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The raw ceilings the write-ahead log is measured against, with {@link FileChannel} directly (benchmark code may;
+ * The raw ceilings the write-ahead log is measured against, with {@code FileChannel} directly (through {@link PreallocatedFile}) (benchmark code may;
  * engine code goes through the {@code Disk} layer):
  *
  * <ul>
@@ -50,51 +47,23 @@ public class RawDiskBenchmark {
     /** The size of the preallocated file every raw benchmark cycles through; the WAL's segment size. */
     static final long FILE_BYTES = 64L << 20;
 
-    /** A preallocated file and a write position that wraps at its end. */
-    abstract static class PreallocatedFile {
+    /** A {@link PreallocatedFile} in a fresh benchmark directory. */
+    abstract static class PreallocatedState {
         Path dir;
-        FileChannel channel;
-        ByteBuffer record;
-        long position;
+        PreallocatedFile file;
 
         void open(int recordBytes) throws IOException {
             dir = BenchDir.create("durakv-jmh-raw-");
-            channel = FileChannel.open(dir.resolve("raw.dat"), StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE);
-            // Zero-fill and force, so that every measured write overwrites allocated blocks and force(false) has
-            // no metadata to write — the state the WAL's preallocated segments are in.
-            ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
-            for (long at = 0; at < FILE_BYTES; at += zeros.capacity()) {
-                zeros.clear();
-                while (zeros.hasRemaining()) {
-                    channel.write(zeros, at + zeros.position());
-                }
-            }
-            channel.force(true);
-            byte[] payload = new byte[recordBytes];
-            ThreadLocalRandom.current().nextBytes(payload);
-            record = ByteBuffer.allocateDirect(recordBytes);
-            record.put(payload).flip();
-            position = 0;
+            file = new PreallocatedFile(dir.resolve("raw.dat"), FILE_BYTES, recordBytes);
         }
 
-        /** Writes the record at the current position and advances, wrapping at the end of the file. */
         int writeRecord() throws IOException {
-            if (position + record.capacity() > FILE_BYTES) {
-                position = 0;
-            }
-            record.clear();
-            int written = 0;
-            while (record.hasRemaining()) {
-                written += channel.write(record, position + written);
-            }
-            position += written;
-            return written;
+            return file.writeRecord();
         }
 
         void close() throws IOException {
-            if (channel != null) {
-                channel.close();
+            if (file != null) {
+                file.close();
             }
             BenchDir.delete(dir);
         }
@@ -102,7 +71,7 @@ public class RawDiskBenchmark {
 
     /** State of {@link #writeForce}. */
     @State(Scope.Thread)
-    public static class ForceLoop extends PreallocatedFile {
+    public static class ForceLoop extends PreallocatedState {
         /** Bytes per write. */
         @Param({"100", "4096"})
         public int recordBytes;
@@ -120,7 +89,7 @@ public class RawDiskBenchmark {
 
     /** State of {@link #sequentialWrite}. */
     @State(Scope.Thread)
-    public static class SequentialWrite extends PreallocatedFile {
+    public static class SequentialWrite extends PreallocatedState {
         /** Bytes per write; fixed at the size the bandwidth goal is stated for. */
         static final int RECORD_BYTES = 4096;
 
@@ -146,7 +115,7 @@ public class RawDiskBenchmark {
     @Benchmark
     public void writeForce(ForceLoop s, Blackhole bh) throws IOException {
         bh.consume(s.writeRecord());
-        s.channel.force(false);
+        s.file.force();
     }
 
     /** One 4 KiB write, forced every {@code forceEveryBytes}: ops/s × 4096 is the sequential bandwidth. */
@@ -157,7 +126,7 @@ public class RawDiskBenchmark {
         if (s.forceEveryBytes > 0) {
             s.unforced += written;
             if (s.unforced >= s.forceEveryBytes) {
-                s.channel.force(false);
+                s.file.force();
                 s.unforced = 0;
             }
         }

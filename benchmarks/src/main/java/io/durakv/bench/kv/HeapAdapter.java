@@ -1,0 +1,52 @@
+package io.durakv.bench.kv;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * An in-memory {@link ConcurrentSkipListMap} behind the adapter interface, used only to warm up kvbench's own code
+ * (key and value generation, the zipfian generator, the histograms, the thread harness) before the first engine is
+ * measured, so that the first engine does not pay for compiling the harness. Never reported.
+ */
+final class HeapAdapter extends MapAdapter {
+
+    private final ConcurrentSkipListMap<byte[], byte[]> map;
+
+    HeapAdapter(AdapterSettings settings) {
+        this(new ConcurrentSkipListMap<>(Arrays::compareUnsigned), settings);
+    }
+
+    private HeapAdapter(ConcurrentSkipListMap<byte[], byte[]> map, AdapterSettings settings) {
+        super(map, settings);
+        this.map = map;
+    }
+
+    @Override
+    void commit() {
+        // An in-memory map has nothing to commit.
+    }
+
+    @Override
+    public int scan(byte[] from, int limit, EntryVisitor visitor) {
+        int n = 0;
+        for (Map.Entry<byte[], byte[]> e : (from == null ? map : map.tailMap(from, true)).entrySet()) {
+            if (n == limit) {
+                break;
+            }
+            visitor.visit(e.getKey(), e.getValue());
+            n++;
+        }
+        return n;
+    }
+
+    @Override
+    public void sync() {
+        // Nothing to make durable: the warm-up store lives in memory only.
+    }
+
+    @Override
+    public void close() {
+        map.clear();
+    }
+}

@@ -1,0 +1,74 @@
+package io.durakv.bench.kv;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** kvbench end to end on a tiny op count: btree and one pure-Java peer, every workload, JSON and HTML written. */
+class KvBenchSmokeTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void everyWorkloadRunsOnBtreeAndLevelDbAndTheJsonSaysSo() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = KvBench.run(new String[] {"--num", "400", "--sync-ops", "10", "--engines", "btree,leveldb,lsm",
+                "--threads", "2", "--writers", "3", "--no-progress", "--no-raw", "--dir", tmp.resolve("data").toString(),
+                "--out", tmp.resolve("out").toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String stdout = out.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as("stdout:%n%s%nstderr:%n%s", stdout, err).isZero();
+        String json = Files.readString(tmp.resolve("out/kvbench.json"));
+        for (String engine : new String[] {"btree", "leveldb"}) {
+            for (Workload w : Workload.values()) {
+                Matcher m = Pattern.compile("\"workload\": \"" + w.id() + "\", \"engine\": \"" + engine
+                        + "\", [^}]*\"ops\": (\\d+), [^}]*\"opsPerSec\": ([0-9.]+),[^}]*\"error\": null").matcher(json);
+                assertThat(m.find()).as("%s %s in%n%s", engine, w.id(), json).isTrue();
+                assertThat(Long.parseLong(m.group(1))).as("%s %s ops", engine, w.id()).isPositive();
+                assertThat(Double.parseDouble(m.group(2))).as("%s %s ops/s", engine, w.id()).isPositive();
+            }
+        }
+        assertThat(json).contains("\"bestPeer\": null");
+        if (!io.durakv.api.KeyValueStores.engines().contains("lsm")) {
+            assertThat(json).contains("\"skipped\": {\"lsm\": ");
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("skipping lsm");
+        }
+        assertThat(stdout).contains("== readwhilewriting", "== groupcommit (20 ops, 3 thread(s), SYNC) ==");
+        assertThat(Files.readString(tmp.resolve("out/kvbench.html"))).contains("<h2>ycsbf</h2>", "<svg");
+        try (var left = Files.list(tmp.resolve("data"))) {
+            assertThat(left).as("stores deleted after the run").isEmpty();
+        }
+    }
+
+    @Test
+    void rawForceCeilingMeasuresEveryWrite() {
+        RawCeilings.Ceiling c = RawCeilings.force(tmp, 116, 20);
+        assertThat(c.ops()).isEqualTo(20);
+        assertThat(c.opsPerSec()).isPositive();
+        assertThat(c.bytesPerSec()).isPositive();
+        assertThat(c.p50Nanos()).isPositive().isLessThanOrEqualTo(c.p999Nanos());
+    }
+
+    @Test
+    void helpAndBadFlagsExitWithoutRunning() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        assertThat(KvBench.run(new String[] {"--help"}, o, e)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("usage: java -jar durakv-bench.jar kvbench");
+        assertThat(KvBench.run(new String[] {"--num", "-1"}, o, e)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--num must be positive");
+    }
+}
