@@ -62,6 +62,10 @@ public final class BitcaskStore implements KeyValueStore {
     /** Guards {@link #keys} and {@link #space}. */
     final ReentrantReadWriteLock keysLock = new ReentrantReadWriteLock();
     final KeyDir keys = new KeyDir();
+    /** The whole directory sorted at one version, for scans ({@link ScanIterator}); written under keysLock's read lock. */
+    volatile ScanIterator.Sorted scanCache;
+    /** The directory version the last scan saw; -1 before any. */
+    volatile long lastScanVersion = -1;
     final Space space = new Space();
     /** First LSN of every log segment holding a record the key directory may point at. */
     final ConcurrentSkipListSet<Long> segments = new ConcurrentSkipListSet<>();

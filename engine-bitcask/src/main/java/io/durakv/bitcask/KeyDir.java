@@ -38,6 +38,8 @@ final class KeyDir {
     /** Head of the free-entry chain (linked through {@link #locs}), or -1. */
     private int freeHead = -1;
     private int count;
+    /** Bumped by every change to the entries (see {@link #version()}). */
+    private long version;
 
     /** Open-addressing table: entry number + 1, 0 when empty. */
     private int[] table = new int[16];
@@ -106,8 +108,14 @@ final class KeyDir {
         return Arrays.compareUnsigned(page, at + 2, at + 2 + keyLength(page, at), other, 0, other.length);
     }
 
+    /** @return a number that changes whenever an entry is added, removed or pointed elsewhere */
+    long version() {
+        return version;
+    }
+
     /** Points entry {@code e} (live) at a new record. */
     void update(int e, long lsn, long location, int opSize) {
+        version++;
         lsns[e >>> PAGE_SHIFT][e & (PAGE - 1)] = lsn;
         locs[e >>> PAGE_SHIFT][e & (PAGE - 1)] = location;
         sizes[e >>> PAGE_SHIFT][e & (PAGE - 1)] = opSize;
@@ -147,6 +155,7 @@ final class KeyDir {
 
     /** Removes entry {@code e} (live) and its key. */
     void remove(int e) {
+        version++;
         int mask = table.length - 1;
         int slot = hashOf(e) & mask;
         while (table[slot] != e + 1) {

@@ -23,7 +23,8 @@ final class DuraKvAdapter implements EngineAdapter {
      * The cache-budget property of each DuraKV engine that has one. An engine missing here runs with its default
      * cache; add its property when it gets one, so that it is measured with the same budget as the peers.
      */
-    static final Map<String, String> CACHE_PROPERTY = Map.of("btree", "btree.cacheBytes");
+    static final Map<String, String> CACHE_PROPERTY = Map.of("btree", "btree.cacheBytes",
+            "lsm", "lsm.blockCacheBytes");
 
     private final KeyValueStore store;
 
