@@ -52,7 +52,7 @@ public final class Engines {
 
     /** The in-memory warm-up engine: not a benchmark subject, never listed in {@link #all()}. */
     static final Spec WARMUP = new Spec("warmup", EngineKind.BTREE, false, "in-memory warm-up",
-            (dir, s) -> new HeapAdapter(s));
+            (dir, s) -> new HeapAdapter(dir, s));
 
     private Engines() {
     }

@@ -11,10 +11,17 @@ import java.util.concurrent.ConcurrentSkipListMap;
  */
 final class HeapAdapter extends MapAdapter {
 
+    /**
+     * The maps by store directory: kvbench closes and reopens a store between workloads (to measure open time), and
+     * an in-memory store must come back with its content, as a disk store does.
+     */
+    private static final Map<java.nio.file.Path, ConcurrentSkipListMap<byte[], byte[]>> STORES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private final ConcurrentSkipListMap<byte[], byte[]> map;
 
-    HeapAdapter(AdapterSettings settings) {
-        this(new ConcurrentSkipListMap<>(Arrays::compareUnsigned), settings);
+    HeapAdapter(java.nio.file.Path dir, AdapterSettings settings) {
+        this(STORES.computeIfAbsent(dir, d -> new ConcurrentSkipListMap<>(Arrays::compareUnsigned)), settings);
     }
 
     private HeapAdapter(ConcurrentSkipListMap<byte[], byte[]> map, AdapterSettings settings) {
@@ -47,6 +54,11 @@ final class HeapAdapter extends MapAdapter {
 
     @Override
     public void close() {
-        map.clear();
+        // Kept for the next open of the same directory; a new directory gets a new map.
+    }
+
+    /** Forgets the warm-up's stores once the warm-up is over. */
+    static void dropAll() {
+        STORES.clear();
     }
 }

@@ -95,6 +95,7 @@ public final class KvBench {
                 new EngineRun(warm, keys, EngineRun.permutation(warm.num(), warm.seed()),
                         new ZipfianGenerator(warm.num(), ZipfianGenerator.YCSB_THETA), progress, err)
                         .run(Engines.WARMUP, root.resolve("warmup"), 0, specs.size());
+                HeapAdapter.dropAll();
             }
             for (int i = 0; i < specs.size(); i++) {
                 Engines.Spec spec = specs.get(i);
