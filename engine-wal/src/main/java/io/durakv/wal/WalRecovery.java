@@ -315,8 +315,14 @@ final class WalRecovery {
                 // and maybe frames of this run that the crash cut off: those are zeroed, so none can come back
                 // behind records appended later.
                 long zeroTo = Math.max(pos, beyond.leftoverEnd());
-                LOG.warn("{}: the log ends at LSN {}, offset {} (first invalid frame: {}); dropped the unforced tail "
-                        + "up to offset {} of this recycled segment", path, expected - 1, pos, problem, zeroTo);
+                if (zeroTo > pos) {
+                    LOG.warn("{}: the log ends at LSN {}, offset {} (first invalid frame: {}); dropped the unforced "
+                            + "records up to offset {} of this recycled segment", path, expected - 1, pos, problem,
+                            zeroTo);
+                } else {
+                    LOG.info("{}: the log ends at LSN {}, offset {} ({}); the rest of this recycled segment holds "
+                            + "older segments' frames", path, expected - 1, pos, problem);
+                }
                 return new ActiveEnd(false, expected, pos, maxForced, zeroTo);
             }
             LOG.warn("{}: dropped {} bytes of unforced tail at offset {} (first invalid frame: {}); the log ends at "
