@@ -1,23 +1,18 @@
 package io.durakv.btree;
 
 import io.durakv.api.CorruptionException;
-import io.durakv.api.StoreLockedException;
-import io.durakv.api.WriteBatch;
 import io.durakv.api.io.Disk;
 import io.durakv.api.io.DiskFile;
 import io.durakv.api.io.DiskLock;
 import io.durakv.api.io.LocalDisk;
 import io.durakv.api.io.OpenMode;
 import io.durakv.api.tools.StoreInspector;
-import io.durakv.wal.BatchRecord;
 import io.durakv.wal.WalInspector;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 
 import static io.durakv.btree.BTreeFormat.*;
 
@@ -52,7 +47,7 @@ public final class BTreeInspector implements StoreInspector {
     @Override
     public boolean verify(Path dir, PrintStream report) throws IOException {
         Disk disk = LocalDisk.INSTANCE;
-        DiskLock lock = lock(disk, dir);
+        DiskLock lock = DiskLock.lockForInspection(disk, dir, LOCK_FILE);
         try {
             Header header = null;
             boolean damaged = false;
@@ -107,21 +102,9 @@ public final class BTreeInspector implements StoreInspector {
             report.println("note: no log directory (a new store)");
             return true;
         }
-        boolean[] bad = {false};
-        WalInspector.Summary wal = WalInspector.verify(disk, walDir, (lsn, record) -> {
-            if (lsn > checkpointLsn && !bad[0]) {
-                try {
-                    BatchRecord.decode(record);
-                } catch (IllegalArgumentException e) {
-                    report.println("DAMAGE: log record " + lsn + " in " + walDir + " is not a btree record: "
-                            + e.getMessage());
-                    bad[0] = true;
-                }
-            }
-        }, report);
-        boolean sound = !wal.damaged() && !bad[0];
-        report.println("log: " + wal.segments() + " segments, " + wal.bytes() + " bytes, records " + wal.firstLsn()
-                + " to " + wal.lastLsn() + ", " + Math.max(0, wal.lastLsn() - checkpointLsn)
+        WalInspector.Summary wal = WalInspector.verifyBatches(disk, walDir, checkpointLsn, report);
+        boolean sound = !wal.damaged();
+        report.println("log: " + wal.describe() + ", " + Math.max(0, wal.lastLsn() - checkpointLsn)
                 + " after the checkpoint" + (wal.closedClean() ? ", closed cleanly" : ""));
         if (wal.segments() > 0 && wal.lastLsn() < checkpointLsn) {
             report.println("DAMAGE: " + walDir + " at offset 0: the log ends at LSN " + wal.lastLsn()
@@ -141,7 +124,7 @@ public final class BTreeInspector implements StoreInspector {
     public void dump(Path file, PrintStream out) throws IOException {
         Disk disk = LocalDisk.INSTANCE;
         if (WalInspector.isSegment(file)) {
-            WalInspector.dump(disk, file, BTreeInspector::describeRecord, out);
+            WalInspector.dump(disk, file, WalInspector::describeBatch, out);
             return;
         }
         if (!file.getFileName().toString().equals(DATA_FILE)) {
@@ -210,7 +193,7 @@ public final class BTreeInspector implements StoreInspector {
     @Override
     public void stats(Path dir, PrintStream out) throws IOException {
         Disk disk = LocalDisk.INSTANCE;
-        DiskLock lock = lock(disk, dir);
+        DiskLock lock = DiskLock.lockForInspection(disk, dir, LOCK_FILE);
         try (DiskFile f = disk.open(dir.resolve(DATA_FILE), OpenMode.READ)) {
             Header header = Recovery.newestHeader(f);
             PageFile file = new PageFile(f, header.pageSize());
@@ -240,8 +223,7 @@ public final class BTreeInspector implements StoreInspector {
                         pending[1] += record.length;
                     }
                 }, new PrintStream(PrintStream.nullOutputStream()));
-                out.println("log: " + wal.segments() + " segments, " + wal.bytes() + " bytes, records "
-                        + wal.firstLsn() + " to " + wal.lastLsn() + "; " + pending[0] + " records (" + pending[1]
+                out.println("log: " + wal.describe() + "; " + pending[0] + " records (" + pending[1]
                         + " bytes) after the checkpoint, replayed on open");
             }
         } finally {
@@ -273,49 +255,13 @@ public final class BTreeInspector implements StoreInspector {
         }
     }
 
-    /** Takes the store's lock if it has a lock file, so that a running store cannot change what is read. */
-    private static DiskLock lock(Disk disk, Path dir) throws IOException {
-        Path lockFile = dir.resolve(LOCK_FILE);
-        if (!disk.exists(lockFile)) {
-            return () -> { };
-        }
-        DiskLock lock = disk.tryLock(lockFile);
-        if (lock == null) {
-            throw new StoreLockedException("the store in " + dir + " is open");
-        }
-        return lock;
-    }
-
     private static String describe(Header h) {
         return "generation " + h.generation() + ", checkpoint LSN " + h.checkpointLsn() + ", root page " + h.root()
                 + ", " + h.pageCount() + " pages, " + h.freeCount() + " free, " + h.keyCount() + " keys";
     }
 
-    private static String describeRecord(byte[] record) {
-        List<WriteBatch.Op> ops;
-        try {
-            ops = BatchRecord.decode(record);
-        } catch (IllegalArgumentException e) {
-            return "not a btree record: " + e.getMessage();
-        }
-        StringBuilder s = new StringBuilder();
-        for (WriteBatch.Op op : ops) {
-            s.append(s.length() == 0 ? "" : "; ").append(op.isDelete() ? "delete " : "put ").append(text(op.key()));
-            if (!op.isDelete()) {
-                s.append(" = ").append(op.value().length).append(" B");
-            }
-        }
-        return s.toString();
-    }
-
     /** @return a key as text when it is printable ASCII, else as hex; long keys shortened */
     static String text(byte[] key) {
-        boolean printable = true;
-        for (byte b : key) {
-            printable &= b >= 0x20 && b < 0x7F;
-        }
-        String s = printable ? "\"" + new String(key, StandardCharsets.US_ASCII) + "\""
-                : "0x" + java.util.HexFormat.of().formatHex(key);
-        return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+        return WalInspector.text(key);
     }
 }

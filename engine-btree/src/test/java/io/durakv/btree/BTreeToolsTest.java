@@ -3,14 +3,12 @@ package io.durakv.btree;
 import io.durakv.api.KeyValueStore;
 import io.durakv.api.KeyValueStores;
 import io.durakv.api.StoreOptions;
+import io.durakv.api.testkit.ToolRun;
 import io.durakv.api.tools.DuraKvTool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,17 +21,6 @@ class BTreeToolsTest {
 
     @TempDir
     Path dir;
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run tool(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = DuraKvTool.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 
     private KeyValueStore open() {
         return KeyValueStores.open("btree", dir, StoreOptions.builder().property("btree.pageBytes", "1024")
@@ -63,21 +50,21 @@ class BTreeToolsTest {
     void verifyStatsAndDumpOfASoundClosedStore() throws IOException {
         populate();
         byte[] before = Files.readAllBytes(dir.resolve("btree.db"));
-        Run verify = tool("verify", "--engine", "btree", dir.toString());
+        ToolRun verify = ToolRun.of("verify", "--engine", "btree", dir.toString());
         assertThat(verify.code()).as(verify.out() + verify.err()).isEqualTo(DuraKvTool.OK);
         assertThat(verify.out()).contains("OK: no damage found").contains("266 keys").contains("closed cleanly");
 
-        Run stats = tool("stats", "--engine", "btree", dir.toString());
+        ToolRun stats = ToolRun.of("stats", "--engine", "btree", dir.toString());
         assertThat(stats.code()).as(stats.err()).isEqualTo(DuraKvTool.OK);
         assertThat(stats.out()).contains("tree: 266 keys").contains("overflow pages").contains("free pages")
                 .contains("log: 1 segments");
 
-        Run dumpData = tool("dump", "--engine", "btree", dir.resolve("btree.db").toString());
+        ToolRun dumpData = ToolRun.of("dump", "--engine", "btree", dir.resolve("btree.db").toString());
         assertThat(dumpData.code()).as(dumpData.err()).isEqualTo(DuraKvTool.OK);
         assertThat(dumpData.out()).contains("[newest]").contains("leaf").contains("\"key-0001\" = 40 B inline")
                 .contains("in overflow chain from page");
 
-        Run dumpLog = tool("dump", "--engine", "btree", segment().toString());
+        ToolRun dumpLog = ToolRun.of("dump", "--engine", "btree", segment().toString());
         assertThat(dumpLog.code()).as(dumpLog.err()).isEqualTo(DuraKvTool.OK);
         assertThat(dumpLog.out()).contains("header: version 1").contains("clean-close marker");
         assertThat(Files.readAllBytes(dir.resolve("btree.db"))).as("the tools change nothing").isEqualTo(before);
@@ -92,8 +79,8 @@ class BTreeToolsTest {
             h = Recovery.newestHeader(f);
         }
         long rootOffset = (long) h.root() * 1024;
-        flip(dir.resolve("btree.db"), rootOffset + 100);
-        Run verify = tool("verify", "--engine", "btree", dir.toString());
+        ToolRun.flip(dir.resolve("btree.db"), rootOffset + 100);
+        ToolRun verify = ToolRun.of("verify", "--engine", "btree", dir.toString());
         assertThat(verify.code()).isEqualTo(DuraKvTool.DAMAGED);
         assertThat(verify.out()).contains("DAMAGE: ").contains("btree.db at offset " + rootOffset);
     }
@@ -102,11 +89,11 @@ class BTreeToolsTest {
     void verifyReportsADamagedLogRecordBeforeTheCleanCloseMarker() throws IOException {
         populate();
         Path seg = segment();
-        flip(seg, 32 + 30); // inside the first frame's payload
-        Run verify = tool("verify", "--engine", "btree", dir.toString());
+        ToolRun.flip(seg, 32 + 30); // inside the first frame's payload
+        ToolRun verify = ToolRun.of("verify", "--engine", "btree", dir.toString());
         assertThat(verify.code()).as(verify.out()).isEqualTo(DuraKvTool.DAMAGED);
         assertThat(verify.out()).contains("DAMAGE: " + seg + " at offset 32").contains("claims the segment was forced");
-        Run dump = tool("dump", "--engine", "btree", seg.toString());
+        ToolRun dump = ToolRun.of("dump", "--engine", "btree", seg.toString());
         assertThat(dump.out()).contains("@32 first invalid frame: checksum mismatch");
     }
 
@@ -114,32 +101,23 @@ class BTreeToolsTest {
     void toolsRefuseAnOpenStoreAndTheStoreStaysLocked() {
         try (KeyValueStore s = open()) {
             s.put(new byte[]{1}, new byte[]{2});
-            Run verify = tool("verify", "--engine", "btree", dir.toString());
+            ToolRun verify = ToolRun.of("verify", "--engine", "btree", dir.toString());
             assertThat(verify.code()).isEqualTo(DuraKvTool.FAILED);
             assertThat(verify.err()).contains("is open");
             s.put(new byte[]{3}, new byte[]{4});
         }
-        assertThat(tool("verify", "--engine", "btree", dir.toString()).code()).isEqualTo(DuraKvTool.OK);
+        assertThat(ToolRun.of("verify", "--engine", "btree", dir.toString()).code()).isEqualTo(DuraKvTool.OK);
     }
 
     @Test
     void badUsageExitsWithTwo() {
-        assertThat(tool().code()).isEqualTo(DuraKvTool.USAGE);
-        assertThat(tool("verify", dir.toString()).code()).isEqualTo(DuraKvTool.USAGE);
-        assertThat(tool("verify", "--engine", "nosuch", dir.toString()).err()).contains("known: [")
+        assertThat(ToolRun.of().code()).isEqualTo(DuraKvTool.USAGE);
+        assertThat(ToolRun.of("verify", dir.toString()).code()).isEqualTo(DuraKvTool.USAGE);
+        assertThat(ToolRun.of("verify", "--engine", "nosuch", dir.toString()).err()).contains("known: [")
                 .contains("btree");
-        assertThat(tool("frobnicate", "--engine", "btree", dir.toString()).code()).isEqualTo(DuraKvTool.USAGE);
-        assertThat(tool("verify", "--engine", "btree", dir.resolve("missing").toString()).code())
+        assertThat(ToolRun.of("frobnicate", "--engine", "btree", dir.toString()).code()).isEqualTo(DuraKvTool.USAGE);
+        assertThat(ToolRun.of("verify", "--engine", "btree", dir.resolve("missing").toString()).code())
                 .isEqualTo(DuraKvTool.USAGE);
-        assertThat(tool("dump", "--engine", "btree", dir.toString()).code()).isEqualTo(DuraKvTool.USAGE);
-    }
-
-    private static void flip(Path file, long offset) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.seek(offset);
-            int b = f.read();
-            f.seek(offset);
-            f.write(b ^ 0x10);
-        }
+        assertThat(ToolRun.of("dump", "--engine", "btree", dir.toString()).code()).isEqualTo(DuraKvTool.USAGE);
     }
 }

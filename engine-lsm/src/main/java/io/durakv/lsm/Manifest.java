@@ -192,40 +192,71 @@ final class Manifest implements AutoCloseable {
     }
 
     private static State replay(WriteAheadLog log, Path logDir, long[] size) {
-        Version[] version = {Version.empty()};
-        long[] counters = {-1, -1, -1};
-        log.replay(0, (lsn, record) -> {
+        Replay r = new Replay(logDir);
+        log.replay(0, r::accept);
+        size[0] = r.bytes();
+        return r.finish();
+    }
+
+    /**
+     * Applies manifest records in LSN order and checks them (the rules of {@link #open}); used by open, which feeds
+     * it from the log, and by the read-only {@link LsmInspector}, which feeds it from
+     * {@link io.durakv.wal.WalInspector#verify}.
+     */
+    static final class Replay {
+        private final Path logDir;
+        private Version version = Version.empty();
+        private long coveredLsn = -1;
+        private long nextFile = -1;
+        private long logEnd = -1;
+        private long bytes;
+
+        Replay(Path logDir) {
+            this.logDir = logDir;
+        }
+
+        /** Applies one record. @throws CorruptionException if it does not decode or apply */
+        void accept(long lsn, byte[] record) {
             VersionEdit e = VersionEdit.decode(record, logDir, lsn);
             try {
-                version[0] = version[0].apply(e);
+                version = version.apply(e);
             } catch (IllegalStateException ex) {
                 throw new CorruptionException(logDir, lsn, "manifest record " + lsn + ": " + ex.getMessage()
                         + " (the offset is the record's LSN)", ex);
             }
             if (e.coveredLsn() >= 0) {
-                if (e.coveredLsn() < counters[0]) {
+                if (e.coveredLsn() < coveredLsn) {
                     throw new CorruptionException(logDir, lsn, "manifest record " + lsn + " moves the covered LSN back"
-                            + " from " + counters[0] + " to " + e.coveredLsn());
+                            + " from " + coveredLsn + " to " + e.coveredLsn());
                 }
-                counters[0] = e.coveredLsn();
+                coveredLsn = e.coveredLsn();
             }
             if (e.nextFile() >= 0) {
-                counters[1] = Math.max(counters[1], e.nextFile());
+                nextFile = Math.max(nextFile, e.nextFile());
             }
-            counters[2] = Math.max(counters[2], e.logEnd());
-            size[0] += record.length;
-        });
-        if (counters[0] < 0 || counters[1] < 0) {
-            throw new CorruptionException(logDir, 0, "the manifest holds no snapshot (covered LSN and next file"
-                    + " number are missing)");
+            logEnd = Math.max(logEnd, e.logEnd());
+            bytes += record.length;
         }
-        for (FileMeta f : version[0].allFiles()) {
-            if (f.number >= counters[1]) {
-                throw new CorruptionException(logDir, 0, "live file #" + f.number + " is not below the next file"
-                        + " number " + counters[1]);
+
+        /** @return record bytes applied */
+        long bytes() {
+            return bytes;
+        }
+
+        /** @return the state the records describe. @throws CorruptionException if it is incomplete */
+        State finish() {
+            if (coveredLsn < 0 || nextFile < 0) {
+                throw new CorruptionException(logDir, 0, "the manifest holds no snapshot (covered LSN and next file"
+                        + " number are missing)");
             }
+            for (FileMeta f : version.allFiles()) {
+                if (f.number >= nextFile) {
+                    throw new CorruptionException(logDir, 0, "live file #" + f.number + " is not below the next file"
+                            + " number " + nextFile);
+                }
+            }
+            return new State(version, coveredLsn, nextFile, logEnd);
         }
-        return new State(version[0], counters[0], counters[1], counters[2]);
     }
 
     /** Appends {@code state} as snapshot records (each at most {@link #SNAPSHOT_RECORD_BYTES}). @return bytes */
@@ -250,7 +281,8 @@ final class Manifest implements AutoCloseable {
         return size + r.length;
     }
 
-    private static long readCurrent(Disk disk, Path current) throws IOException {
+    /** @return the generation {@code CURRENT} names. @throws CorruptionException if it is not a valid pointer */
+    static long readCurrent(Disk disk, Path current) throws IOException {
         byte[] content;
         try (DiskFile f = disk.open(current, OpenMode.READ)) {
             long size = f.size();

@@ -16,14 +16,34 @@ import java.util.Set;
  */
 final class Verifier {
 
-    private final LsmStore store;
+    private final Path dir;
+    private final io.durakv.api.io.Disk disk;
+    private final TableCache tableCache;
 
     Verifier(LsmStore store) {
-        this.store = store;
+        this(store.dir, store.disk, store.tableCache);
+    }
+
+    /** A verifier of the tables in {@code dir}, read through {@code tableCache} (the offline tools' own cache). */
+    Verifier(Path dir, io.durakv.api.io.Disk disk, TableCache tableCache) {
+        this.dir = dir;
+        this.disk = disk;
+        this.tableCache = tableCache;
     }
 
     void verify(View view, long coveredLsn) {
-        Version v = view.version();
+        verifyTables(view.version(), coveredLsn);
+        checkMemtable(view.mem());
+        view.immutables().forEach(this::checkMemtable);
+    }
+
+    /**
+     * The durable part of {@link #verify}: every table of {@code v} end to end and the level invariants.
+     *
+     * @throws io.durakv.api.CorruptionException for damage in a table file
+     * @throws StoreException                    for an inconsistency between the manifest and the tables
+     */
+    void verifyTables(Version v, long coveredLsn) {
         Set<Long> numbers = new HashSet<>();
         for (int level = 0; level < LsmFormat.LEVELS; level++) {
             List<FileMeta> files = v.files(level);
@@ -42,15 +62,13 @@ final class Verifier {
                 checkTable(level, f);
             }
         }
-        checkMemtable(view.mem());
-        view.immutables().forEach(this::checkMemtable);
     }
 
     private void checkTable(int level, FileMeta f) {
-        Path path = LsmFormat.sstPath(store.dir, f.number);
+        Path path = LsmFormat.sstPath(dir, f.number);
         try {
             long size;
-            try (var file = store.disk.open(path, io.durakv.api.io.OpenMode.READ)) {
+            try (var file = disk.open(path, io.durakv.api.io.OpenMode.READ)) {
                 size = file.size();
             }
             if (size != f.fileBytes) {
@@ -59,7 +77,7 @@ final class Verifier {
         } catch (IOException e) {
             throw new StoreException("verify cannot read " + path + ": " + e, e);
         }
-        try (TableCache.Handle h = store.tableCache.acquire(f.number, path)) {
+        try (TableCache.Handle h = tableCache.acquire(f.number, path)) {
             // Every block from the file (not the cache): checksums, structure, order across blocks, index, properties.
             h.reader().verify();
             SstMeta m = h.reader().meta();
@@ -74,7 +92,7 @@ final class Verifier {
         long count = 0;
         byte[] prevKey = null;
         long prevSeq = 0;
-        try (TableIterator it = TableIterator.open(store.tableCache, store.dir, f)) {
+        try (TableIterator it = TableIterator.open(tableCache, dir, f)) {
             for (it.seekToFirst(); it.valid(); it.next()) {
                 byte[] key = it.key();
                 long seq = it.sequence();
@@ -120,6 +138,6 @@ final class Verifier {
     }
 
     private StoreException fail(String what) {
-        return new StoreException("verify of " + store.dir + " failed: " + what);
+        return new StoreException("verify of " + dir + " failed: " + what);
     }
 }

@@ -41,6 +41,62 @@ public final class WalInspector {
      */
     public record Summary(int segments, long bytes, long firstLsn, long lastLsn, long records, boolean damaged,
                           boolean closedClean) {
+
+        /** @return "N segments, B bytes, records F to L", for a tool's report */
+        public String describe() {
+            return segments + " segments, " + bytes + " bytes, records " + firstLsn + " to " + lastLsn;
+        }
+    }
+
+    /**
+     * {@link #verify} of a log of {@link BatchRecord}s (every engine's write-ahead log): also checks that every
+     * record after {@code afterLsn} (the records recovery replays) decodes as a batch, reporting the first that does
+     * not as damage. The summary's {@code damaged} includes that finding.
+     */
+    public static Summary verifyBatches(Disk disk, Path dir, long afterLsn, PrintStream report) throws IOException {
+        boolean[] bad = {false};
+        Summary s = verify(disk, dir, (lsn, record) -> {
+            if (lsn > afterLsn && !bad[0]) {
+                try {
+                    BatchRecord.decode(record);
+                } catch (IllegalArgumentException e) {
+                    report.println("DAMAGE: log record " + lsn + " in " + dir + " is not a batch record: "
+                            + e.getMessage());
+                    bad[0] = true;
+                }
+            }
+        }, report);
+        return new Summary(s.segments(), s.bytes(), s.firstLsn(), s.lastLsn(), s.records(), s.damaged() || bad[0],
+                s.closedClean());
+    }
+
+    /** @return a batch record's operations, one line ("put KEY = N B; delete KEY"), for {@link #dump} */
+    public static String describeBatch(byte[] record) {
+        java.util.List<io.durakv.api.WriteBatch.Op> ops;
+        try {
+            ops = BatchRecord.decode(record);
+        } catch (IllegalArgumentException e) {
+            return "not a batch record: " + e.getMessage();
+        }
+        StringBuilder s = new StringBuilder();
+        for (io.durakv.api.WriteBatch.Op op : ops) {
+            s.append(s.length() == 0 ? "" : "; ").append(op.isDelete() ? "delete " : "put ").append(text(op.key()));
+            if (!op.isDelete()) {
+                s.append(" = ").append(op.value().length).append(" B");
+            }
+        }
+        return s.toString();
+    }
+
+    /** @return a key as text when it is printable ASCII, else as hex; long keys shortened (for the tools) */
+    public static String text(byte[] key) {
+        boolean printable = true;
+        for (byte b : key) {
+            printable &= b >= 0x20 && b < 0x7F;
+        }
+        String s = printable ? "\"" + new String(key, java.nio.charset.StandardCharsets.US_ASCII) + "\""
+                : "0x" + java.util.HexFormat.of().formatHex(key);
+        return s.length() > 80 ? s.substring(0, 77) + "..." : s;
     }
 
     /** @return whether {@code file}'s name is a log segment's ({@code wal-<20 digits>.log}) */

@@ -36,4 +36,23 @@ public interface DiskLock extends AutoCloseable {
         }
         return lock;
     }
+
+    /**
+     * What the offline tools do first: takes the lock on {@code dir/lockFileName} if that file exists (creating
+     * nothing), so that a running store cannot change the files they read; without a lock file, a lock that holds
+     * nothing.
+     *
+     * @throws StoreLockedException if the store is open
+     */
+    static DiskLock lockForInspection(Disk disk, Path dir, String lockFileName) throws IOException {
+        Path lockFile = dir.resolve(lockFileName);
+        if (!disk.exists(lockFile)) {
+            return () -> { };
+        }
+        DiskLock lock = disk.tryLock(lockFile);
+        if (lock == null) {
+            throw new StoreLockedException("the store in " + dir + " is open");
+        }
+        return lock;
+    }
 }
