@@ -112,24 +112,12 @@ class BitcaskToolsTest {
 
     @Test
     void toolsRefuseAnOpenStoreAndTheStoreStaysLocked() {
-        try (KeyValueStore s = open()) {
-            s.put(new byte[]{1}, new byte[]{2});
-            ToolRun verify = ToolRun.of("verify", "--engine", "bitcask", dir.toString());
-            assertThat(verify.code()).isEqualTo(DuraKvTool.FAILED);
-            assertThat(verify.err()).contains("is open");
-            s.put(new byte[]{3}, new byte[]{4});
-        }
-        assertThat(ToolRun.of("verify", "--engine", "bitcask", dir.toString()).code()).isEqualTo(DuraKvTool.OK);
+        ToolRun.assertRefusedWhileOpen("bitcask", dir, open());
     }
 
     @Test
     void badUsageExitsWithTwo() {
         populate();
-        assertThat(ToolRun.of("verify", "--engine", "nosuch", dir.toString()).err()).contains("bitcask");
-        assertThat(ToolRun.of("verify", "--engine", "bitcask", dir.resolve("missing").toString()).code())
-                .isEqualTo(DuraKvTool.USAGE);
-        assertThat(ToolRun.of("dump", "--engine", "bitcask", dir.toString()).code()).isEqualTo(DuraKvTool.USAGE);
-        assertThat(ToolRun.of("dump", "--engine", "bitcask", dir.resolve("LOCK").toString()).code())
-                .isEqualTo(DuraKvTool.USAGE);
+        ToolRun.assertUsageErrors("bitcask", dir, dir.resolve("LOCK"));
     }
 }

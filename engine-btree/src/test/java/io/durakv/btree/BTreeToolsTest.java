@@ -99,25 +99,12 @@ class BTreeToolsTest {
 
     @Test
     void toolsRefuseAnOpenStoreAndTheStoreStaysLocked() {
-        try (KeyValueStore s = open()) {
-            s.put(new byte[]{1}, new byte[]{2});
-            ToolRun verify = ToolRun.of("verify", "--engine", "btree", dir.toString());
-            assertThat(verify.code()).isEqualTo(DuraKvTool.FAILED);
-            assertThat(verify.err()).contains("is open");
-            s.put(new byte[]{3}, new byte[]{4});
-        }
-        assertThat(ToolRun.of("verify", "--engine", "btree", dir.toString()).code()).isEqualTo(DuraKvTool.OK);
+        ToolRun.assertRefusedWhileOpen("btree", dir, open());
     }
 
     @Test
     void badUsageExitsWithTwo() {
-        assertThat(ToolRun.of().code()).isEqualTo(DuraKvTool.USAGE);
-        assertThat(ToolRun.of("verify", dir.toString()).code()).isEqualTo(DuraKvTool.USAGE);
-        assertThat(ToolRun.of("verify", "--engine", "nosuch", dir.toString()).err()).contains("known: [")
-                .contains("btree");
-        assertThat(ToolRun.of("frobnicate", "--engine", "btree", dir.toString()).code()).isEqualTo(DuraKvTool.USAGE);
-        assertThat(ToolRun.of("verify", "--engine", "btree", dir.resolve("missing").toString()).code())
-                .isEqualTo(DuraKvTool.USAGE);
-        assertThat(ToolRun.of("dump", "--engine", "btree", dir.toString()).code()).isEqualTo(DuraKvTool.USAGE);
+        populate();
+        ToolRun.assertUsageErrors("btree", dir, dir.resolve("LOCK"));
     }
 }

@@ -116,24 +116,12 @@ class LsmToolsTest {
 
     @Test
     void toolsRefuseAnOpenStoreAndTheStoreStaysLocked() {
-        try (LsmStore s = open()) {
-            s.put(new byte[]{1}, new byte[]{2});
-            ToolRun verify = ToolRun.of("verify", "--engine", "lsm", dir.toString());
-            assertThat(verify.code()).isEqualTo(DuraKvTool.FAILED);
-            assertThat(verify.err()).contains("is open");
-            s.put(new byte[]{3}, new byte[]{4});
-        }
-        assertThat(ToolRun.of("verify", "--engine", "lsm", dir.toString()).code()).isEqualTo(DuraKvTool.OK);
+        ToolRun.assertRefusedWhileOpen("lsm", dir, open());
     }
 
     @Test
-    void badUsageExitsWithTwo() throws IOException {
+    void badUsageExitsWithTwo() {
         populate();
-        assertThat(ToolRun.of("verify", "--engine", "nosuch", dir.toString()).err()).contains("lsm");
-        assertThat(ToolRun.of("verify", "--engine", "lsm", dir.resolve("missing").toString()).code())
-                .isEqualTo(DuraKvTool.USAGE);
-        assertThat(ToolRun.of("dump", "--engine", "lsm", dir.toString()).code()).isEqualTo(DuraKvTool.USAGE);
-        assertThat(ToolRun.of("dump", "--engine", "lsm", dir.resolve("LOCK").toString()).code())
-                .isEqualTo(DuraKvTool.USAGE);
+        ToolRun.assertUsageErrors("lsm", dir, dir.resolve("LOCK"));
     }
 }

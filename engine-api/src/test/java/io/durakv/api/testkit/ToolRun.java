@@ -9,6 +9,8 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * One run of {@link DuraKvTool} in-process, for the engines' tools tests: its exit code and what it printed.
  *
@@ -35,5 +37,41 @@ public record ToolRun(int code, String out, String err) {
             f.seek(offset);
             f.write(b ^ 0x10);
         }
+    }
+
+    /**
+     * Checks that {@code verify} refuses the store in {@code dir} while {@code store} has it open (exit
+     * {@link DuraKvTool#FAILED}, "is open"), that the store still works afterwards, and that once it is closed the
+     * store verifies sound.
+     */
+    public static void assertRefusedWhileOpen(String engine, Path dir, io.durakv.api.KeyValueStore store) {
+        try (store) {
+            store.put(new byte[]{1}, new byte[]{2});
+            ToolRun verify = of("verify", "--engine", engine, dir.toString());
+            assertThat(verify.code()).isEqualTo(DuraKvTool.FAILED);
+            assertThat(verify.err()).contains("is open");
+            store.put(new byte[]{3}, new byte[]{4});
+        }
+        ToolRun after = of("verify", "--engine", engine, dir.toString());
+        assertThat(after.code()).as(after.out() + after.err()).isEqualTo(DuraKvTool.OK);
+    }
+
+    /**
+     * Checks the usage errors (exit {@link DuraKvTool#USAGE}) of the tools for {@code engine} on the store directory
+     * {@code dir}: no arguments, no engine, an unknown engine (whose message lists {@code engine}), an unknown command,
+     * a missing directory, a dump of a directory, and a dump of {@code foreign}, a file the engine does not write.
+     */
+    public static void assertUsageErrors(String engine, Path dir, Path foreign) {
+        assertThat(of().code()).isEqualTo(DuraKvTool.USAGE);
+        assertThat(of("verify", dir.toString()).code()).isEqualTo(DuraKvTool.USAGE);
+        ToolRun unknown = of("verify", "--engine", "nosuch", dir.toString());
+        assertThat(unknown.code()).isEqualTo(DuraKvTool.USAGE);
+        assertThat(unknown.err()).contains("known: [").contains(engine);
+        assertThat(of("frobnicate", "--engine", engine, dir.toString()).code()).isEqualTo(DuraKvTool.USAGE);
+        assertThat(of("verify", "--engine", engine, dir.resolve("missing").toString()).code())
+                .isEqualTo(DuraKvTool.USAGE);
+        assertThat(of("dump", "--engine", engine, dir.toString()).code()).isEqualTo(DuraKvTool.USAGE);
+        ToolRun dump = of("dump", "--engine", engine, foreign.toString());
+        assertThat(dump.code()).as(dump.out() + dump.err()).isEqualTo(DuraKvTool.USAGE);
     }
 }
