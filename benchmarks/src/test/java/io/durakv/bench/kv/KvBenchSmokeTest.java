@@ -13,24 +13,28 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** kvbench end to end on a tiny op count: btree and one pure-Java peer, every workload, JSON and HTML written. */
+/**
+ * kvbench end to end on a tiny op count: the three DuraKV engines and one pure-Java peer (MVStore; iq80 LevelDB is
+ * not used here because of its known "Could not open table" race, dain/leveldb#78, which kvbench reports as a failed
+ * workload), every workload, JSON and HTML written.
+ */
 class KvBenchSmokeTest {
 
     @TempDir
     Path tmp;
 
     @Test
-    void everyWorkloadRunsOnBtreeAndLevelDbAndTheJsonSaysSo() throws Exception {
+    void everyWorkloadRunsOnEveryDuraKvEngineAndAPeerAndTheJsonSaysSo() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = KvBench.run(new String[] {"--num", "400", "--sync-ops", "10", "--engines", "btree,leveldb,lsm",
+        int exit = KvBench.run(new String[] {"--num", "400", "--sync-ops", "10", "--engines", "btree,lsm,bitcask,mvstore",
                 "--threads", "2", "--writers", "3", "--no-progress", "--no-raw", "--dir", tmp.resolve("data").toString(),
                 "--out", tmp.resolve("out").toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         String stdout = out.toString(StandardCharsets.UTF_8);
         assertThat(exit).as("stdout:%n%s%nstderr:%n%s", stdout, err).isZero();
         String json = Files.readString(tmp.resolve("out/kvbench.json"));
-        for (String engine : new String[] {"btree", "leveldb"}) {
+        for (String engine : new String[] {"btree", "lsm", "bitcask", "mvstore"}) {
             for (Workload w : Workload.values()) {
                 Matcher m = Pattern.compile("\"workload\": \"" + w.id() + "\", \"engine\": \"" + engine
                         + "\", [^}]*\"ops\": (\\d+), [^}]*\"opsPerSec\": ([0-9.]+),[^}]*\"error\": null").matcher(json);
@@ -39,11 +43,8 @@ class KvBenchSmokeTest {
                 assertThat(Double.parseDouble(m.group(2))).as("%s %s ops/s", engine, w.id()).isPositive();
             }
         }
-        assertThat(json).contains("\"bestPeer\": null");
-        if (!io.durakv.api.KeyValueStores.engines().contains("lsm")) {
-            assertThat(json).contains("\"skipped\": {\"lsm\": ");
-            assertThat(err.toString(StandardCharsets.UTF_8)).contains("skipping lsm");
-        }
+        // No LSM peer ran, so lsm has no best peer of its kind; btree and bitcask are compared with MVStore.
+        assertThat(json).contains("\"bestPeer\": null", "\"bestPeer\": \"mvstore\"");
         assertThat(stdout).contains("== readwhilewriting", "== groupcommit (20 ops, 3 thread(s), SYNC) ==");
         assertThat(Files.readString(tmp.resolve("out/kvbench.html"))).contains("<h2>ycsbf</h2>", "<svg");
         try (var left = Files.list(tmp.resolve("data"))) {
