@@ -177,8 +177,7 @@ public final class BTreeStore implements KeyValueStore {
         l.lock();
         Version v;
         try {
-            v = current;
-            snapshots.open(v.number());
+            v = snapshots.pin(() -> current, Version::number);
         } finally {
             l.unlock();
         }
@@ -287,17 +286,22 @@ public final class BTreeStore implements KeyValueStore {
         }
     }
 
-    /** Applies one log record's operations and publishes the new root. Writer lock held (or recovery). */
+    /**
+     * Applies one log record's operations and publishes the new root. Writer lock held (or recovery). No scan opens
+     * meanwhile, so that a single operation may change nodes in place that no open scan can reach (TreeWriter).
+     */
     private void applyToTree(List<WriteBatch.Op> ops, long lsn) {
-        long number = current.number() + 1;
-        writer.version(number);
-        Node root = current.root();
-        for (WriteBatch.Op op : ops) {
-            root = op.isDelete() ? writer.delete(root, op.key()) : writer.put(root, op.key(), op.value());
-        }
-        keyCount += writer.takeKeyDelta();
-        appliedLsn = lsn;
-        current = new Version(root, number);
+        snapshots.publishing(() -> {
+            long number = current.number() + 1;
+            writer.version(number, ops.size() == 1 ? snapshots.newestOpen() : Long.MAX_VALUE);
+            Node root = current.root();
+            for (WriteBatch.Op op : ops) {
+                root = op.isDelete() ? writer.delete(root, op.key()) : writer.put(root, op.key(), op.value());
+            }
+            keyCount += writer.takeKeyDelta();
+            appliedLsn = lsn;
+            current = new Version(root, number);
+        });
     }
 
     @Override

@@ -5,27 +5,34 @@ import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 /**
- * A tree node in memory: a leaf (keys and values) or an internal node (keys and child pointers). Nodes are
- * copy-on-write: a write never changes a node that a reader can see, it builds new nodes along the path and publishes
- * a new root. Old roots stay valid for as long as someone holds them, which is what makes scans point-in-time views
- * and lets reads run without locks.
+ * A tree node in memory: a leaf (keys and values) or an internal node (keys and child pointers). Writes are
+ * copy-on-write towards readers: a write never changes a node that an open scan can reach, it builds new nodes along
+ * the path and publishes a new root. Old roots stay valid for as long as someone holds them, which is what makes scans
+ * point-in-time views and lets reads run without locks.
  *
- * <p>Two things do change after construction, both only by the checkpoint under the writer lock, and both in a way
- * every reader tolerates:
+ * <p>Three things do change after construction, all under the writer lock, and all in a way every reader tolerates:
  * <ul>
  *   <li>{@link #pageId}: 0 while the node exists only in memory ("dirty"); the page it was written to afterwards;</li>
- *   <li>a slot: once a checkpoint has written a dirty child, the parent's slot is swapped from the child {@link Node}
- *       to its page id ({@link Integer}), so the child can be evicted; once it has written a large value to an
- *       overflow chain, the leaf's slot is swapped from the {@code byte[]} to an {@link OverflowRef}. Both forms
- *       denote the same content, and slots are read with acquire and written with release semantics.</li>
+ *   <li>a slot, by the checkpoint: once it has written a dirty child, the parent's slot is swapped from the child
+ *       {@link Node} to its page id ({@link Integer}), so the child can be evicted; once it has written a large
+ *       value to an overflow chain, the leaf's slot is swapped from the {@code byte[]} to an {@link OverflowRef}.
+ *       Both forms denote the same content;</li>
+ *   <li>a slot, by a write, in place ({@link TreeWriter}): a dirty node that no open scan can reach (created after
+ *       the newest open scan's version, see {@link #created()}) may have one slot replaced by a write of a single
+ *       operation: a child by its new copy, or a value by the new value. The one swap publishes the whole operation
+ *       at once, so a lookup sees the tree before or after it, never a mix; scans never see it. This is what makes a
+ *       put copy one leaf instead of the whole path: a node is copied once per checkpoint (when it is clean) or when
+ *       a scan pinned it, not once per write.</li>
  * </ul>
+ * Slots are read with acquire and written with release semantics.
  *
  * <p>Slots of a leaf hold a {@code byte[]} (an inline value, or a large value not yet written to an overflow chain)
  * or an {@link OverflowRef}; slots of an internal node, {@code keys.length + 1} of them, hold a {@link Node} or an
  * {@link Integer} page id. Child {@code i} holds the keys {@code k} with {@code keys[i-1] <= k < keys[i]}.
  *
- * <p>Thread-safe for any number of readers: everything but the two changes above is final, and those follow the
- * rules above.
+ * <p>Thread-safe for any number of readers: the key array and the slot array's length are final, and the changes
+ * above follow the rules above. {@link #bytes()}, {@link #pageId()}, {@link #created()} and the copies are for
+ * holders of the writer lock.
  */
 final class Node {
 
@@ -34,17 +41,20 @@ final class Node {
     private final boolean leaf;
     private final byte[][] keys;
     private final Object[] slots;
-    /** The body size in bytes this node encodes to (page header excluded). */
-    private final int bytes;
+    /** The body size in bytes this node encodes to (page header excluded). Guarded by the writer lock. */
+    private int bytes;
     /** Guarded by the store's writer lock (set by the checkpoint, read by writers). 0 while dirty. */
     private int pageId;
+    /** The store version of the write that built this node (0 for nodes read from a page). */
+    private final long created;
 
-    private Node(boolean leaf, byte[][] keys, Object[] slots, int bytes, int pageId) {
+    private Node(boolean leaf, byte[][] keys, Object[] slots, int bytes, int pageId, long created) {
         this.leaf = leaf;
         this.keys = keys;
         this.slots = slots;
         this.bytes = bytes;
         this.pageId = pageId;
+        this.created = created;
     }
 
     /** A leaf; the arrays become the node's and must not be changed by the caller. */
@@ -53,7 +63,15 @@ final class Node {
         for (int i = 0; i < keys.length; i++) {
             bytes += leafEntryBytes(keys[i], values[i], pageSize);
         }
-        return new Node(true, keys, values, bytes, pageId);
+        return new Node(true, keys, values, bytes, pageId, 0);
+    }
+
+    /**
+     * A dirty leaf built by the write of version {@code created}, whose encoded body size the caller already knows;
+     * the arrays become the node's.
+     */
+    static Node dirtyLeaf(byte[][] keys, Object[] values, int bytes, long created) {
+        return new Node(true, keys, values, bytes, 0, created);
     }
 
     /** An internal node; {@code children.length == keys.length + 1}; arrays become the node's. */
@@ -62,11 +80,21 @@ final class Node {
             throw new IllegalArgumentException(keys.length + " keys need " + (keys.length + 1) + " children, got "
                     + children.length);
         }
+        return new Node(false, keys, children, internalBytes(keys), pageId, 0);
+    }
+
+    /** As {@link #dirtyLeaf}, an internal node; {@code children.length == keys.length + 1}. */
+    static Node dirtyInternal(byte[][] keys, Object[] children, int bytes, long created) {
+        return new Node(false, keys, children, bytes, 0, created);
+    }
+
+    /** @return the encoded size of an internal node with these keys */
+    static int internalBytes(byte[][] keys) {
         int bytes = BTreeFormat.INTERNAL_BODY_OVERHEAD;
         for (byte[] k : keys) {
             bytes += BTreeFormat.INTERNAL_ENTRY_OVERHEAD + k.length;
         }
-        return new Node(false, keys, children, bytes, pageId);
+        return bytes;
     }
 
     /** @return the encoded size of one leaf entry */
@@ -105,8 +133,22 @@ final class Node {
         SLOT.setRelease(slots, i, equivalent);
     }
 
+    /**
+     * Replaces slot {@code i} in place and adjusts the encoded size by {@code bytesDelta}: only for a dirty node no
+     * open scan can reach (see the class comment). Writer lock held.
+     */
+    void replaceSlot(int i, Object content, int bytesDelta) {
+        bytes += bytesDelta;
+        SLOT.setRelease(slots, i, content);
+    }
+
     int bytes() {
         return bytes;
+    }
+
+    /** @return the store version of the write that built this node; 0 if it was read from a page */
+    long created() {
+        return created;
     }
 
     int pageId() {
@@ -150,13 +192,12 @@ final class Node {
         return keys.clone();
     }
 
-    /** @return a copy of the slot array, each read with acquire semantics */
+    /**
+     * @return a copy of the slot array. Writer lock held: every change of a slot is made under that lock, so a plain
+     *         copy sees them all.
+     */
     Object[] slotsCopy() {
-        Object[] copy = new Object[slots.length];
-        for (int i = 0; i < copy.length; i++) {
-            copy[i] = slot(i);
-        }
-        return copy;
+        return slots.clone();
     }
 
     @Override

@@ -3,14 +3,30 @@ package io.durakv.btree;
 import java.util.Arrays;
 
 /**
- * Copy-on-write puts and deletes: each returns a new root and leaves every existing node unchanged, so that readers
- * of older roots are unaffected. Nodes split when their encoding outgrows a page; after a delete, an emptied node
- * leaves its parent, and a node under a quarter full merges with a sibling when both fit one page. Every durable page
- * (and overflow chain) a write drops is handed to {@link FreeSpace} with the write's version.
+ * Puts and deletes, copy-on-write towards scans: each returns the new root and never changes a node an open scan can
+ * reach, so that scans of older roots are unaffected. Nodes split when their encoding outgrows a page; after a
+ * delete, an emptied node leaves its parent, and a node under a quarter full merges with a sibling when both fit one
+ * page. Every durable page (and overflow chain) a write drops is handed to {@link FreeSpace} with the write's version.
+ *
+ * <p>In place where no reader can tell ({@link Node}, class comment): a node is <em>mutable</em> for the write of
+ * version {@code v} if it is dirty and either was built by this same write (nobody can reach it yet), or the write is a
+ * single operation and the node was built after the newest open scan's version (no scan can reach it). The first
+ * mutable node on the way up takes the change with one slot swap, and nothing above it changes: a put into a leaf of
+ * a dirty path copies the leaf and swaps it into its parent, instead of copying the whole path. Clean nodes (on a
+ * page the durable header references) are always copied: that is the copy-on-write the checkpoint relies on, once per
+ * node and checkpoint. A multi-operation batch changes only nodes it built itself in place, so lookups see all of it
+ * or none of it.
+ *
+ * <p>Sequential inserts: a key appended past the end of the rightmost leaf, when that leaf is full, starts a new leaf
+ * instead of splitting the full one in half, so that ascending fills leave full pages (the rightmost internal nodes
+ * split the same way).
  *
  * <p>Not thread-safe: used under the store's writer lock.
  */
 final class TreeWriter {
+
+    /** {@link #insert}'s answer when the change was made in place: nothing above needs to change. */
+    private static final Object IN_PLACE = new Object();
 
     private final BufferPool pool;
     private final FreeSpace space;
@@ -18,6 +34,8 @@ final class TreeWriter {
     private final int capacity;
 
     private long version;
+    /** Nodes built after this version are not reachable by an open scan (single-operation writes only). */
+    private long scanFloor = Long.MAX_VALUE;
     private long dirtyBytes;
     private long keyDelta;
 
@@ -28,9 +46,16 @@ final class TreeWriter {
         this.capacity = BTreeFormat.bodyCapacity(pageSize);
     }
 
-    /** Sets the version the following changes are tagged with. */
-    void version(long v) {
+    /**
+     * Sets the version the following changes are tagged with, and what may change in place.
+     *
+     * @param v          the version of the write about to be applied
+     * @param newestScan for a write of one operation, the version of the newest open scan (0 if none), which must not
+     *                   change until the write is published; {@link Long#MAX_VALUE} for a batch of several operations
+     */
+    void version(long v, long newestScan) {
         this.version = v;
+        this.scanFloor = newestScan;
     }
 
     /**
@@ -52,6 +77,11 @@ final class TreeWriter {
         return d;
     }
 
+    /** @return whether the write of the current version may change {@code n} in place */
+    private boolean mutable(Node n) {
+        return n.isDirty() && (n.created() == version || n.created() > scanFloor);
+    }
+
     /** @return the new root after storing {@code value} under {@code key}; {@code root} may be null (empty) */
     Node put(Node root, byte[] key, byte[] value) {
         if (!BTreeFormat.inline(key.length, value.length, pageSize)) {
@@ -59,14 +89,19 @@ final class TreeWriter {
         }
         if (root == null) {
             keyDelta++;
-            return track(Node.leaf(new byte[][]{key}, new Object[]{value}, pageSize, 0));
+            return track(Node.dirtyLeaf(new byte[][]{key}, new Object[]{value},
+                    Node.leafEntryBytes(key, value, pageSize), version));
         }
-        Object r = insert(root, key, value);
+        Object r = insert(root, key, value, true);
+        if (r == IN_PLACE) {
+            return root;
+        }
         if (r instanceof Node n) {
             return n;
         }
         Split s = (Split) r;
-        return track(Node.internal(new byte[][]{s.separator}, new Object[]{s.left, s.right}, 0));
+        byte[][] keys = {s.separator};
+        return track(Node.dirtyInternal(keys, new Object[]{s.left, s.right}, Node.internalBytes(keys), version));
     }
 
     /** @return the new root after removing {@code key}: null when the tree is empty, {@code root} if absent */
@@ -90,42 +125,86 @@ final class TreeWriter {
     private record Split(Node left, byte[] separator, Node right) {
     }
 
-    /** @return the replacement of {@code node}: a {@link Node} or a {@link Split} */
-    private Object insert(Node node, byte[] key, byte[] value) {
-        byte[][] keys;
-        Object[] slots;
+    /**
+     * @param rightmost whether {@code node} is the last node of its level (no key above it in the tree)
+     * @return the replacement of {@code node}: a {@link Node}, a {@link Split}, or {@link #IN_PLACE}
+     */
+    private Object insert(Node node, byte[] key, byte[] value, boolean rightmost) {
+        int n = node.keyCount();
+        // Ascending fills land past the last key of the rightmost nodes: one comparison instead of a search.
+        boolean past = rightmost && n > 0 && Arrays.compareUnsigned(node.key(n - 1), key) < 0;
         if (node.isLeaf()) {
-            int i = node.search(key);
+            int i = past ? -(n + 1) : node.search(key);
+            int entry = Node.leafEntryBytes(key, value, pageSize);
             if (i >= 0) {
-                keys = node.keysCopy();
-                slots = node.slotsCopy();
-                dropValue(key, slots[i]);
+                Object old = node.slot(i);
+                int delta = entry - Node.leafEntryBytes(key, old, pageSize);
+                if (mutable(node) && node.bytes() + delta <= capacity) {
+                    dropValue(key, old);
+                    node.replaceSlot(i, value, delta);
+                    dirtyBytes += delta;
+                    return IN_PLACE;
+                }
+                byte[][] keys = node.keysCopy();
+                Object[] slots = node.slotsCopy();
+                dropValue(key, old);
                 slots[i] = value;
-            } else {
-                int at = -(i + 1);
-                keys = insertAt(node.keysCopy(), at, key);
-                slots = insertAt(node.slotsCopy(), at, value);
-                keyDelta++;
+                drop(node);
+                return leafOrSplit(keys, slots, node.bytes() + delta);
             }
+            int at = -(i + 1);
+            keyDelta++;
+            if (past && node.bytes() + entry > capacity) {
+                // The full rightmost leaf stays as it is; the new key starts the next one.
+                return new Split(node, key, track(Node.dirtyLeaf(new byte[][]{key}, new Object[]{value}, entry,
+                        version)));
+            }
+            byte[][] keys = insertAt(node.keysCopy(), at, key);
+            Object[] slots = insertAt(node.slotsCopy(), at, value);
             drop(node);
-            Node leaf = Node.leaf(keys, slots, pageSize, 0);
-            return leaf.bytes() <= capacity ? track(leaf) : splitLeaf(keys, slots);
+            return leafOrSplit(keys, slots, node.bytes() + entry);
         }
-        int ci = node.childIndex(key);
-        Object r = insert(pool.child(node, ci), key, value);
-        keys = node.keysCopy();
-        slots = node.slotsCopy();
-        if (r instanceof Node n) {
-            slots[ci] = n;
-        } else {
-            Split s = (Split) r;
-            keys = insertAt(keys, ci, s.separator);
-            slots[ci] = s.left;
-            slots = insertAt(slots, ci + 1, s.right);
+        int ci = past ? n : node.childIndex(key);
+        Object r = insert(pool.child(node, ci), key, value, rightmost && ci == n);
+        if (r == IN_PLACE) {
+            return IN_PLACE;
         }
+        if (r instanceof Node c) {
+            if (mutable(node)) {
+                node.replaceSlot(ci, c, 0);
+                return IN_PLACE;
+            }
+            Object[] slots = node.slotsCopy();
+            slots[ci] = c;
+            drop(node);
+            return track(Node.dirtyInternal(node.keysCopy(), slots, node.bytes(), version));
+        }
+        Split s = (Split) r;
+        byte[][] keys = insertAt(node.keysCopy(), ci, s.separator);
+        Object[] slots = node.slotsCopy();
+        slots[ci] = s.left;
+        slots = insertAt(slots, ci + 1, s.right);
+        int bytes = node.bytes() + BTreeFormat.INTERNAL_ENTRY_OVERHEAD + s.separator.length;
         drop(node);
-        Node internal = Node.internal(keys, slots, 0);
-        return internal.bytes() <= capacity ? track(internal) : splitInternal(keys, slots);
+        if (bytes <= capacity) {
+            return track(Node.dirtyInternal(keys, slots, bytes, version));
+        }
+        if (rightmost && ci == n && keys.length >= 3) {
+            // The rightmost child split at the end: keep this node full, move only the new last child right.
+            int m = keys.length - 2;
+            byte[][] rightKeys = {keys[m + 1]};
+            byte[][] leftKeys = Arrays.copyOf(keys, m);
+            return new Split(track(Node.dirtyInternal(leftKeys, Arrays.copyOf(slots, m + 1),
+                    Node.internalBytes(leftKeys), version)), keys[m],
+                    track(Node.dirtyInternal(rightKeys, Arrays.copyOfRange(slots, m + 1, slots.length),
+                            Node.internalBytes(rightKeys), version)));
+        }
+        return splitInternal(keys, slots);
+    }
+
+    /** @return a leaf of these entries ({@code bytes} encoded), or two if they do not fit one page */
+    private Object leafOrSplit(byte[][] keys, Object[] slots, int bytes) {
+        return bytes <= capacity ? track(Node.dirtyLeaf(keys, slots, bytes, version)) : splitLeaf(keys, slots);
     }
 
     private Split splitLeaf(byte[][] keys, Object[] values) {
@@ -139,9 +218,8 @@ final class TreeWriter {
             left += Node.leafEntryBytes(keys[m], values[m], pageSize);
             m++;
         }
-        Node l = track(Node.leaf(Arrays.copyOfRange(keys, 0, m), Arrays.copyOfRange(values, 0, m), pageSize, 0));
-        Node r = track(Node.leaf(Arrays.copyOfRange(keys, m, keys.length),
-                Arrays.copyOfRange(values, m, values.length), pageSize, 0));
+        Node l = newLeaf(Arrays.copyOfRange(keys, 0, m), Arrays.copyOfRange(values, 0, m));
+        Node r = newLeaf(Arrays.copyOfRange(keys, m, keys.length), Arrays.copyOfRange(values, m, values.length));
         return new Split(l, keys[m], r);
     }
 
@@ -157,9 +235,9 @@ final class TreeWriter {
             left += BTreeFormat.INTERNAL_ENTRY_OVERHEAD + keys[m].length;
             m++;
         }
-        Node l = track(Node.internal(Arrays.copyOfRange(keys, 0, m), Arrays.copyOfRange(children, 0, m + 1), 0));
-        Node r = track(Node.internal(Arrays.copyOfRange(keys, m + 1, keys.length),
-                Arrays.copyOfRange(children, m + 1, children.length), 0));
+        Node l = newInternal(Arrays.copyOfRange(keys, 0, m), Arrays.copyOfRange(children, 0, m + 1));
+        Node r = newInternal(Arrays.copyOfRange(keys, m + 1, keys.length),
+                Arrays.copyOfRange(children, m + 1, children.length));
         return new Split(l, keys[m], r);
     }
 
@@ -176,12 +254,18 @@ final class TreeWriter {
             if (node.keyCount() == 1) {
                 return null;
             }
-            return track(Node.leaf(removeAt(node.keysCopy(), i), removeAt(node.slotsCopy(), i), pageSize, 0));
+            return track(Node.dirtyLeaf(removeAt(node.keysCopy(), i), removeAt(node.slotsCopy(), i),
+                    node.bytes() - Node.leafEntryBytes(key, node.slot(i), pageSize), version));
         }
         int ci = node.childIndex(key);
         Node child = pool.child(node, ci);
         Node r = remove(child, key);
         if (r == child) {
+            return node;
+        }
+        boolean mayMerge = r != null && r.bytes() < capacity / 4 && node.slotCount() > 1;
+        if (r != null && !mayMerge && mutable(node)) {
+            node.replaceSlot(ci, r, 0); // in place: to the caller, this node is unchanged
             return node;
         }
         drop(node);
@@ -194,10 +278,10 @@ final class TreeWriter {
             // The child's range joins a neighbour's: drop the separator on the side the child is removed from.
             keys = removeAt(keys, ci == 0 ? 0 : ci - 1);
             slots = removeAt(slots, ci);
-            return track(Node.internal(keys, slots, 0));
+            return newInternal(keys, slots);
         }
         slots[ci] = r;
-        if (r.bytes() < capacity / 4 && slots.length > 1) {
+        if (mayMerge) {
             int li = ci + 1 < slots.length ? ci : ci - 1;
             Node a = li == ci ? r : pool.child(node, li);
             Node b = li == ci ? pool.child(node, ci + 1) : r;
@@ -210,7 +294,7 @@ final class TreeWriter {
                 slots[li] = merged;
             }
         }
-        return track(Node.internal(keys, slots, 0));
+        return newInternal(keys, slots);
     }
 
     /** @return {@code a} and {@code b} (adjacent siblings, {@code a} left) as one node, or null if it would not fit */
@@ -219,16 +303,16 @@ final class TreeWriter {
             if (a.bytes() + b.bytes() > capacity) {
                 return null;
             }
-            return track(Node.leaf(concat(a.keysCopy(), b.keysCopy()), concat(a.slotsCopy(), b.slotsCopy()),
-                    pageSize, 0));
+            return track(Node.dirtyLeaf(concat(a.keysCopy(), b.keysCopy()), concat(a.slotsCopy(), b.slotsCopy()),
+                    a.bytes() + b.bytes(), version));
         }
         int bytes = a.bytes() + b.bytes() - BTreeFormat.INTERNAL_BODY_OVERHEAD
                 + BTreeFormat.INTERNAL_ENTRY_OVERHEAD + separator.length;
         if (bytes > capacity) {
             return null;
         }
-        return track(Node.internal(concat(concat(a.keysCopy(), new byte[][]{separator}), b.keysCopy()),
-                concat(a.slotsCopy(), b.slotsCopy()), 0));
+        return track(Node.dirtyInternal(concat(concat(a.keysCopy(), new byte[][]{separator}), b.keysCopy()),
+                concat(a.slotsCopy(), b.slotsCopy()), bytes, version));
     }
 
     /** A node left the current tree: its page, if it has one, is pending free; if it is dirty, it needs no write. */
@@ -247,6 +331,20 @@ final class TreeWriter {
         } else if (!BTreeFormat.inline(key.length, ((byte[]) value).length, pageSize)) {
             dirtyBytes -= ((byte[]) value).length;
         }
+    }
+
+    /** @return a new dirty leaf of this write, tracked */
+    private Node newLeaf(byte[][] keys, Object[] values) {
+        int bytes = 0;
+        for (int i = 0; i < keys.length; i++) {
+            bytes += Node.leafEntryBytes(keys[i], values[i], pageSize);
+        }
+        return track(Node.dirtyLeaf(keys, values, bytes, version));
+    }
+
+    /** @return a new dirty internal node of this write, tracked */
+    private Node newInternal(byte[][] keys, Object[] children) {
+        return track(Node.dirtyInternal(keys, children, Node.internalBytes(keys), version));
     }
 
     private Node track(Node n) {
