@@ -73,6 +73,14 @@ public final class BTreeStore implements KeyValueStore {
     private long appliedLsn;
     private long keyCount;
     private long logBytesSinceCheckpoint;
+    /** After a checkpoint was undone (no space): no new attempt before this {@link System#nanoTime()}. */
+    private long checkpointRetryAt;
+    /** The current back-off after undone checkpoints; 0 after a checkpoint succeeded. */
+    private long checkpointBackoffNanos;
+
+    /** The first back-off after an undone checkpoint, doubled after each further one up to {@link #MAX_BACKOFF}. */
+    static final long MIN_BACKOFF = 10_000_000L;
+    static final long MAX_BACKOFF = 1_000_000_000L;
 
     private BTreeStore(Path dir, BTreeConfig config, DiskLock lock, PageFile file) {
         this.dir = dir;
@@ -267,8 +275,9 @@ public final class BTreeStore implements KeyValueStore {
                 throw state.fail("applying log record " + lsn, new IllegalStateException("log record " + lsn
                         + " arrived after record " + appliedLsn + " was applied"));
             }
-            if (logBytesSinceCheckpoint >= config.checkpointBytes() || writer.dirtyBytes() >= config.dirtyBudget()) {
-                checkpoint();
+            if ((logBytesSinceCheckpoint >= config.checkpointBytes() || writer.dirtyBytes() >= config.dirtyBudget())
+                    && (checkpointBackoffNanos == 0 || System.nanoTime() - checkpointRetryAt >= 0)) {
+                checkpoint(); // undone on a full disk: this write goes on, a later one retries
             }
             try {
                 applyToTree(ops, lsn);
@@ -314,11 +323,23 @@ public final class BTreeStore implements KeyValueStore {
         }
     }
 
-    /** Runs a checkpoint now. Writer lock held. */
-    private void checkpoint() {
+    /**
+     * Runs a checkpoint now. Writer lock held.
+     *
+     * @return null if it completed, or why it was undone (no space): nothing changed, and the next attempt waits
+     *         for a back-off (10 ms, doubling up to 1 s)
+     * @throws StoreException after a failure it could not undo (a failed force): the store is failed then
+     */
+    private Checkpointer.Undone checkpoint() {
         Node root = current.root();
         try {
             durable = checkpointer.run(root, appliedLsn, keyCount, durable);
+        } catch (Checkpointer.Undone e) {
+            checkpointBackoffNanos = Math.min(MAX_BACKOFF, Math.max(MIN_BACKOFF, 2 * checkpointBackoffNanos));
+            checkpointRetryAt = System.nanoTime() + checkpointBackoffNanos;
+            LOG.warn("{}; retrying in {} ms (the log holds every write since the last checkpoint): {}",
+                    e.getMessage(), checkpointBackoffNanos / 1_000_000, String.valueOf(e.getCause()));
+            return e;
         } catch (IOException | RuntimeException | Error e) {
             StoreException f = state.fail("checkpoint", e);
             if (e instanceof Error error) {
@@ -328,14 +349,23 @@ public final class BTreeStore implements KeyValueStore {
         }
         logBytesSinceCheckpoint = 0;
         writer.resetDirty();
+        checkpointBackoffNanos = 0;
+        return null;
     }
 
-    /** Runs a checkpoint now (tests, tools). */
+    /**
+     * Runs a checkpoint now (tests, tools), whatever the back-off.
+     *
+     * @throws StoreException if it failed: undone (the store goes on) or not (the store is failed)
+     */
     void checkpointNow() {
         writeLock.lock();
         try {
             state.checkWritable();
-            checkpoint();
+            Checkpointer.Undone undone = checkpoint();
+            if (undone != null) {
+                throw new StoreException(undone.getMessage() + "; the store goes on and retries", undone);
+            }
         } finally {
             writeLock.unlock();
         }
@@ -374,6 +404,8 @@ public final class BTreeStore implements KeyValueStore {
             RuntimeException error = null;
             if (state.failure() == null) {
                 try {
+                    // Undone (no space): every write is in the log, forced by the checkpoint's first step, and the
+                    // next open replays it; the store closes normally.
                     checkpoint();
                 } catch (RuntimeException e) {
                     error = e;

@@ -47,32 +47,57 @@ final class Checkpointer {
     }
 
     /**
+     * A checkpoint that failed before its header was written (a failed page write or read, a failed header write:
+     * no space, typically) and was undone: the durable header is still the previous one, no page it references was
+     * touched, the in-memory tree and free space are as before the attempt, and the log was not truncated. Retrying
+     * later is safe.
+     */
+    static final class Undone extends Exception {
+        Undone(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
      * Makes {@code root}, which holds every log record up to {@code lsn}, durable as the successor of
      * {@code durable}.
      *
      * @return the new durable header
-     * @throws IOException if a write or force fails; the caller must then stop accepting writes (fail-stop): the
-     *                     durable header is still {@code durable} or the new one, which recovery will tell
+     * @throws Undone       if a write failed before the new header was written; nothing changed, retry later
+     * @throws IOException  if a force failed (or a write of the header was followed by a failed force): the caller
+     *                      must then stop accepting writes (fail-stop); the durable header is still {@code durable}
+     *                      or the new one, which recovery will tell
      */
-    Header run(Node root, long lsn, long keyCount, Header durable) throws IOException {
+    Header run(Node root, long lsn, long keyCount, Header durable) throws IOException, Undone {
         // 1. Force the log up to lsn. The new header will claim records <= lsn; were they lost from the log by a
         //    crash, the log would hand their LSNs to new records after restart, and replay would skip those.
         forceLog.run();
         generation = durable.generation() + 1;
 
-        // 2. Turn overflow chains dropped since the last checkpoint into pending pages (their links are on disk).
-        resolveDroppedChains();
+        // Steps 2 to 4 and 6's header write change only pages free in the durable header, and in memory only what
+        // space.rollback() restores: the tree takes the new page ids in step 8, after the header is durable.
+        space.begin();
+        List<Runnable> publish = new ArrayList<>();
+        int rootId;
+        int[] listPages;
+        int[] freeIds;
+        try {
+            // 2. Turn overflow chains dropped since the last checkpoint into pending pages (their links are on disk).
+            resolveDroppedChains();
 
-        // 3. Write every dirty node and large value, children before parents, into pages that are free in the
-        //    durable header: nothing the durable tree references is overwritten, so a crash leaves it intact.
-        List<Runnable> swaps = new ArrayList<>();
-        int rootId = root == null ? 0 : write(root, swaps);
+            // 3. Write every dirty node and large value, children before parents, into pages that are free in the
+            //    durable header: nothing the durable tree references is overwritten, so a crash leaves it intact.
+            rootId = root == null ? 0 : write(root, publish);
 
-        // 4. Write the new free list, also into free pages; the old list's pages become pending.
-        int[][] plan = space.planFreeList(BTreeFormat.freeListCapacity(pageSize));
-        int[] listPages = plan[0];
-        int[] freeIds = plan[1];
-        writeFreeList(listPages, freeIds);
+            // 4. Write the new free list, also into free pages; the old list's pages become pending.
+            int[][] plan = space.planFreeList(BTreeFormat.freeListCapacity(pageSize));
+            listPages = plan[0];
+            freeIds = plan[1];
+            writeFreeList(listPages, freeIds);
+        } catch (IOException e) {
+            space.rollback();
+            throw new Undone("checkpoint " + generation + " of " + file.path() + " failed to write its pages", e);
+        }
 
         // 5. Force the data file: every page of the new tree and free list is durable before a header points at
         //    them. A torn page from step 3 or 4 is harmless until this force returns, because no header uses it.
@@ -80,10 +105,16 @@ final class Checkpointer {
 
         // 6. Write the new header into the other slot and force it: from here on recovery finds the new tree. A
         //    crash that tears this write leaves the slot invalid and recovery uses the previous header, whose
-        //    pages steps 3 and 4 did not touch.
+        //    pages steps 3 and 4 did not touch. A failed write is the same as a torn one: the slot holds the old
+        //    header (of generation - 2), nothing or a part of the new one that fails its checksum.
         Header next = new Header(pageSize, generation, lsn, rootId,
                 listPages.length == 0 ? 0 : listPages[0], freeIds.length, space.pageCount(), keyCount);
-        file.writeHeader(next);
+        try {
+            file.writeHeader(next);
+        } catch (IOException e) {
+            space.rollback();
+            throw new Undone("checkpoint " + generation + " of " + file.path() + " failed to write its header", e);
+        }
         file.force();
         file.maxGeneration(generation);
 
@@ -92,11 +123,18 @@ final class Checkpointer {
         space.headerDurable(listPages);
         snapshots.whenQuiet(space::promote);
 
-        // 8. Written nodes are clean: parents refer to them by page id from now on, so the pool may evict them.
-        swaps.forEach(Runnable::run);
+        // 8. Written nodes are clean: they take their page ids, and parents refer to them by page id from now on,
+        //    so the pool may evict them.
+        publish.forEach(Runnable::run);
 
-        // 9. Only now drop log records <= lsn: they are in the tree of the durable header (step 6).
-        truncateLog.accept(lsn + 1);
+        // 9. Only now drop log records <= lsn: they are in the tree of the durable header (step 6). A failure here
+        //    leaves more log than needed; the next checkpoint truncates further.
+        try {
+            truncateLog.accept(lsn + 1);
+        } catch (RuntimeException e) {
+            LOG.warn("checkpoint {} of {} is durable, but dropping log records below {} failed; the next checkpoint"
+                    + " retries: {}", generation, file.path(), lsn + 1, e.toString());
+        }
 
         LOG.debug("checkpoint {} of {}: lsn {}, root {}, {} pages, {} free", next.generation(), file.path(), lsn,
                 rootId, next.pageCount(), freeIds.length);
@@ -104,7 +142,7 @@ final class Checkpointer {
     }
 
     private void resolveDroppedChains() throws IOException {
-        for (Object[] dropped : space.takePendingChains()) {
+        for (Object[] dropped : space.takePendingChains()) { // space.rollback() gives them back
             long tag = (Long) dropped[0];
             OverflowRef ref = (OverflowRef) dropped[1];
             int pages = (ref.length() + BTreeFormat.overflowCapacity(pageSize) - 1)
@@ -121,10 +159,11 @@ final class Checkpointer {
     /**
      * Writes {@code n} and every dirty node below it, children first.
      *
-     * @param swaps collects the slot swaps to apply once the header is durable
+     * @param publish collects what makes the written nodes clean (page ids, slot swaps, pool entries), to apply once
+     *                the header is durable, children before parents
      * @return the node's page id
      */
-    private int write(Node n, List<Runnable> swaps) throws IOException {
+    private int write(Node n, List<Runnable> publish) throws IOException {
         if (!n.isDirty()) {
             return n.pageId();
         }
@@ -136,7 +175,7 @@ final class Checkpointer {
                     OverflowRef ref = writeChain(v);
                     values[i] = ref;
                     int slot = i;
-                    swaps.add(() -> n.swapSlot(slot, ref));
+                    publish.add(() -> n.swapSlot(slot, ref));
                 }
             }
             PageCodec.encodeLeaf(page, n.keysCopy(), values);
@@ -145,10 +184,10 @@ final class Checkpointer {
             for (int i = 0; i < children.length; i++) {
                 Object s = n.slot(i);
                 if (s instanceof Node child) {
-                    Integer id = write(child, swaps);
+                    Integer id = write(child, publish);
                     children[i] = id;
                     int slot = i;
-                    swaps.add(() -> n.swapSlot(slot, id));
+                    publish.add(() -> n.swapSlot(slot, id));
                 } else {
                     children[i] = (Integer) s;
                 }
@@ -161,8 +200,10 @@ final class Checkpointer {
         }
         int id = space.allocate();
         file.write(id, page, generation);
-        n.setPageId(id);
-        pool.put(id, n);
+        publish.add(() -> {
+            n.setPageId(id);
+            pool.put(id, n);
+        });
         return id;
     }
 

@@ -37,6 +37,13 @@ final class FreeSpace {
     /** The pages of the durable header's free list. */
     private int[] freeListPages;
     private int pageCount;
+    /** While a checkpoint runs: the state before it, to undo it if it fails before its header is durable. */
+    private Mark mark;
+
+    /** The state {@link #rollback()} restores, and the pages allocated since. */
+    private record Mark(int pageCount, int[] freeListPages, int pendingSize, List<Object[]> pendingChains,
+                        List<Integer> allocated) {
+    }
 
     /**
      * @param pageCount     pages of the file in the durable header
@@ -58,10 +65,45 @@ final class FreeSpace {
     /** @return a page that no durable header and no snapshot references: the lowest free one, or a new one */
     int allocate() {
         Integer id = free.pollFirst();
-        if (id != null) {
-            return id;
+        if (id == null) {
+            id = pageCount++;
         }
-        return pageCount++;
+        if (mark != null) {
+            mark.allocated().add(id);
+        }
+        return id;
+    }
+
+    /**
+     * A checkpoint starts: remembers the state, so that {@link #rollback()} can undo what the checkpoint changes
+     * (the pages it allocates, the dropped chains it takes, the free-list pages it retires) until
+     * {@link #headerDurable} ends it.
+     */
+    void begin() {
+        mark = new Mark(pageCount, freeListPages.clone(), pending.size(), new ArrayList<>(pendingChains),
+                new ArrayList<>());
+    }
+
+    /**
+     * The checkpoint since {@link #begin()} failed before its header was written: every page it allocated is free
+     * again (none is referenced by a durable header, and none is referenced by the in-memory tree, which only takes
+     * page ids once the header is durable), and what it took from the pending state is back.
+     */
+    void rollback() {
+        if (mark == null) {
+            return;
+        }
+        for (int id : mark.allocated()) {
+            if (id < mark.pageCount()) {
+                free.add(id);
+            }
+        }
+        pageCount = mark.pageCount();
+        freeListPages = mark.freeListPages();
+        pending.subList(mark.pendingSize(), pending.size()).clear();
+        pendingChains.clear();
+        pendingChains.addAll(mark.pendingChains());
+        mark = null;
     }
 
     /** A write at version {@code version} dropped durable page {@code id} from the tree. */
@@ -126,6 +168,7 @@ final class FreeSpace {
      * become reusable once no snapshot older than their tag is open.
      */
     void headerDurable(int[] listPages) {
+        mark = null;
         freeListPages = listPages.clone();
         pending.sort((a, b) -> Long.compare(a[0], b[0]));
         // Tags of pending pages may be lower than tags already retained; keep the deque ordered by merging.

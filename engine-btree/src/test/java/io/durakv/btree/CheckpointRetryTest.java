@@ -1,0 +1,133 @@
+package io.durakv.btree;
+
+import io.durakv.api.KeyValue;
+import io.durakv.api.KeyValueIterator;
+import io.durakv.api.StoreException;
+import io.durakv.api.io.DiskOp;
+import io.durakv.api.io.FaultRule;
+import io.durakv.api.io.SimulatedDisk;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+import static io.durakv.btree.Stores.DIR;
+import static io.durakv.btree.Stores.bytes;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A checkpoint whose page or header write fails (no space) is undone and retried (issue 8): the store goes on, the
+ * in-memory free space matches the durable header again (verify), the log keeps every record the undone checkpoint
+ * would have made durable, and a crash at any moment — right after the failure, or after the retry — recovers every
+ * acknowledged write.
+ */
+class CheckpointRetryTest {
+
+    private final Random rnd = new Random(11);
+    private final TreeMap<String, byte[]> model = new TreeMap<>();
+
+    private static String key(int i) {
+        return String.format("key-%05d", i);
+    }
+
+    /** Puts, overwrites (small and large values, so overflow chains are written and dropped) and deletes. */
+    private void work(BTreeStore s, int ops) {
+        for (int i = 0; i < ops; i++) {
+            String k = key(rnd.nextInt(120));
+            if (rnd.nextInt(6) == 0) {
+                s.delete(bytes(k));
+                model.remove(k);
+            } else {
+                byte[] v = Stores.filled(rnd.nextInt(5) == 0 ? 1500 + rnd.nextInt(3000) : 1 + rnd.nextInt(60),
+                        rnd.nextInt());
+                s.put(bytes(k), v);
+                model.put(k, v);
+            }
+        }
+    }
+
+    private void checkContent(BTreeStore s, String where) {
+        TreeMap<String, byte[]> seen = new TreeMap<>();
+        try (KeyValueIterator it = s.scan(null, null)) {
+            while (it.hasNext()) {
+                KeyValue kv = it.next();
+                seen.put(new String(kv.key()), kv.value());
+            }
+        }
+        assertThat(seen.keySet()).as(where).containsExactlyElementsOf(model.keySet());
+        for (Map.Entry<String, byte[]> e : model.entrySet()) {
+            assertThat(seen.get(e.getKey())).as(where + ": " + e.getKey()).isEqualTo(e.getValue());
+        }
+    }
+
+    private void checkCrashImages(SimulatedDisk disk, String where) {
+        for (long seed = 0; seed < 2; seed++) {
+            try (BTreeStore r = Stores.open(disk.crash(seed), DIR, "btree.pageBytes", "1024")) {
+                r.verify();
+                checkContent(r, where + ", crash seed " + seed);
+            }
+        }
+    }
+
+    @Test
+    void aCheckpointFailingAtItsNthPageOrHeaderWriteIsUndoneAndRetried() {
+        int undone = 0;
+        for (int n = 1; ; n++) {
+            model.clear();
+            SimulatedDisk disk = new SimulatedDisk();
+            String where = "write " + n + " of the checkpoint";
+            try (BTreeStore s = Stores.open(disk, DIR, "btree.pageBytes", "1024", "btree.checkpointBytes", "1000000")) {
+                work(s, 300);
+                s.checkpointNow();
+                work(s, 150);
+                disk.inject(FaultRule.nthCall(DiskOp.WRITE, "btree\\.db$", n));
+                try {
+                    s.checkpointNow();
+                    s.verify();
+                    checkContent(s, where + " (no failure: past the last write)");
+                    break;
+                } catch (StoreException e) {
+                    undone++;
+                }
+                disk.clearFaults();
+                s.verify();
+                checkContent(s, where + ", undone");
+                checkCrashImages(disk, where + ", undone");
+                work(s, 100);
+                s.checkpointNow();
+                s.verify();
+                checkContent(s, where + ", retried");
+                checkCrashImages(disk, where + ", retried");
+            }
+            checkCrashImages(disk, where + ", closed");
+        }
+        assertThat(undone).as("checkpoints undone at each of their writes").isGreaterThan(5);
+    }
+
+    @Test
+    void whileEveryPageWriteFailsWritesGoOnAndTheLogKeepsThem() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        try (BTreeStore s = Stores.open(disk, DIR, "btree.pageBytes", "1024", "btree.checkpointBytes", "2048")) {
+            work(s, 200);
+            s.checkpointNow();
+            long generation = Stores.header(disk, DIR).generation();
+            disk.inject(FaultRule.fromNthCall(DiskOp.WRITE, "btree\\.db$", 1));
+            work(s, 400); // checkpoints are due all along; each attempt is undone, the writes go on
+            assertThatThrownBy(s::checkpointNow).isInstanceOf(StoreException.class);
+            assertThat(Stores.header(disk, DIR).generation()).as("no checkpoint completed").isEqualTo(generation);
+            s.verify();
+            checkContent(s, "while the data file is full");
+            checkCrashImages(disk, "while the data file is full"); // the log was not truncated
+            disk.clearFaults();
+            s.checkpointNow();
+            assertThat(Stores.header(disk, DIR).generation()).isGreaterThan(generation);
+            work(s, 200);
+            s.verify();
+            checkContent(s, "after space came back");
+            checkCrashImages(disk, "after space came back");
+        }
+        checkCrashImages(disk, "closed");
+    }
+}
