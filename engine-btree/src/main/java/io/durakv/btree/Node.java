@@ -47,6 +47,40 @@ final class Node {
     private int pageId;
     /** The store version of the write that built this node (0 for nodes read from a page). */
     private final long created;
+    /**
+     * Internal nodes: the search index, built by the first {@link #childIndex} (racy single check: every thread
+     * builds the same immutable value, and its final fields make a racy read safe).
+     */
+    private SearchIndex index;
+
+    /**
+     * The keys of an internal node as 8-byte words taken after the prefix all of them share, so that a binary search
+     * compares longs in one array instead of following a pointer to each key; a tie of words falls back to the full
+     * comparison. Words are big-endian and zero-padded, so words that differ order their keys as the full comparison
+     * does.
+     */
+    private static final class SearchIndex {
+        final int prefix;
+        final long[] words;
+
+        SearchIndex(byte[][] keys) {
+            int p = keys.length < 2 ? 0 : Arrays.mismatch(keys[0], keys[keys.length - 1]);
+            this.prefix = p < 0 ? keys[0].length : p;
+            this.words = new long[keys.length];
+            for (int i = 0; i < keys.length; i++) {
+                words[i] = word(keys[i], prefix);
+            }
+        }
+
+        static long word(byte[] key, int from) {
+            long w = 0;
+            for (int i = 0; i < 8; i++) {
+                int at = from + i;
+                w = (w << 8) | (at < key.length ? key[at] & 0xFF : 0);
+            }
+            return w;
+        }
+    }
 
     private Node(boolean leaf, byte[][] keys, Object[] slots, int bytes, int pageId, long created) {
         this.leaf = leaf;
@@ -183,8 +217,38 @@ final class Node {
 
     /** @return for an internal node, the index of the child whose range holds {@code key} */
     int childIndex(byte[] key) {
-        int i = search(key);
-        return i >= 0 ? i + 1 : -(i + 1);
+        if (keys.length == 0) {
+            return 0;
+        }
+        SearchIndex x = index;
+        if (x == null) {
+            x = new SearchIndex(keys);
+            index = x;
+        }
+        // Keys that differ from the shared prefix lie before or after every key of this node.
+        int p = x.prefix;
+        int c = Arrays.compareUnsigned(key, 0, Math.min(p, key.length), keys[0], 0, p);
+        if (c != 0) {
+            return c < 0 ? 0 : keys.length;
+        }
+        long w = SearchIndex.word(key, p);
+        int lo = 0;
+        int hi = keys.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int d = Long.compareUnsigned(x.words[mid], w);
+            if (d == 0) {
+                d = Arrays.compareUnsigned(keys[mid], key);
+            }
+            if (d < 0) {
+                lo = mid + 1;
+            } else if (d > 0) {
+                hi = mid - 1;
+            } else {
+                return mid + 1;
+            }
+        }
+        return lo;
     }
 
     /** @return a copy of the key array (the keys themselves are shared: they are never changed) */
