@@ -34,7 +34,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Reads</b> take no store-wide lock: a lookup reads the current root and descends; a scan pins the root of the
  * moment it was opened. Both only keep the pages they may read from being reused ({@link Snapshots}).
  *
- * <p><b>Failures</b>: if a log append, a page read during a write, or a checkpoint fails, the store turns read-only
+ * <p><b>Failures</b>: a write whose log append fails while the log goes on (no space: {@code wal.isFailed()} is
+ * false) throws and changes nothing; the store stays writable. A checkpoint whose page or header write fails is undone
+ * and retried after a back-off ({@link Checkpointer.Undone}); the write that triggered it goes on. If the log is
+ * fail-stop, a force fails, or applying a record or a page read during a write fails, the store turns read-only
  * (fail-stop): every later write, {@code sync} and checkpoint throws {@link StoreException} at once; reads go on.
  * Reopening recovers from what is on disk.
  *
@@ -143,7 +146,8 @@ public final class BTreeStore implements KeyValueStore {
         wal = logOpener.open(dir.resolve(BTreeFormat.WAL_DIR), options, config);
         limits = new Limits(file.pageSize(), wal.maxRecordBytes());
         try {
-            checkpointer = new Checkpointer(file, pool, space, snapshots, wal::sync, wal::truncateBefore);
+            checkpointer = new Checkpointer(file, pool, space, snapshots, wal::sync, wal::truncateBefore,
+                    wal::isFailed);
             long[] replayed = Recovery.replay(wal, header.checkpointLsn(), dir.resolve(BTreeFormat.WAL_DIR),
                     file.path(), this::applyToTree);
             logBytesSinceCheckpoint = replayed[1];
@@ -258,7 +262,13 @@ public final class BTreeStore implements KeyValueStore {
         try {
             lsn = wal.append(record);
         } catch (RuntimeException | Error e) {
-            // An append that failed may have taken an LSN: writers after it would wait for it forever, so fail.
+            if (e instanceof StoreException se && !(e instanceof StoreClosedException) && !wal.isFailed()) {
+                // Not written (no space): the log kept nothing of it and hands its LSN out again, so no writer
+                // waits for it. Only this write fails; the store stays writable.
+                throw se;
+            }
+            // The log failed: an append that failed may have taken an LSN that writers after it would wait for
+            // forever, so fail.
             StoreException f = state.isClosed() ? state.closedException() : state.fail("log append", e);
             if (e instanceof Error error) {
                 throw error;
@@ -319,6 +329,9 @@ public final class BTreeStore implements KeyValueStore {
         try {
             wal.sync();
         } catch (RuntimeException e) {
+            if (e instanceof StoreException se && !(e instanceof StoreClosedException) && !wal.isFailed()) {
+                throw se; // nothing was lost and the log goes on
+            }
             throw state.fail("log sync", e);
         }
     }

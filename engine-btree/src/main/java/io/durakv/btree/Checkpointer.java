@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
 /**
@@ -27,6 +28,7 @@ final class Checkpointer {
     private final Snapshots snapshots;
     private final Runnable forceLog;
     private final LongConsumer truncateLog;
+    private final BooleanSupplier logFailed;
     private final int pageSize;
     /** The generation of the checkpoint in progress; stamped on every page it writes. */
     private long generation;
@@ -34,15 +36,17 @@ final class Checkpointer {
     /**
      * @param forceLog    makes every log record appended so far durable ({@code WriteAheadLog::sync})
      * @param truncateLog drops log records below an LSN ({@code WriteAheadLog::truncateBefore})
+     * @param logFailed   whether the log is fail-stop ({@code WriteAheadLog::isFailed})
      */
     Checkpointer(PageFile file, BufferPool pool, FreeSpace space, Snapshots snapshots, Runnable forceLog,
-                 LongConsumer truncateLog) {
+                 LongConsumer truncateLog, BooleanSupplier logFailed) {
         this.file = file;
         this.pool = pool;
         this.space = space;
         this.snapshots = snapshots;
         this.forceLog = forceLog;
         this.truncateLog = truncateLog;
+        this.logFailed = logFailed;
         this.pageSize = file.pageSize();
     }
 
@@ -71,8 +75,15 @@ final class Checkpointer {
     Header run(Node root, long lsn, long keyCount, Header durable) throws IOException, Undone {
         // 1. Force the log up to lsn. The new header will claim records <= lsn; were they lost from the log by a
         //    crash, the log would hand their LSNs to new records after restart, and replay would skip those.
-        forceLog.run();
         generation = durable.generation() + 1;
+        try {
+            forceLog.run();
+        } catch (RuntimeException e) {
+            if (logFailed.getAsBoolean()) {
+                throw e;
+            }
+            throw new Undone("checkpoint " + generation + " of " + file.path() + " could not force the log", e);
+        }
 
         // Steps 2 to 4 and 6's header write change only pages free in the durable header, and in memory only what
         // space.rollback() restores: the tree takes the new page ids in step 8, after the header is durable.

@@ -15,6 +15,13 @@ interface Log extends AutoCloseable {
     /** Makes every record appended so far durable. */
     void sync();
 
+    /**
+     * @return whether the log is fail-stop (a failed force, or a failure it could not undo): appends and syncs throw
+     *         until it is reopened. An append that failed while the log is not fail-stop (no space) was not kept,
+     *         and later appends may succeed.
+     */
+    boolean isFailed();
+
     /** Replays records with LSN {@code >= fromLsn} in LSN order. */
     void replay(long fromLsn, RecordConsumer consumer);
 

@@ -10,9 +10,10 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Whether a store is open, and whether it failed (fail-stop): after a failed log append or force, a failed apply or
- * a failed checkpoint, every later write, sync and checkpoint throws at once, because the fate of unforced data is
- * unknown and retrying cannot fix it; reads go on; reopening recovers from what is on disk.
+ * Whether a store is open, and whether it failed (fail-stop): after the log turned fail-stop, a failed force, a
+ * failed apply or a checkpoint failure that could not be undone, every later write, sync and checkpoint throws at
+ * once, because the fate of unforced data is unknown and retrying cannot fix it; reads go on; reopening recovers
+ * from what is on disk. (A failed write that changed nothing — no space — does not fail the store.)
  *
  * <p>Thread-safe: the flags are volatile; they change under the store's writer lock, and a change wakes the writers
  * waiting on its condition for their turn, so that they fail instead of waiting forever.

@@ -37,6 +37,11 @@ final class WalLog implements Log {
     }
 
     @Override
+    public boolean isFailed() {
+        return wal.isFailed();
+    }
+
+    @Override
     public void replay(long fromLsn, RecordConsumer consumer) {
         wal.replay(fromLsn, consumer);
     }

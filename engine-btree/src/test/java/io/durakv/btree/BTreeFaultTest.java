@@ -23,16 +23,6 @@ class BTreeFaultTest extends FaultSuite {
         return Map.of("btree.pageBytes", "1024", "btree.checkpointBytes", "2048", "wal.segmentBytes", "65536");
     }
 
-    /**
-     * The B+tree engine turns read-only on any failed write, including a checkpoint's page write on a full disk
-     * (BTreeStore's fail-stop); it works again after a reopen. Backing off and retrying the checkpoint instead is
-     * not implemented (docs/reliability.md, "Known gaps").
-     */
-    @Override
-    protected boolean keepsWorkingAfterNoSpace() {
-        return false;
-    }
-
     @Override
     protected void checkIntegrity(KeyValueStore store) {
         ((BTreeStore) store).verify();

@@ -106,6 +106,11 @@ final class SimpleLog implements Log {
     }
 
     @Override
+    public synchronized boolean isFailed() {
+        return failed;
+    }
+
+    @Override
     public synchronized void sync() {
         if (failed) {
             throw new StoreException("simple log failed earlier");
