@@ -130,4 +130,24 @@ class CheckpointRetryTest {
         }
         checkCrashImages(disk, "closed");
     }
+
+    @Test
+    void closeWithTheDataFileFullClosesNormallyAndTheNextOpenReplaysTheLog() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        BTreeStore s = Stores.open(disk, DIR, "btree.pageBytes", "1024", "btree.checkpointBytes", "1000000");
+        work(s, 300);
+        long generation = Stores.header(disk, DIR).generation();
+        disk.inject(FaultRule.fromNthCall(DiskOp.WRITE, "btree\\.db$", 1));
+        s.close(); // its checkpoint is undone; every write is in the forced log
+        assertThat(Stores.header(disk, DIR).generation()).as("the checkpoint at close was undone")
+                .isEqualTo(generation);
+        checkCrashImages(disk, "closed on a full data file");
+        disk.clearFaults();
+        try (BTreeStore again = Stores.open(disk, DIR)) {
+            again.verify();
+            checkContent(again, "reopened");
+            work(again, 50);
+        }
+        checkCrashImages(disk, "reopened and closed");
+    }
 }
