@@ -122,6 +122,19 @@ final class Node {
         return new Node(false, keys, children, bytes, 0, created);
     }
 
+    /**
+     * @return a dirty copy of this internal node built by the write of version {@code created}, with the same keys
+     *         (shared: keys never change, and neither does the search index built from them) and these children
+     */
+    Node withChildren(Object[] children, long created) {
+        if (leaf || children.length != slots.length) {
+            throw new IllegalArgumentException("an internal node of " + slots.length + " children needs as many");
+        }
+        Node n = new Node(false, keys, children, bytes, 0, created);
+        n.index = index;
+        return n;
+    }
+
     /** @return the encoded size of an internal node with these keys */
     static int internalBytes(byte[][] keys) {
         int bytes = BTreeFormat.INTERNAL_BODY_OVERHEAD;

@@ -177,7 +177,7 @@ final class TreeWriter {
             Object[] slots = node.slotsCopy();
             slots[ci] = c;
             drop(node);
-            return track(Node.dirtyInternal(node.keysCopy(), slots, node.bytes(), version));
+            return track(node.withChildren(slots, version));
         }
         Split s = (Split) r;
         byte[][] keys = insertAt(node.keysCopy(), ci, s.separator);
