@@ -13,7 +13,7 @@ import java.util.Set;
 /**
  * kvbench's settings, from its command line ({@link #parse}). Two profiles: {@code --quick} (100 k keys, every
  * workload run to its full operation count, what the README runs: under 2 minutes for nine engines on a quiet 2-core
- * machine) and the default (1 M keys, each workload but readseq stopped after {@link #DEFAULT_DURATION_SECONDS}
+ * machine) and the default (1 M keys, each workload stopped after {@link #DEFAULT_DURATION_SECONDS}
  * seconds, as db_bench's {@code --duration}, so that nine engines finish in under 15 minutes on 2 cores); any flag
  * overrides them.
  *
@@ -36,7 +36,7 @@ import java.util.Set;
  * @param progress    true to draw a progress bar on stderr
  * @param raw         true to measure the raw disk ceilings
  * @param warmup      true to run every workload once on an in-memory map first (not reported)
- * @param durationNanos the time cap of each workload but readseq, in nanoseconds (0 = none): a workload stops at its
+ * @param durationNanos the time cap of each workload, in nanoseconds (0 = none): a workload stops at its
  *                    operation count or at the cap, whichever comes first, and reports the operations it did
  */
 public record BenchConfig(boolean quick, long num, long syncOps, List<String> engines, Set<Workload> workloads,
@@ -71,7 +71,7 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
         b.append("                       (default: 1 M keys, each workload capped at ")
                 .append(seconds(DEFAULT_DURATION_SECONDS)).append(" s: under 15 minutes)\n");
         b.append("  --num N              keys in the store and operations per workload\n");
-        b.append("  --duration S         stop each workload but readseq after S seconds (decimals allowed) and report\n");
+        b.append("  --duration S         stop each workload after S seconds (decimals allowed) and report\n");
         b.append("                       the ops it did, as db_bench's --duration; 0 = run every op (quick: 0,\n");
         b.append("                       default: ").append(seconds(DEFAULT_DURATION_SECONDS))
                 .append("). A capped fillrandom loads its remaining keys untimed, in key order\n");
@@ -268,19 +268,9 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
         };
     }
 
-    /**
-     * @return the time cap of {@code w} in nanoseconds, 0 for none: {@link #durationNanos} for every workload but
-     *         readseq, one scan whose entry count is checked (at least a few hundred thousand entries a second on every
-     *         engine measured so far)
-     */
-    public long capNanosOf(Workload w) {
-        return w == Workload.READSEQ ? 0 : durationNanos;
-    }
-
-    /** @return the cap of {@code w} for the report: "" for none, else " at most S s" */
-    String capText(Workload w) {
-        long cap = capNanosOf(w);
-        return cap == 0 ? "" : ", at most " + seconds(cap / 1e9) + " s";
+    /** @return the time cap of every workload for the report: "" for none, else ", at most S s" */
+    String capText() {
+        return durationNanos == 0 ? "" : ", at most " + seconds(durationNanos / 1e9) + " s";
     }
 
     /** @return the measured threads of {@code w} */

@@ -76,7 +76,7 @@ public final class KvBench {
         }
         long start = System.nanoTime();
         if (config.durationNanos() > 0) {
-            err.println("kvbench: each workload but readseq stops after " + BenchConfig.seconds(config.durationNanos()
+            err.println("kvbench: each workload stops after " + BenchConfig.seconds(config.durationNanos()
                     / 1e9) + " s (--duration; --duration 0 runs every operation)");
         }
         KeySpace keys = new KeySpace(config.keyBytes(), Math.max(config.valueBytes(), Workload.LARGE_VALUE_BYTES),

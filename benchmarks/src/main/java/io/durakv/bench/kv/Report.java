@@ -87,7 +87,7 @@ public final class Report {
             return "Every workload ran its full operation count (no --duration cap).";
         }
         long capped = results.stream().filter(Result::capped).count();
-        return String.format(Locale.ROOT, "Each workload but readseq stops after %s s (--duration) or its operation"
+        return String.format(Locale.ROOT, "Each workload stops after %s s (--duration) or its operation"
                 + " count, whichever comes first; ops/s is over the time it ran. %d of %d results were capped (marked"
                 + " \"capped\" in their note).", BenchConfig.seconds(config.durationNanos() / 1e9), capped,
                 results.size());
@@ -124,7 +124,7 @@ public final class Report {
         for (Map.Entry<String, List<Result>> e : byWorkload().entrySet()) {
             Workload w = Workload.byId(e.getKey());
             b.append(String.format(Locale.ROOT, "%n== %s (%,d ops%s, %d thread(s), %s) ==%n", w.id(), config.opsOf(w),
-                    config.capText(w), config.threadsOf(w), config.syncModeOf(w)));
+                    config.capText(), config.threadsOf(w), config.syncModeOf(w)));
             b.append(String.format(Locale.ROOT, "%-9s %12s %9s %9s %9s %10s %9s  %-20s %s%n", "engine", "ops/s",
                     "p50 us", "p99 us", "p99.9 us", "disk MiB", "open ms", "vs best peer", "note"));
             for (Result r : e.getValue()) {
@@ -256,7 +256,7 @@ public final class Report {
             Workload w = Workload.byId(e.getKey());
             b.append("<h2>").append(html(w.id())).append("</h2>\n<p>").append(html(w.description()))
                     .append(html(String.format(Locale.ROOT, " — %,d ops%s, %d thread(s), %s.", config.opsOf(w),
-                            config.capText(w), config.threadsOf(w), config.syncModeOf(w)))).append("</p>\n");
+                            config.capText(), config.threadsOf(w), config.syncModeOf(w)))).append("</p>\n");
             b.append("<table><tr><th>engine</th><th>ops/s</th><th>p50 µs</th><th>p99 µs</th><th>p99.9 µs</th>"
                     + "<th>disk MiB</th><th>open ms</th><th>vs best peer</th><th>note</th></tr>");
             List<Result> ok = new ArrayList<>();

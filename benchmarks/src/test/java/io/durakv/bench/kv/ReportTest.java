@@ -88,8 +88,8 @@ class ReportTest {
                 row("readrandom", "lmdb", 1_000_000, 2.0), row("readseq", "btree", 1_000_000, 1.0)));
         String text = r.text();
         assertThat(text).contains("== readrandom (1,000,000 ops, at most 4 s, 1 thread(s), NONE) ==",
-                "== readseq (1,000,000 ops, 1 thread(s), NONE) ==", "capped at 4 s: 400000 of 1000000 ops",
-                "Each workload but readseq stops after 4 s (--duration)", "1 of 3 results were capped");
+                "== readseq (1,000,000 ops, at most 4 s, 1 thread(s), NONE) ==", "capped at 4 s: 400000 of 1000000 ops",
+                "Each workload stops after 4 s (--duration)", "1 of 3 results were capped");
         // ops/s is over the time the capped workload ran: 400 000 ops in 4 s.
         assertThat(text).contains("btree          100,000");
         assertThat(r.compare(btree).ratio()).isCloseTo(100_000 / 500_000.0, within(1e-9));
