@@ -26,6 +26,13 @@ final class CountingDisk extends ForwardingDisk {
     final AtomicBoolean failForces = new AtomicBoolean();
     /** While set, every write throws. */
     final AtomicBoolean failWrites = new AtomicBoolean();
+    /**
+     * The first write to a {@code .log} file of at least this many bytes (and under 32 KiB: record writes, not a
+     * segment's zero-fill) writes its bytes and then throws, as a call may after the page cache took the bytes.
+     */
+    final AtomicLong writeThenFailAtLeast = new AtomicLong(Long.MAX_VALUE);
+    /** Set once that write happened. */
+    final AtomicBoolean wroteThenFailed = new AtomicBoolean();
     /** Milliseconds each file force sleeps before it forces. */
     final AtomicInteger forceDelayMillis = new AtomicInteger();
     /** While non-null and closed, every file force waits for it: a force stuck in the device. */
@@ -43,7 +50,13 @@ final class CountingDisk extends ForwardingDisk {
             @Override
             public void write(long position, ByteBuffer src) throws IOException {
                 countWrite(path());
+                int n = src.remaining();
+                boolean fail = n >= writeThenFailAtLeast.get() && n < 32 * 1024
+                        && path().getFileName().toString().endsWith(".log") && !wroteThenFailed.getAndSet(true);
                 super.write(position, src);
+                if (fail) {
+                    throw new IOException("injected: the write reached the page cache and still failed");
+                }
             }
 
             @Override

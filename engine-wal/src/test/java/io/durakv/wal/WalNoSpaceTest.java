@@ -2,26 +2,19 @@ package io.durakv.wal;
 
 import io.durakv.api.StoreException;
 import io.durakv.api.SyncMode;
-import io.durakv.api.io.Disk;
-import io.durakv.api.io.DiskFile;
 import io.durakv.api.io.DiskOp;
 import io.durakv.api.io.FaultRule;
-import io.durakv.api.io.ForwardingDisk;
 import io.durakv.api.io.SimulatedDisk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static io.durakv.wal.WalTesting.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -134,10 +127,10 @@ class WalNoSpaceTest {
     void framesOfAFailedWriteNeverComeBackAfterALaterRecord() throws Exception {
         for (int attempt = 0; attempt < 5; attempt++) {
             SimulatedDisk sim = new SimulatedDisk();
-            WriteThenFailDisk disk = new WriteThenFailDisk(sim);
+            CountingDisk disk = new CountingDisk(sim);
             int size = 200;
             // A write of at least two frames fails after writing them.
-            disk.failWriteOfAtLeast.set(2L * (WalFormat.FRAME_HEADER_SIZE + size));
+            disk.writeThenFailAtLeast.set(2L * (WalFormat.FRAME_HEADER_SIZE + size));
             WriteAheadLog log = WriteAheadLog.open(ROOT, small(SyncMode.SYNC, disk).build());
             List<byte[]> acked = Collections.synchronizedList(new ArrayList<>());
             List<Thread> threads = new ArrayList<>();
@@ -145,7 +138,7 @@ class WalNoSpaceTest {
                 int thread = t;
                 threads.add(new Thread(() -> {
                     // Every thread stops once the write failed: a later append would overwrite the failed frames.
-                    for (int i = 0; i < 400 && !disk.failed.get(); i++) {
+                    for (int i = 0; i < 400 && !disk.wroteThenFailed.get(); i++) {
                         byte[] r = record(100_000L * (thread + 1) + i, size);
                         try {
                             log.append(r);
@@ -160,7 +153,7 @@ class WalNoSpaceTest {
             for (Thread t : threads) {
                 t.join();
             }
-            if (!disk.failed.get()) {
+            if (!disk.wroteThenFailed.get()) {
                 log.close();
                 continue; // no write carried two frames this time
             }
@@ -250,32 +243,5 @@ class WalNoSpaceTest {
             }
         });
         return out;
-    }
-
-    /** A disk whose first log write of at least a given size writes its bytes and then throws. */
-    private static final class WriteThenFailDisk extends ForwardingDisk {
-
-        final AtomicLong failWriteOfAtLeast = new AtomicLong(Long.MAX_VALUE);
-        final AtomicBoolean failed = new AtomicBoolean();
-
-        WriteThenFailDisk(Disk delegate) {
-            super(delegate);
-        }
-
-        @Override
-        protected DiskFile wrap(DiskFile file) {
-            return new ForwardingFile(file) {
-                @Override
-                public void write(long position, ByteBuffer src) throws IOException {
-                    // Record writes only: a segment's zero-fill is written in chunks of 64 KiB or more.
-                    boolean fail = src.remaining() >= failWriteOfAtLeast.get() && src.remaining() < 32 * 1024
-                            && path().getFileName().toString().endsWith(".log") && !failed.getAndSet(true);
-                    super.write(position, src);
-                    if (fail) {
-                        throw new IOException("injected: the write reached the page cache and still failed");
-                    }
-                }
-            };
-        }
     }
 }

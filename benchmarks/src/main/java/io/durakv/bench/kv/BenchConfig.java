@@ -11,9 +11,11 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * kvbench's settings, from its command line ({@link #parse}). Two profiles: {@code --quick} (100 k keys, what the
- * README runs; about 3.5 minutes on a loaded 2-core machine) and the default (1 M keys, about ten times longer);
- * any flag overrides them.
+ * kvbench's settings, from its command line ({@link #parse}). Two profiles: {@code --quick} (100 k keys, every
+ * workload run to its full operation count, what the README runs: under 2 minutes for nine engines on a quiet 2-core
+ * machine) and the default (1 M keys, each workload stopped after {@link #DEFAULT_DURATION_SECONDS}
+ * seconds, as db_bench's {@code --duration}, so that nine engines finish in under 15 minutes on 2 cores); any flag
+ * overrides them.
  *
  * @param quick       true for the quick profile
  * @param num         N: keys in the loaded store and operations per workload (see {@link Workload})
@@ -34,16 +36,20 @@ import java.util.Set;
  * @param progress    true to draw a progress bar on stderr
  * @param raw         true to measure the raw disk ceilings
  * @param warmup      true to run every workload once on an in-memory map first (not reported)
+ * @param durationNanos the time cap of each workload, in nanoseconds (0 = none): a workload stops at its
+ *                    operation count or at the cap, whichever comes first, and reports the operations it did
  */
 public record BenchConfig(boolean quick, long num, long syncOps, List<String> engines, Set<Workload> workloads,
                           int keyBytes, int valueBytes, int threads, int writers, SyncMode syncMode, long cacheBytes,
                           int commitEvery, int seekNexts, Path dir, Path out, long seed, boolean progress,
-                          boolean raw, boolean warmup) {
+                          boolean raw, boolean warmup, long durationNanos) {
 
     /** Keys of the quick profile. */
     public static final long QUICK_NUM = 100_000;
     /** Keys of the default profile. */
     public static final long DEFAULT_NUM = 1_000_000;
+    /** The default profile's time cap per workload, in seconds; the quick profile has none. */
+    public static final double DEFAULT_DURATION_SECONDS = 4;
 
     /** Thrown by {@link #parse} when the user asked for --help. */
     public static final class HelpRequested extends RuntimeException {
@@ -61,8 +67,14 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
         b.append("Runs db_bench-style workloads against DuraKV's engines and the peers a JVM user would pick\n");
         b.append("instead, with the same keys, values, order, durability and cache, and writes a table per\n");
         b.append("workload (stdout), kvbench.json and kvbench.html (--out).\n\n");
-        b.append("  --quick              100 k keys, a few minutes (default: 1 M keys, about 10x longer)\n");
+        b.append("  --quick              100 k keys, no time cap: under 2 minutes for all engines on a quiet machine\n");
+        b.append("                       (default: 1 M keys, each workload capped at ")
+                .append(seconds(DEFAULT_DURATION_SECONDS)).append(" s: under 15 minutes)\n");
         b.append("  --num N              keys in the store and operations per workload\n");
+        b.append("  --duration S         stop each workload after S seconds (decimals allowed) and report\n");
+        b.append("                       the ops it did, as db_bench's --duration; 0 = run every op (quick: 0,\n");
+        b.append("                       default: ").append(seconds(DEFAULT_DURATION_SECONDS))
+                .append("). A capped fillrandom loads its remaining keys untimed, in key order\n");
         b.append("  --sync-ops N         writes of fillsync; groupcommit does 2 x N (quick 500, default 5000)\n");
         b.append("  --engines a,b,...    engines to run (default: all): ").append(String.join(",", Engines.names()))
                 .append('\n');
@@ -114,6 +126,7 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
         boolean progress = true;
         boolean raw = true;
         boolean warmup = true;
+        Double duration = null;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             switch (flag) {
@@ -146,6 +159,7 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
                         case "--dir" -> dir = Path.of(v);
                         case "--out" -> out = Path.of(v);
                         case "--seed" -> seed = parseLong(flag, v);
+                        case "--duration" -> duration = seconds(flag, v);
                         default -> throw new IllegalArgumentException("unknown flag '" + flag + "'; try --help");
                     }
                 }
@@ -153,8 +167,27 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
         }
         long n = num != null ? num : quick ? QUICK_NUM : DEFAULT_NUM;
         long s = syncOps != null ? syncOps : quick ? 500 : 5000;
+        double cap = duration != null ? duration : quick ? 0 : DEFAULT_DURATION_SECONDS;
         return new BenchConfig(quick, n, s, engines, workloads, keyBytes, valueBytes, threads, writers, syncMode,
-                cacheMb << 20, commitEvery, seekNexts, dir, out, seed, progress, raw, warmup);
+                cacheMb << 20, commitEvery, seekNexts, dir, out, seed, progress, raw, warmup, Math.round(cap * 1e9));
+    }
+
+    private static double seconds(String flag, String v) {
+        double d;
+        try {
+            d = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " needs a number of seconds, not '" + v + "'");
+        }
+        if (!(d >= 0) || d > 86_400) {
+            throw new IllegalArgumentException(flag + " must be between 0 (no cap) and 86400 seconds: " + v);
+        }
+        return d;
+    }
+
+    /** @return {@code s} seconds as the shortest decimal ("4", "0.5") */
+    static String seconds(double s) {
+        return s == Math.rint(s) ? Long.toString((long) s) : Double.toString(s);
     }
 
     private static long parseLong(String flag, String v) {
@@ -219,8 +252,9 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
      * @return these settings for the warm-up: a tenth of the keys and operations, no raw ceilings
      */
     public BenchConfig forWarmup() {
-        return new BenchConfig(quick, Math.max(2, num / 10), Math.max(1, syncOps / 10), engines, workloads, keyBytes, valueBytes, threads,
-                writers, syncMode, cacheBytes, commitEvery, seekNexts, dir, out, seed, progress, false, false);
+        return new BenchConfig(quick, Math.max(2, num / 10), Math.max(1, syncOps / 10), engines, workloads, keyBytes,
+                valueBytes, threads, writers, syncMode, cacheBytes, commitEvery, seekNexts, dir, out, seed, progress,
+                false, false, durationNanos);
     }
 
     /** @return the number of operations {@code w} performs */
@@ -232,6 +266,11 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
             case GROUPCOMMIT -> 2 * syncOps;
             default -> num;
         };
+    }
+
+    /** @return the time cap of every workload for the report: "" for none, else ", at most S s" */
+    String capText() {
+        return durationNanos == 0 ? "" : ", at most " + seconds(durationNanos / 1e9) + " s";
     }
 
     /** @return the measured threads of {@code w} */

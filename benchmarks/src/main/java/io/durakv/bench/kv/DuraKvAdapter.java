@@ -67,8 +67,10 @@ final class DuraKvAdapter implements EngineAdapter {
         try (KeyValueIterator it = store.scan(from, null)) {
             while (n < limit && it.hasNext()) {
                 KeyValue kv = it.next();
-                visitor.visit(kv.key(), kv.value());
                 n++;
+                if (!visitor.visit(kv.key(), kv.value())) {
+                    break;
+                }
             }
         }
         return n;

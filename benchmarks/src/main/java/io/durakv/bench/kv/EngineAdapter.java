@@ -28,7 +28,7 @@ public interface EngineAdapter extends AutoCloseable {
 
     /**
      * Visits up to {@code limit} entries in key order, starting at the first key {@code >= from} (the first key of
-     * the store when {@code from} is null).
+     * the store when {@code from} is null), until the visitor returns false.
      *
      * @return the number of entries visited
      */
@@ -48,6 +48,7 @@ public interface EngineAdapter extends AutoCloseable {
     /** Receives scanned entries. */
     @FunctionalInterface
     interface EntryVisitor {
-        void visit(byte[] key, byte[] value);
+        /** @return true to go on with the next entry, false to end the scan after this one */
+        boolean visit(byte[] key, byte[] value);
     }
 }

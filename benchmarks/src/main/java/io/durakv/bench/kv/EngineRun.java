@@ -7,11 +7,13 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongUnaryOperator;
 
 /**
  * Runs the selected workloads against one engine, each on the store it needs, and measures them: wall time, an
@@ -20,6 +22,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * gets the same keys, values and order.
  */
 final class EngineRun {
+
+    /** Keys per batch of an untimed bulk load. */
+    static final int BULK_BATCH = 1000;
 
     /** Latencies up to an hour, 3 significant digits. */
     private static final long HIGHEST_NANOS = 3_600_000_000_000L;
@@ -70,7 +75,8 @@ final class EngineRun {
         EngineAdapter loaded = null;
         try {
             for (Workload w : config.workloads()) {
-                progress.start(String.format("[%d/%d] %s %s", step, steps, spec.name(), w.id()), config.opsOf(w));
+                progress.start(String.format("[%d/%d] %s %s", step, steps, spec.name(), w.id()), config.opsOf(w),
+                        config.durationNanos());
                 AdapterSettings settings = config.settingsOf(w);
                 try {
                     if (w.onLoadedStore()) {
@@ -82,6 +88,9 @@ final class EngineRun {
                             loaded = preload(spec, loadedDir, settings);
                         }
                         Measured m = measure(w, loaded);
+                        if (w == Workload.FILLRANDOM && m.capped()) {
+                            m = m.withNote(completeLoad(loaded, m.ops()));
+                        }
                         loaded.close();
                         long bytes = BenchFiles.bytesOnDisk(loadedDir);
                         loaded = null;
@@ -133,29 +142,81 @@ final class EngineRun {
     private EngineAdapter preload(Engines.Spec spec, Path dir, AdapterSettings settings) {
         BenchFiles.deleteTree(dir);
         try (EngineAdapter a = spec.open(dir, settings)) {
-            runThreads(1, (t, a2) -> {
-                List<byte[]> ks = new ArrayList<>();
-                List<byte[]> vs = new ArrayList<>();
-                for (long i = 0; i < config.num(); i++) {
-                    ks.add(keys.key(i));
-                    vs.add(keys.value(i, config.valueBytes()));
-                    if (ks.size() == 1000 || i == config.num() - 1) {
-                        a2.write(ks, vs);
-                        ks.clear();
-                        vs.clear();
-                    }
-                }
-            }, a);
+            bulkLoad(a, null, i -> i);
         }
         return spec.open(dir, settings);
     }
 
-    /** What a measurement gives. */
-    private record Measured(long ops, int threads, long nanos, Histogram histogram, String note) {
+    /**
+     * Completes a fillrandom that its time cap stopped after {@code done} puts: writes the keys it did not reach,
+     * untimed, in key order, in batches, each with the value fillrandom would have given it. The loaded store then
+     * holds the same N keys and values as after an uncapped fillrandom (laid out partly in key order), so the read
+     * workloads that follow find every key.
+     *
+     * @return what was done, for the note
+     */
+    private String completeLoad(EngineAdapter a, long done) {
+        int n = permutation.length;
+        boolean[] written = new boolean[n];
+        long[] opOfKey = new long[n];
+        for (int i = 0; i < n; i++) {
+            written[permutation[i]] = i < done;
+            opOfKey[permutation[i]] = i;
+        }
+        long salt = (long) Workload.FILLRANDOM.ordinal() << 40;
+        long t0 = System.nanoTime();
+        bulkLoad(a, written, k -> salt + opOfKey[(int) k]);
+        return String.format(Locale.ROOT, "the other %,d keys loaded untimed in key order, batches of %d (%.1f s)",
+                n - done, BULK_BATCH, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * Writes keys {@code [0, N)} in key order, in batches of {@link #BULK_BATCH}, untimed.
+     *
+     * @param skip    keys already written (null: none)
+     * @param valueOp the value number ({@link KeySpace#value}) of key {@code k}
+     */
+    private void bulkLoad(EngineAdapter a, boolean[] skip, LongUnaryOperator valueOp) {
+        runThreads(1, (t, a2) -> {
+            List<byte[]> ks = new ArrayList<>();
+            List<byte[]> vs = new ArrayList<>();
+            for (long k = 0; k < config.num(); k++) {
+                if (skip == null || !skip[(int) k]) {
+                    ks.add(keys.key(k));
+                    vs.add(keys.value(valueOp.applyAsLong(k), config.valueBytes()));
+                }
+                if (ks.size() == BULK_BATCH || (k == config.num() - 1 && !ks.isEmpty())) {
+                    a2.write(ks, vs);
+                    ks.clear();
+                    vs.clear();
+                }
+            }
+        }, a);
+    }
+
+    /**
+     * What a measurement gives.
+     *
+     * @param ops     operations done
+     * @param planned operations the workload does when not capped
+     * @param capped  true if the time cap stopped it before {@code planned}
+     */
+    private record Measured(long ops, long planned, boolean capped, long capNanos, int threads, long nanos,
+                            Histogram histogram, String note) {
+
+        /** @return this measurement with {@code more} appended to its note */
+        Measured withNote(String more) {
+            return new Measured(ops, planned, capped, capNanos, threads, nanos, histogram,
+                    note.isEmpty() ? more : note + "; " + more);
+        }
+
         Result result(Workload w, String engine, long bytes, long openNanos) {
+            String capNote = capped ? String.format(Locale.ROOT, "capped at %s s: %,d of %,d ops",
+                    BenchConfig.seconds(capNanos / 1e9), ops, planned) : "";
+            String all = capNote.isEmpty() ? note : note.isEmpty() ? capNote : capNote + "; " + note;
             return new Result(w.id(), engine, ops, threads, nanos / 1e9, histogram.getValueAtPercentile(50),
-                    histogram.getValueAtPercentile(99), histogram.getValueAtPercentile(99.9), bytes, openNanos, note,
-                    null);
+                    histogram.getValueAtPercentile(99), histogram.getValueAtPercentile(99.9), bytes, openNanos, all,
+                    null, planned, capNanos / 1e9, capped);
         }
     }
 
@@ -188,7 +249,7 @@ final class EngineRun {
                     "");
             case READSEQ -> readSeq(a);
             case SEEKRANDOM -> ops(w, a, ops, threads, (i, r) -> a.scan(keys.key(r.nextLong(n)), config.seekNexts(),
-                    (k, v) -> { }), config.seekNexts() + " entries per scan");
+                    (k, v) -> true), config.seekNexts() + " entries per scan");
             case YCSB_C -> ops(w, a, ops, threads, (i, r) -> a.get(keys.key(zipfian.nextScrambled(r))), "zipfian 0.99");
             case YCSB_B -> ycsb(w, a, 0.95, false);
             case YCSB_A -> ycsb(w, a, 0.5, false);
@@ -232,16 +293,25 @@ final class EngineRun {
         }, "zipfian 0.99, " + (int) Math.round(readFraction * 100) + "% reads");
     }
 
-    /** Runs {@code ops} operations split over {@code threads} threads, each op timed. */
+    /**
+     * Runs {@code ops} operations split over {@code threads} threads, each op timed, until they are done or the
+     * workload's time cap ({@link BenchConfig#durationNanos}) has passed, whichever comes first. Each thread does
+     * operations {@code t, t + threads, ...}, so a capped run did a prefix of each thread's sequence.
+     */
     private Measured ops(Workload w, EngineAdapter a, long ops, int threads, Op op, String note) {
         Histogram[] histograms = new Histogram[threads];
+        long cap = config.durationNanos();
         long nanos = runThreads(threads, (t, adapter) -> {
             Histogram h = new Histogram(HIGHEST_NANOS, 3);
             histograms[t] = h;
             SplittableRandom random = new SplittableRandom(config.seed() * 31 + w.ordinal() * 1_000_003L + t);
             long sinceReport = 0;
+            long deadline = System.nanoTime() + (cap == 0 ? Long.MAX_VALUE / 2 : cap);
             for (long i = t; i < ops; i += threads) {
                 long start = System.nanoTime();
+                if (start - deadline >= 0) {
+                    break;
+                }
                 op.run(i, random);
                 h.recordValue(Math.min(HIGHEST_NANOS, System.nanoTime() - start));
                 if (++sinceReport == 256) {
@@ -251,7 +321,9 @@ final class EngineRun {
             }
             progress.advance(sinceReport);
         }, a);
-        return new Measured(ops, threads, nanos, merge(histograms), note);
+        Histogram all = merge(histograms);
+        long done = all.getTotalCount();
+        return new Measured(done, ops, done < ops, cap, threads, nanos, all, note);
     }
 
     private static Histogram merge(Histogram[] histograms) {
@@ -262,11 +334,18 @@ final class EngineRun {
         return all;
     }
 
+    /**
+     * One scan of the whole store, latency per entry; stopped at the time cap like the other workloads. An uncapped
+     * scan must see every one of the N keys.
+     */
     private Measured readSeq(EngineAdapter a) {
         Histogram h = new Histogram(HIGHEST_NANOS, 3);
         long[] count = new long[1];
+        long cap = config.durationNanos();
+        boolean[] capped = new boolean[1];
         long nanos = runThreads(1, (t, adapter) -> {
             long[] last = {System.nanoTime()};
+            long deadline = last[0] + (cap == 0 ? Long.MAX_VALUE / 2 : cap);
             count[0] = adapter.scan(null, Integer.MAX_VALUE, (k, v) -> {
                 long now = System.nanoTime();
                 h.recordValue(Math.min(HIGHEST_NANOS, now - last[0]));
@@ -274,12 +353,15 @@ final class EngineRun {
                 if ((h.getTotalCount() & 255) == 0) {
                     progress.advance(256);
                 }
+                capped[0] = now - deadline >= 0;
+                return !capped[0];
             });
         }, a);
-        if (count[0] != config.num()) {
+        if (!capped[0] && count[0] != config.num()) {
             throw new IllegalStateException("readseq saw " + count[0] + " entries, the store holds " + config.num());
         }
-        return new Measured(count[0], 1, nanos, h, "one scan, latency per entry");
+        capped[0] &= count[0] < config.num();
+        return new Measured(count[0], config.num(), capped[0], cap, 1, nanos, h, "one scan, latency per entry");
     }
 
     private Measured readWhileWriting(Workload w, EngineAdapter a) {
@@ -321,8 +403,7 @@ final class EngineRun {
             throw new IllegalStateException("the writer failed: " + writerError.get(), writerError.get());
         }
         long perSec = Math.round(written.get() / (m.nanos / 1e9));
-        return new Measured(m.ops, m.threads, m.nanos, m.histogram,
-                "1 writer alongside: " + written.get() + " puts (" + perSec + "/s)");
+        return m.withNote("1 writer alongside: " + written.get() + " puts (" + perSec + "/s)");
     }
 
     /**

@@ -41,8 +41,10 @@ final class HeapAdapter extends MapAdapter {
             if (n == limit) {
                 break;
             }
-            visitor.visit(e.getKey(), e.getValue());
             n++;
+            if (!visitor.visit(e.getKey(), e.getValue())) {
+                break;
+            }
         }
         return n;
     }

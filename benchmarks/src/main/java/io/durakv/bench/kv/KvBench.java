@@ -75,6 +75,10 @@ public final class KvBench {
             }
         }
         long start = System.nanoTime();
+        if (config.durationNanos() > 0) {
+            err.println("kvbench: each workload stops after " + BenchConfig.seconds(config.durationNanos()
+                    / 1e9) + " s (--duration; --duration 0 runs every operation)");
+        }
         KeySpace keys = new KeySpace(config.keyBytes(), Math.max(config.valueBytes(), Workload.LARGE_VALUE_BYTES),
                 config.seed());
         int[] permutation = EngineRun.permutation(config.num(), config.seed());
@@ -98,9 +102,14 @@ public final class KvBench {
                         .run(Engines.WARMUP, root.resolve("warmup"), 0, specs.size());
                 HeapAdapter.dropAll();
             }
+            List<String> engineSeconds = new ArrayList<>();
             for (int i = 0; i < specs.size(); i++) {
                 Engines.Spec spec = specs.get(i);
+                long t0 = System.nanoTime();
                 results.addAll(engineRun.run(spec, root.resolve(spec.name()), i + 1, specs.size()));
+                // Each engine's share of the wall time: what an estimate for another engine set is made from.
+                engineSeconds.add(String.format(Locale.ROOT, "%s %.1f", spec.name(), (System.nanoTime() - t0) / 1e9));
+                machine.put("engineSeconds", String.join(", ", engineSeconds));
                 if (i < specs.size() - 1) {
                     // A long run that is stopped early still leaves the engines finished so far.
                     machine.put("runSeconds", "unfinished: " + (i + 1) + " of " + specs.size() + " engines");

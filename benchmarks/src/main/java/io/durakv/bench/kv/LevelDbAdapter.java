@@ -75,8 +75,10 @@ final class LevelDbAdapter implements EngineAdapter {
             }
             while (n < limit && it.hasNext()) {
                 Map.Entry<byte[], byte[]> e = it.next();
-                visitor.visit(e.getKey(), e.getValue());
                 n++;
+                if (!visitor.visit(e.getKey(), e.getValue())) {
+                    break;
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

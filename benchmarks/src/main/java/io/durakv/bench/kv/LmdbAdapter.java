@@ -125,9 +125,8 @@ final class LmdbAdapter implements EngineAdapter {
         try (Cursor<ByteBuffer> c = db.openCursor(txn)) {
             boolean found = from == null ? c.first() : c.get(key(from), GetOp.MDB_SET_RANGE);
             while (found && n < limit) {
-                visitor.visit(bytes(c.key()), bytes(c.val()));
                 n++;
-                found = c.next();
+                found = visitor.visit(bytes(c.key()), bytes(c.val())) && c.next();
             }
         }
         return n;

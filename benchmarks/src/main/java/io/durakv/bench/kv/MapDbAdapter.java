@@ -57,8 +57,10 @@ final class MapDbAdapter extends MapAdapter {
         Iterator<Map.Entry<byte[], byte[]>> it = view.entrySet().iterator();
         while (n < limit && it.hasNext()) {
             Map.Entry<byte[], byte[]> e = it.next();
-            visitor.visit(e.getKey(), e.getValue());
             n++;
+            if (!visitor.visit(e.getKey(), e.getValue())) {
+                break;
+            }
         }
         return n;
     }

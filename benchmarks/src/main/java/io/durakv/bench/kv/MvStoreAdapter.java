@@ -79,8 +79,10 @@ final class MvStoreAdapter extends MapAdapter {
         Cursor<byte[], byte[]> c = map.cursor(from);
         while (n < limit && c.hasNext()) {
             byte[] k = c.next();
-            visitor.visit(k, c.getValue());
             n++;
+            if (!visitor.visit(k, c.getValue())) {
+                break;
+            }
         }
         return n;
     }

@@ -16,6 +16,7 @@ final class Progress implements AutoCloseable {
     private volatile String label = "";
     private volatile long total = 1;
     private volatile long startNanos;
+    private volatile long capNanos;
     private final Thread drawer;
     private volatile boolean closed;
 
@@ -31,8 +32,14 @@ final class Progress implements AutoCloseable {
 
     /** Starts a new step of {@code total} operations. */
     void start(String label, long total) {
+        start(label, total, 0);
+    }
+
+    /** Starts a new step of {@code total} operations or {@code capNanos} (0: no cap), whichever ends it first. */
+    void start(String label, long total, long capNanos) {
         this.label = label;
         this.total = Math.max(1, total);
+        this.capNanos = capNanos;
         this.startNanos = System.nanoTime();
         done.set(0);
     }
@@ -57,10 +64,11 @@ final class Progress implements AutoCloseable {
 
     private synchronized void draw() {
         long d = done.get();
-        double fraction = Math.min(1.0, (double) d / total);
+        long elapsed = System.nanoTime() - startNanos;
+        double fraction = Math.min(1.0, Math.max((double) d / total, capNanos > 0 ? (double) elapsed / capNanos : 0));
         int width = 30;
         int filled = (int) (fraction * width);
-        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        double seconds = elapsed / 1e9;
         String line = String.format(Locale.ROOT, "\r%-40.40s [%s%s] %3d%% %,10.0f ops/s ", label, "#".repeat(filled),
                 "-".repeat(width - filled), (int) (fraction * 100), seconds > 0 ? d / seconds : 0);
         err.print(line);

@@ -78,6 +78,21 @@ public final class Report {
                 mib(largest), mem > 0 ? mib(mem) : "unknown", config.cacheBytes() >> 20);
     }
 
+    /**
+     * @return what the time cap did: every capped workload stopped early is marked in its row's note and in the
+     *         JSON ({@code capped}, {@code ops} against {@code plannedOps})
+     */
+    public String capNote() {
+        if (config.durationNanos() == 0) {
+            return "Every workload ran its full operation count (no --duration cap).";
+        }
+        long capped = results.stream().filter(Result::capped).count();
+        return String.format(Locale.ROOT, "Each workload stops after %s s (--duration) or its operation"
+                + " count, whichever comes first; ops/s is over the time it ran. %d of %d results were capped (marked"
+                + " \"capped\" in their note).", BenchConfig.seconds(config.durationNanos() / 1e9), capped,
+                results.size());
+    }
+
     private static String mib(long bytes) {
         return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
@@ -93,6 +108,7 @@ public final class Report {
                         + " cache %d MiB, commit every %d (transactional engines, NONE)%n", config.profile(),
                 config.num(), config.keyBytes(), config.valueBytes(), config.syncMode(), config.cacheBytes() >> 20,
                 config.commitEvery()));
+        b.append(capNote()).append('\n');
         machine.forEach((k, v) -> b.append("  ").append(k).append(": ").append(v).append('\n'));
         skipped.forEach((e, why) -> b.append("  skipped ").append(e).append(": ").append(why).append('\n'));
         if (!raw.isEmpty()) {
@@ -107,8 +123,8 @@ public final class Report {
         }
         for (Map.Entry<String, List<Result>> e : byWorkload().entrySet()) {
             Workload w = Workload.byId(e.getKey());
-            b.append(String.format(Locale.ROOT, "%n== %s (%,d ops, %d thread(s), %s) ==%n", w.id(), config.opsOf(w),
-                    config.threadsOf(w), config.syncModeOf(w)));
+            b.append(String.format(Locale.ROOT, "%n== %s (%,d ops%s, %d thread(s), %s) ==%n", w.id(), config.opsOf(w),
+                    config.capText(), config.threadsOf(w), config.syncModeOf(w)));
             b.append(String.format(Locale.ROOT, "%-9s %12s %9s %9s %9s %10s %9s  %-20s %s%n", "engine", "ops/s",
                     "p50 us", "p99 us", "p99.9 us", "disk MiB", "open ms", "vs best peer", "note"));
             for (Result r : e.getValue()) {
@@ -139,7 +155,9 @@ public final class Report {
                 .append(", \"writers\": ").append(config.writers()).append(", \"syncMode\": ")
                 .append(str(config.syncMode().name())).append(", \"cacheBytes\": ").append(config.cacheBytes())
                 .append(", \"commitEvery\": ").append(config.commitEvery()).append(", \"seekNexts\": ")
-                .append(config.seekNexts()).append(", \"seed\": ").append(config.seed()).append("},\n");
+                .append(config.seekNexts()).append(", \"seed\": ").append(config.seed())
+                .append(", \"durationSeconds\": ").append(BenchConfig.seconds(config.durationNanos() / 1e9))
+                .append("},\n");
         b.append("  \"machine\": {");
         b.append(String.join(", ", machine.entrySet().stream().map(e -> str(e.getKey()) + ": " + str(e.getValue()))
                 .toList())).append("},\n");
@@ -163,11 +181,13 @@ public final class Report {
             rows.add(String.format(Locale.ROOT, "\n    {\"workload\": %s, \"engine\": %s, \"kind\": %s, \"durakv\": %b,"
                             + " \"ops\": %d, \"threads\": %d, \"seconds\": %.6f, \"opsPerSec\": %.1f, \"p50Micros\": %.3f,"
                             + " \"p99Micros\": %.3f, \"p999Micros\": %.3f, \"bytesOnDisk\": %d, \"openMillis\": %.3f,"
-                            + " \"bestPeer\": %s, \"ratioToBestPeer\": %s, \"note\": %s, \"error\": %s}",
+                            + " \"bestPeer\": %s, \"ratioToBestPeer\": %s, \"plannedOps\": %d, \"capSeconds\": %s,"
+                            + " \"capped\": %b, \"note\": %s, \"error\": %s}",
                     str(r.workload()), str(r.engine()), str(spec.kind().name()), spec.durakv(), r.ops(), r.threads(),
                     r.seconds(), r.opsPerSec(), r.p50Nanos() / 1e3, r.p99Nanos() / 1e3, r.p999Nanos() / 1e3,
                     r.bytesOnDisk(), r.openNanos() / 1e6, c == null ? "null" : str(c.peer()),
-                    c == null ? "null" : String.format(Locale.ROOT, "%.4f", c.ratio()), str(r.note()),
+                    c == null ? "null" : String.format(Locale.ROOT, "%.4f", c.ratio()), r.plannedOps(),
+                    BenchConfig.seconds(r.capSeconds()), r.capped(), str(r.note()),
                     r.error() == null ? "null" : str(r.error())));
         }
         b.append(String.join(",", rows)).append(results.isEmpty() ? "]\n" : "\n  ]\n");
@@ -214,7 +234,7 @@ public final class Report {
                         + " groupcommit: SYNC), cache %d MiB per engine, transactional engines commit every %d writes in"
                         + " NONE mode.", config.num(), config.keyBytes(), config.valueBytes(), config.syncMode(),
                 config.cacheBytes() >> 20, config.commitEvery())));
-        b.append("</p>\n<table>");
+        b.append(' ').append(html(capNote())).append("</p>\n<table>");
         machine.forEach((k, v) -> b.append("<tr><td>").append(html(k)).append("</td><td style=\"text-align:left\">")
                 .append(html(v)).append("</td></tr>"));
         b.append("</table>\n");
@@ -235,8 +255,8 @@ public final class Report {
         for (Map.Entry<String, List<Result>> e : byWorkload().entrySet()) {
             Workload w = Workload.byId(e.getKey());
             b.append("<h2>").append(html(w.id())).append("</h2>\n<p>").append(html(w.description()))
-                    .append(html(String.format(Locale.ROOT, " — %,d ops, %d thread(s), %s.", config.opsOf(w),
-                            config.threadsOf(w), config.syncModeOf(w)))).append("</p>\n");
+                    .append(html(String.format(Locale.ROOT, " — %,d ops%s, %d thread(s), %s.", config.opsOf(w),
+                            config.capText(), config.threadsOf(w), config.syncModeOf(w)))).append("</p>\n");
             b.append("<table><tr><th>engine</th><th>ops/s</th><th>p50 µs</th><th>p99 µs</th><th>p99.9 µs</th>"
                     + "<th>disk MiB</th><th>open ms</th><th>vs best peer</th><th>note</th></tr>");
             List<Result> ok = new ArrayList<>();

@@ -94,8 +94,10 @@ final class RocksDbAdapter implements EngineAdapter {
                 it.seek(from);
             }
             for (; n < limit && it.isValid(); it.next()) {
-                visitor.visit(it.key(), it.value());
                 n++;
+                if (!visitor.visit(it.key(), it.value())) {
+                    break;
+                }
             }
         }
         return n;

@@ -107,9 +107,8 @@ final class XodusAdapter implements EngineAdapter {
         try (Cursor c = store.openCursor(txn)) {
             boolean found = from == null ? c.getNext() : c.getSearchKeyRange(new ArrayByteIterable(from)) != null;
             while (found && n < limit) {
-                visitor.visit(bytes(c.getKey()), bytes(c.getValue()));
                 n++;
-                found = c.getNext();
+                found = visitor.visit(bytes(c.getKey()), bytes(c.getValue())) && c.getNext();
             }
         }
         return n;

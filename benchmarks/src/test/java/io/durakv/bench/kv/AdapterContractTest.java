@@ -66,6 +66,11 @@ class AdapterContractTest {
             assertThat(scan(a, b("a"), 10)).containsExactly("a=1", "b=two", "d=4", "\u00e9=5");
             assertThat(scan(a, b("bb"), 2)).containsExactly("d=4", "\u00e9=5");
             assertThat(scan(a, null, 2)).hasSize(2).element(1).isEqualTo("a=1");
+            // A visitor that returns false ends the scan after that entry (kvbench's time cap on readseq).
+            List<String> stopped = new ArrayList<>();
+            assertThat(a.scan(b("a"), 10, (k, v) -> stopped.add(new String(k, StandardCharsets.UTF_8))
+                    && stopped.size() < 2)).isEqualTo(2);
+            assertThat(stopped).containsExactly("a", "b");
             a.sync();
         }
         try (EngineAdapter a = spec.open(store, settings(SyncMode.SYNC))) {

@@ -27,6 +27,27 @@ class BenchConfigTest {
         assertThat(full.valueBytes()).isEqualTo(100);
         assertThat(full.syncMode()).isEqualTo(SyncMode.NONE);
         assertThat(full.cacheBytes()).isEqualTo(64L << 20);
+        assertThat(quick.durationNanos()).as("the quick profile runs every operation").isZero();
+        assertThat(full.durationNanos()).isEqualTo(4_000_000_000L);
+    }
+
+    @Test
+    void theTimeCapCanBeSetOrTurnedOff() {
+        BenchConfig full = BenchConfig.parse();
+        assertThat(full.capText()).isEqualTo(", at most 4 s");
+        assertThat(full.forWarmup().durationNanos()).isEqualTo(full.durationNanos());
+        BenchConfig half = BenchConfig.parse("--duration", "2.5");
+        assertThat(half.durationNanos()).isEqualTo(2_500_000_000L);
+        assertThat(half.capText()).isEqualTo(", at most 2.5 s");
+        assertThat(BenchConfig.parse("--quick", "--duration", "3").durationNanos()).isEqualTo(3_000_000_000L);
+        BenchConfig off = BenchConfig.parse("--duration", "0");
+        assertThat(off.durationNanos()).isZero();
+        assertThat(off.capText()).isEmpty();
+        assertThat(BenchConfig.parse("--quick").capText()).isEmpty();
+        for (String bad : List.of("-1", "x", "NaN", "100000")) {
+            assertThatThrownBy(() -> BenchConfig.parse("--duration", bad))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--duration");
+        }
     }
 
     @Test
@@ -90,7 +111,7 @@ class BenchConfigTest {
         assertThatThrownBy(() -> BenchConfig.parse("-h")).isInstanceOf(BenchConfig.HelpRequested.class);
         String usage = BenchConfig.usage();
         for (String flag : List.of("--quick", "--num", "--engines", "--workloads", "--key-size", "--value-size",
-                "--threads", "--writers", "--sync-mode", "--sync-ops", "--dir", "--out")) {
+                "--threads", "--writers", "--sync-mode", "--sync-ops", "--dir", "--out", "--duration")) {
             assertThat(usage).contains(flag);
         }
         Workload.ids().forEach(id -> assertThat(usage).contains(id));

@@ -27,7 +27,7 @@ class KvBenchSmokeTest {
     void everyWorkloadRunsOnEveryDuraKvEngineAndAPeerAndTheJsonSaysSo() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = KvBench.run(new String[] {"--num", "400", "--sync-ops", "10", "--engines", "btree,lsm,bitcask,mvstore",
+        int exit = KvBench.run(new String[] {"--num", "400", "--sync-ops", "10", "--duration", "0", "--engines", "btree,lsm,bitcask,mvstore",
                 "--threads", "2", "--writers", "3", "--no-progress", "--no-raw", "--dir", tmp.resolve("data").toString(),
                 "--out", tmp.resolve("out").toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -44,12 +44,44 @@ class KvBenchSmokeTest {
             }
         }
         // No LSM peer ran, so lsm has no best peer of its kind; btree and bitcask are compared with MVStore.
-        assertThat(json).contains("\"bestPeer\": null", "\"bestPeer\": \"mvstore\"");
+        assertThat(json).contains("\"bestPeer\": null", "\"bestPeer\": \"mvstore\"").doesNotContain("\"capped\": true");
         assertThat(stdout).contains("== readwhilewriting", "== groupcommit (20 ops, 3 thread(s), SYNC) ==");
         assertThat(Files.readString(tmp.resolve("out/kvbench.html"))).contains("<h2>ycsbf</h2>", "<svg");
         try (var left = Files.list(tmp.resolve("data"))) {
             assertThat(left).as("stores deleted after the run").isEmpty();
         }
+    }
+
+    /**
+     * A 1 ms cap on 50 000 operations stops every workload early (no engine does 50 000 puts, gets or scanned entries
+     * through kvbench in 1 ms), so this checks what a capped run reports and that a capped fillrandom still leaves all
+     * N keys: readrandom fails if an existing key reads as absent. Nothing here depends on how fast the machine is
+     * beyond that.
+     */
+    @Test
+    void aTimeCapStopsWorkloadsEarlyReportsItAndACappedLoadStillHoldsEveryKey() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = KvBench.run(new String[] {"--num", "50000", "--duration", "0.001", "--engines", "btree",
+                "--workloads", "fillrandom,readrandom,readseq,overwrite", "--no-progress", "--no-raw", "--no-warmup",
+                "--dir", tmp.resolve("data").toString(), "--out", tmp.resolve("out").toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String stdout = out.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as("stdout:%n%s%nstderr:%n%s", stdout, err).isZero();
+        String json = Files.readString(tmp.resolve("out/kvbench.json"));
+        assertThat(json).contains("\"durationSeconds\": 0.001");
+        for (String w : new String[] {"fillrandom", "readrandom", "readseq", "overwrite"}) {
+            Matcher m = Pattern.compile("\"workload\": \"" + w + "\", [^}]*\"ops\": (\\d+), [^}]*\"plannedOps\": 50000,"
+                    + " \"capSeconds\": 0.001, \"capped\": true, \"note\": \"capped at 0.001 s: [0-9,]+ of 50,000 ops"
+                    + "([^\"]*)\", \"error\": null").matcher(json);
+            assertThat(m.find()).as("%s capped in%n%s", w, json).isTrue();
+            assertThat(Long.parseLong(m.group(1))).as(w + " ops").isPositive().isLessThan(50_000);
+            if (w.equals("fillrandom")) {
+                assertThat(m.group(2)).contains("keys loaded untimed in key order, batches of 1000");
+            }
+        }
+        assertThat(stdout).contains("== readrandom (50,000 ops, at most 0.001 s, 1 thread(s), NONE) ==",
+                "== readseq (50,000 ops, at most 0.001 s, 1 thread(s), NONE) ==", "4 of 4 results were capped");
     }
 
     @Test

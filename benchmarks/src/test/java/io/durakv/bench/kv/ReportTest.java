@@ -13,16 +13,25 @@ class ReportTest {
 
     private static Result row(String workload, String engine, long ops, double seconds) {
         return new Result(workload, engine, ops, 1, seconds, 1_500, 20_000, 300_000, 4_194_304, 12_000_000,
-                "a \"quoted\" <note>", null);
+                "a \"quoted\" <note>", null, ops, 0, false);
+    }
+
+    private static Result capped(String workload, String engine, long ops, long planned, double seconds) {
+        return new Result(workload, engine, ops, 1, seconds, 1_500, 20_000, 300_000, 4_194_304, 12_000_000,
+                "capped at 4 s: " + ops + " of " + planned + " ops", null, planned, 4, true);
     }
 
     private static Report report(List<Result> results) {
+        return report(BenchConfig.parse("--quick"), results);
+    }
+
+    private static Report report(BenchConfig config, List<Result> results) {
         Map<String, String> machine = new LinkedHashMap<>();
         machine.put("cores", "2");
         machine.put("memoryBytes", Long.toString(8L << 30));
         RawCeilings.Ceiling force = new RawCeilings.Ceiling("raw-force", "write + force", 100, 0.5, 23_200, 4_000,
                 9_000, 12_000);
-        return new Report(BenchConfig.parse("--quick"), machine, List.of(force),
+        return new Report(config, machine, List.of(force),
                 Map.of("lsm", "not on the class path yet"), results);
     }
 
@@ -70,6 +79,33 @@ class ReportTest {
         // Balanced braces and brackets: a cheap structural check without a JSON library.
         assertThat(json.chars().filter(ch -> ch == '{').count()).isEqualTo(json.chars().filter(ch -> ch == '}').count());
         assertThat(json.chars().filter(ch -> ch == '[').count()).isEqualTo(json.chars().filter(ch -> ch == ']').count());
+    }
+
+    @Test
+    void aCappedRunSaysSoInTheTablesTheJsonAndTheHtml() {
+        Result btree = capped("readrandom", "btree", 400_000, 1_000_000, 4.0);
+        Report r = report(BenchConfig.parse(), List.of(btree,
+                row("readrandom", "lmdb", 1_000_000, 2.0), row("readseq", "btree", 1_000_000, 1.0)));
+        String text = r.text();
+        assertThat(text).contains("== readrandom (1,000,000 ops, at most 4 s, 1 thread(s), NONE) ==",
+                "== readseq (1,000,000 ops, at most 4 s, 1 thread(s), NONE) ==", "capped at 4 s: 400000 of 1000000 ops",
+                "Each workload stops after 4 s (--duration)", "1 of 3 results were capped");
+        // ops/s is over the time the capped workload ran: 400 000 ops in 4 s.
+        assertThat(text).contains("btree          100,000");
+        assertThat(r.compare(btree).ratio()).isCloseTo(100_000 / 500_000.0, within(1e-9));
+        String json = r.json();
+        assertThat(json).contains("\"durationSeconds\": 4", "\"ops\": 400000", "\"opsPerSec\": 100000.0",
+                "\"plannedOps\": 1000000, \"capSeconds\": 4, \"capped\": true",
+                "\"plannedOps\": 1000000, \"capSeconds\": 0, \"capped\": false");
+        assertThat(r.html()).contains("1,000,000 ops, at most 4 s, 1 thread(s), NONE.", "1 of 3 results were capped");
+    }
+
+    @Test
+    void anUncappedRunKeepsItsHeadersAndSaysNothingWasCapped() {
+        Report r = report(List.of(row("readrandom", "btree", 100_000, 1.0)));
+        assertThat(r.text()).contains("== readrandom (100,000 ops, 1 thread(s), NONE) ==",
+                "Every workload ran its full operation count (no --duration cap).");
+        assertThat(r.json()).contains("\"durationSeconds\": 0", "\"capped\": false");
     }
 
     @Test
