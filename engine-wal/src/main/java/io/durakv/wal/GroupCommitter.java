@@ -5,6 +5,7 @@ import io.durakv.api.StoreException;
 import io.durakv.api.SyncMode;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -415,9 +416,15 @@ final class GroupCommitter {
         nextLsn = writtenLsn + 1;
     }
 
-    /** @return whether {@code error} from the writer was undone by it: a failed write, not a force */
+    /**
+     * @return whether {@code error} from the writer was undone by it: a failed write, not a force. Not a write on a
+     *         closed channel ({@link ClosedChannelException}, e.g. {@code ClosedByInterruptException} when the turn
+     *         holder's thread was interrupted): the active segment's file is closed for good, no later write to it can
+     *         succeed, so the log must be fail-stop and reopened rather than fail every append while it looks healthy
+     */
     private static boolean retryable(Throwable error) {
-        return error instanceof IOException && !(error instanceof FatalIOException);
+        return error instanceof IOException && !(error instanceof FatalIOException)
+                && !(error instanceof ClosedChannelException);
     }
 
     /** One force turn (lock held on entry and exit, released during the I/O). */

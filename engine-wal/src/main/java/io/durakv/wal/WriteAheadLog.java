@@ -215,7 +215,16 @@ public final class WriteAheadLog implements AutoCloseable {
                     opened.close();
                 }
             }
-            return WalReplay.readAt(file, position);
+            try {
+                return WalReplay.readAt(file, position);
+            } catch (java.nio.channels.ClosedChannelException e) {
+                // An interrupted reader (ClosedByInterruptException) closed the handle all readers share: drop it, so
+                // that the next read opens a new one instead of failing for as long as the segment lives.
+                if (readFiles.remove(position.segment(), file)) {
+                    file.close();
+                }
+                throw e;
+            }
         } catch (IOException e) {
             throw new StoreException("reading " + position + " from the write-ahead log in " + dir + " failed: " + e,
                     e);
