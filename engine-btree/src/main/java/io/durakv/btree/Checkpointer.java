@@ -123,6 +123,18 @@ final class Checkpointer {
         try {
             file.writeHeader(next);
         } catch (IOException e) {
+            // A failed write may still have put the whole new header into the page cache, where writeback or the
+            // next force could make it durable while a retry reuses this attempt's pages: wipe the slot and force
+            // that before undoing. If either fails, the checkpoint cannot be undone safely: fail-stop (the caller
+            // turns read-only; a reopen recovers from whichever header is durable, and nothing overwrote the pages
+            // of either).
+            try {
+                file.wipeHeader(next.slot());
+                file.force();
+            } catch (IOException wipe) {
+                e.addSuppressed(wipe);
+                throw e;
+            }
             space.rollback();
             throw new Undone("checkpoint " + generation + " of " + file.path() + " failed to write its header", e);
         }

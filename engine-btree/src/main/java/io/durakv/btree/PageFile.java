@@ -126,6 +126,14 @@ final class PageFile implements AutoCloseable {
     }
 
     /**
+     * Overwrites header slot {@code slot} with zeros, so that it holds no valid header: after a failed header write
+     * whose bytes may still have reached the page cache whole.
+     */
+    void wipeHeader(int slot) throws IOException {
+        file.write(offset(slot), ByteBuffer.allocate(HEADER_BYTES));
+    }
+
+    /**
      * Reads header slot {@code slot} of a file with this page size.
      *
      * @return the header, or null if the slot is not a valid header of this page size in its own slot
