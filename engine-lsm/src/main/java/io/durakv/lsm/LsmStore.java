@@ -257,9 +257,10 @@ public final class LsmStore implements KeyValueStore {
     }
 
     private SstEntry getFromTables(Version v, byte[] key, long sequence) throws IOException {
+        long hash = BloomHash.xxh64(key); // once for every table's bloom filter
         for (FileMeta f : v.files(0)) {
             if (f.contains(key)) {
-                SstEntry e = getFromTable(f, key, sequence);
+                SstEntry e = getFromTable(f, key, hash, sequence);
                 if (e != null) {
                     return e;
                 }
@@ -268,7 +269,7 @@ public final class LsmStore implements KeyValueStore {
         for (int level = 1; level < LsmFormat.LEVELS; level++) {
             FileMeta f = v.fileFor(level, key);
             if (f != null) {
-                SstEntry e = getFromTable(f, key, sequence);
+                SstEntry e = getFromTable(f, key, hash, sequence);
                 if (e != null) {
                     return e;
                 }
@@ -277,9 +278,9 @@ public final class LsmStore implements KeyValueStore {
         return null;
     }
 
-    private SstEntry getFromTable(FileMeta f, byte[] key, long sequence) throws IOException {
-        try (TableCache.Handle h = tableCache.acquire(f.number, LsmFormat.sstPath(dir, f.number))) {
-            return h.reader().get(key, sequence);
+    private SstEntry getFromTable(FileMeta f, byte[] key, long hash, long sequence) throws IOException {
+        try (TableCache.Handle h = tableCache.acquire(f.number, f.path(dir))) {
+            return h.reader().get(key, hash, sequence);
         }
     }
 
