@@ -209,11 +209,13 @@ final class Maintenance {
     }
 
     /**
-     * @return whether a failed flush or compaction can be retried: not after a failed force, nor once the log or the
-     *         manifest is fail-stop, nor for damage read from a table
+     * @return whether a failed flush or compaction can be retried: an I/O failure ({@link IOException}, or a
+     *         {@link StoreException} of the log or manifest) that was not a failed force, did not make the log or the
+     *         manifest fail-stop, and is not damage read from a table. A bug (any other exception) is not retried.
      */
     private boolean retryable(Exception e) {
-        return !ForceFailedException.isIn(e) && !store.wal.isFailed() && !store.manifest.isFailed()
+        return (e instanceof IOException || e instanceof StoreException) && !ForceFailedException.isIn(e)
+                && !store.wal.isFailed() && !store.manifest.isFailed()
                 && !(e instanceof CorruptionException) && !(e.getCause() instanceof CorruptionException);
     }
 
