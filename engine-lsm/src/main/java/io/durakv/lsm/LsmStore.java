@@ -251,7 +251,8 @@ public final class LsmStore implements KeyValueStore {
                 return hit.kind() == EntryKind.PUT ? hit.value().clone() : null;
             }
             SstEntry e = getFromTables(v.version(), key, s.sequence());
-            return e == null || e.kind() == EntryKind.DELETE ? null : e.value().clone();
+            // A table entry's value is already a fresh copy out of its block: no second copy.
+            return e == null || e.kind() == EntryKind.DELETE ? null : e.value();
         } catch (IOException e) {
             throw new StoreException("reading key of " + key.length + " bytes from " + dir + " failed: " + e, e);
         } finally {

@@ -122,7 +122,7 @@ final class SstReader implements AutoCloseable {
 
     /**
      * @return the newest entry of {@code userKey} with a sequence number {@code <= maxSequence}, or {@code null}; the
-     *         bloom filter is probed before any data block is read
+     *         bloom filter is probed before any data block is read. Its value is a fresh copy the caller may keep.
      * @throws CorruptionException if the data block it reads is damaged
      */
     SstEntry get(byte[] userKey, long maxSequence) throws IOException {
