@@ -155,6 +155,52 @@ class NoSpaceTest {
         }
     }
 
+    /**
+     * A flush whose manifest edit cannot be written leaves the log alone: records acknowledged while flushes fail
+     * (several log segments of them) survive a crash, from the log alone.
+     */
+    @Test
+    void theLogIsNotTruncatedForFlushesThatDidNotCompleteAndACrashLosesNothingAcknowledged() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        String[] props = {"lsm.memtableBytes", "131072", "lsm.maxImmutableMemtables", "2", "wal.segmentBytes",
+                "65536"};
+        int acked = 0;
+        try (LsmStore s = Stores.open(disk, false, props)) {
+            disk.inject(FaultRule.fromNthCall(DiskOp.WRITE, ".*manifest-.*", 1));
+            byte[] big = new byte[200];
+            for (int i = 0; i < 5000; i++) {
+                big[0] = (byte) i;
+                big[1] = (byte) (i >> 8);
+                try {
+                    s.put(key(i), big.clone());
+                    acked = i + 1;
+                } catch (StoreException e) {
+                    assertThat(e).hasMessageContaining("write not logged");
+                    break;
+                }
+            }
+            assertThat(s.stats().flushes.get()).as("every flush failed").isZero();
+            assertThat(s.view().immutables()).as("flushes were due").isNotEmpty();
+            assertThat(s.wal.segmentStarts().length).as("the log rolled: whole segments could be truncated")
+                    .isGreaterThan(3);
+            assertThat(s.wal.firstLsn()).as("nothing truncated").isEqualTo(1);
+            disk.clearFaults();
+        } catch (StoreException closeFailure) {
+            // close on the full disk may fail; the crash below is what is checked
+        }
+        for (long seed = 0; seed < 2; seed++) {
+            try (LsmStore s = Stores.open(disk.crash(seed), false, props)) {
+                s.verify();
+                for (int i = 0; i < acked; i++) {
+                    byte[] v = s.get(key(i));
+                    assertThat(v).as("acknowledged key " + i + " after a crash, seed " + seed).isNotNull();
+                    assertThat(v[0]).isEqualTo((byte) i);
+                    assertThat(v[1]).isEqualTo((byte) (i >> 8));
+                }
+            }
+        }
+    }
+
     /** No table file is left that the manifest does not name: partial outputs of failed work were deleted. */
     private static void assertOnlyLiveTables(LsmStore s, SimulatedDisk disk) throws java.io.IOException {
         Set<Long> live = new HashSet<>();
