@@ -87,7 +87,15 @@ final class BloomFilter {
 
     /** @return false if {@code userKey} is certainly not in the table; true if it may be */
     boolean mayContain(byte[] userKey) {
-        long h = BloomHash.xxh64(userKey);
+        return mayContainHash(BloomHash.xxh64(userKey));
+    }
+
+    /**
+     * @param hash {@link BloomHash#xxh64} of the user key (a point read hashes once for every table it probes)
+     * @return false if the key is certainly not in the table; true if it may be
+     */
+    boolean mayContainHash(long hash) {
+        long h = hash;
         long d = Long.rotateLeft(h, 32) | 1;
         for (int i = 0; i < probes; i++) {
             long bit = Long.remainderUnsigned(h, bits);

@@ -1,5 +1,6 @@
 package io.durakv.lsm;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
@@ -19,6 +20,11 @@ final class FileMeta {
 
     /** Versions listing this file. Guarded by the {@link VersionSet}'s lock. */
     int refs;
+    /** The file's path and the directory it was made for: made once, as a point read needs it per table probed. */
+    private Located located;
+
+    private record Located(Path dir, Path path) {
+    }
 
     FileMeta(long number, long fileBytes, byte[] smallest, byte[] largest, long smallestSequence,
              long largestSequence, long entries) {
@@ -34,6 +40,16 @@ final class FileMeta {
     static FileMeta of(long number, SstMeta m) {
         return new FileMeta(number, m.fileBytes(), m.smallestKey(), m.largestKey(), m.smallestSequence(),
                 m.largestSequence(), m.entries());
+    }
+
+    /** @return the table's path in the store directory {@code dir} (one store's files are always in one dir) */
+    Path path(Path dir) {
+        Located l = located; // a racy read sees null or a complete record (final fields)
+        if (l == null || l.dir != dir) {
+            l = new Located(dir, LsmFormat.sstPath(dir, number));
+            located = l;
+        }
+        return l.path;
     }
 
     /** @return whether {@code key} lies within this file's key range */

@@ -22,10 +22,12 @@ import io.durakv.wal.WalOptions;
  * @param bloomBitsPerKey      {@code lsm.bloomBitsPerKey}: bloom filter bits per key (1 to 32)
  * @param manifestRewriteBytes {@code lsm.manifestRewriteBytes}: manifest log bytes after which it is rewritten
  * @param walSegmentBytes      {@code wal.segmentBytes}: size at which a log segment rotates
+ * @param failingStallMillis   {@code lsm.failingStallMillis}: how long after flushes or compactions began failing
+ *                             (no space) a write that needs room for the memtable throws instead of stalling
  */
 record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int level0StopTrigger, long levelBaseBytes,
                  long targetFileBytes, long blockCacheBytes, int maxOpenFiles, int blockBytes, int bloomBitsPerKey,
-                 long manifestRewriteBytes, long walSegmentBytes) {
+                 long manifestRewriteBytes, long walSegmentBytes, long failingStallMillis) {
 
     static final String MEMTABLE_BYTES = "lsm.memtableBytes";
     static final String MAX_IMMUTABLES = "lsm.maxImmutableMemtables";
@@ -39,6 +41,7 @@ record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int l
     static final String BLOOM_BITS_PER_KEY = "lsm.bloomBitsPerKey";
     static final String MANIFEST_REWRITE_BYTES = "lsm.manifestRewriteBytes";
     static final String WAL_SEGMENT_BYTES = "wal.segmentBytes";
+    static final String FAILING_STALL_MILLIS = "lsm.failingStallMillis";
 
     /** @throws IllegalArgumentException naming the property, for an unknown property or a bad value */
     static LsmConfig from(StoreOptions options) {
@@ -66,9 +69,10 @@ record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int l
         long manifest = p.bytes(MANIFEST_REWRITE_BYTES, 1L << 20, 256, 1L << 30);
         long segment = p.bytes(WAL_SEGMENT_BYTES, WalOptions.DEFAULT_SEGMENT_BYTES, WalOptions.MIN_SEGMENT_BYTES,
                 WalOptions.MAX_SEGMENT_BYTES);
+        long failingStall = p.longValue(FAILING_STALL_MILLIS, 1000, 0, 3_600_000);
         p.rejectUnknown();
         return new LsmConfig(memtable, (int) immutables, (int) trigger, (int) stop, base, target, cache,
-                (int) openFiles, (int) block, (int) bloom, manifest, segment);
+                (int) openFiles, (int) block, (int) bloom, manifest, segment, failingStall);
     }
 
     /** @return the size limit of level {@code level >= 1}: levelBaseBytes times 10 per level below L1 */

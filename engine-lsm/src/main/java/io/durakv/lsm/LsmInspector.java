@@ -11,6 +11,7 @@ import io.durakv.wal.WalInspector;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -57,6 +58,7 @@ public final class LsmInspector implements StoreInspector {
                 state = readManifest(disk, dir, report);
             } catch (CorruptionException e) {
                 report.println("DAMAGE: " + e.getMessage());
+                verifyTableFiles(disk, dir, report);
                 verifyLog(disk, dir, null, report);
                 return false;
             }
@@ -114,14 +116,17 @@ public final class LsmInspector implements StoreInspector {
     private static boolean verifyTables(Disk disk, Path dir, Manifest.State state, PrintStream report)
             throws IOException {
         Set<Long> live = new HashSet<>();
-        boolean sound = true;
+        boolean[] sound = {true};
+        List<FileMeta> present = new ArrayList<>();
         for (FileMeta f : state.version().allFiles()) {
             live.add(f.number);
             Path p = LsmFormat.sstPath(dir, f.number);
-            if (!disk.exists(p)) {
+            if (disk.exists(p)) {
+                present.add(f);
+            } else {
                 report.println("DAMAGE: " + p + " at offset 0: SSTable #" + f.number + " named by the manifest is"
                         + " missing");
-                sound = false;
+                sound[0] = false;
             }
         }
         for (String name : disk.list(dir)) {
@@ -131,19 +136,54 @@ public final class LsmInspector implements StoreInspector {
                         + " interrupted flush or compaction); open deletes it");
             }
         }
-        if (!sound) {
-            return false;
+        // Missing tables are reported above; every present one is checked, each problem reported.
+        List<List<FileMeta>> levels = new ArrayList<>();
+        for (int level = 0; level < LsmFormat.LEVELS; level++) {
+            List<FileMeta> files = new ArrayList<>(state.version().files(level));
+            files.retainAll(present);
+            levels.add(files);
         }
         try (TableCache tables = new TableCache(disk, OPEN_FILES, new BlockCache(CACHE_BYTES))) {
-            new Verifier(dir, disk, tables).verifyTables(state.version(), state.coveredLsn());
-            report.println("tables: " + live.size() + " SSTables, checksums, order and manifest figures sound");
-            return true;
-        } catch (StoreException e) {
-            Throwable c = e instanceof CorruptionException ? e : e.getCause() instanceof CorruptionException ce
-                    ? ce : e;
-            report.println("DAMAGE: " + c.getMessage());
-            return false;
+            new Verifier(dir, disk, tables).verifyTables(new Version(levels), state.coveredLsn(), problem -> {
+                report.println("DAMAGE: " + damage(problem).getMessage());
+                sound[0] = false;
+            });
         }
+        if (sound[0]) {
+            report.println("tables: " + live.size() + " SSTables, checksums, order and manifest figures sound");
+        }
+        return sound[0];
+    }
+
+    /**
+     * With the manifest damaged no table list can be trusted: checks every SSTable file in {@code dir} on its own
+     * (checksums, structure, order, its own properties), reporting each damaged one.
+     *
+     * @return whether every table file is sound
+     */
+    private static boolean verifyTableFiles(Disk disk, Path dir, PrintStream report) throws IOException {
+        boolean sound = true;
+        int checked = 0;
+        for (String name : disk.list(dir).stream().sorted().toList()) {
+            long n = LsmFormat.sstNumber(name);
+            if (n < 0) {
+                continue;
+            }
+            checked++;
+            try (SstReader r = SstReader.open(disk, dir.resolve(name), n, null)) {
+                r.verify();
+            } catch (StoreException e) {
+                report.println("DAMAGE: " + damage(e).getMessage());
+                sound = false;
+            }
+        }
+        report.println("tables: " + checked + " SSTable files checked on their own (the manifest is damaged)");
+        return sound;
+    }
+
+    /** @return the corruption behind {@code e} (naming file and offset) if there is one, else {@code e} */
+    private static StoreException damage(StoreException e) {
+        return e instanceof CorruptionException ? e : e.getCause() instanceof CorruptionException ce ? ce : e;
     }
 
     private static boolean verifyLog(Disk disk, Path dir, Manifest.State state, PrintStream report)

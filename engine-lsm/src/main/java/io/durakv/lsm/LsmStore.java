@@ -41,14 +41,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * and read memtable, immutable memtables newest first, L0 newest first, then each level by binary search over file
  * ranges (bloom filter before any block). A scan holds its view, and so its files, until it is closed.
  *
- * <p><b>Failures</b>: a failed log append or force, flush, compaction or manifest write turns the store read-only
- * (fail-stop) until it is reopened.
+ * <p><b>Failures</b>: a failed force, or a failure that makes the log or the manifest fail-stop, turns the store
+ * read-only (fail-stop) until it is reopened. A failed write (no space) fails only the call that hit it, and flushes
+ * and compactions back off and retry ({@link Maintenance}); the store works again once space is back.
  *
  * <p>Thread-safe.
  */
 public final class LsmStore implements KeyValueStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(LsmStore.class);
+    /** A stalled writer re-checks whether background work began failing this often. */
+    private static final long STALL_POLL_NANOS = 100_000_000;
 
     final Path dir;
     final Disk disk;
@@ -248,7 +251,8 @@ public final class LsmStore implements KeyValueStore {
                 return hit.kind() == EntryKind.PUT ? hit.value().clone() : null;
             }
             SstEntry e = getFromTables(v.version(), key, s.sequence());
-            return e == null || e.kind() == EntryKind.DELETE ? null : e.value().clone();
+            // A table entry's value is already a fresh copy out of its block: no second copy.
+            return e == null || e.kind() == EntryKind.DELETE ? null : e.value();
         } catch (IOException e) {
             throw new StoreException("reading key of " + key.length + " bytes from " + dir + " failed: " + e, e);
         } finally {
@@ -257,9 +261,10 @@ public final class LsmStore implements KeyValueStore {
     }
 
     private SstEntry getFromTables(Version v, byte[] key, long sequence) throws IOException {
+        long hash = BloomHash.xxh64(key); // once for every table's bloom filter
         for (FileMeta f : v.files(0)) {
             if (f.contains(key)) {
-                SstEntry e = getFromTable(f, key, sequence);
+                SstEntry e = getFromTable(f, key, hash, sequence);
                 if (e != null) {
                     return e;
                 }
@@ -268,7 +273,7 @@ public final class LsmStore implements KeyValueStore {
         for (int level = 1; level < LsmFormat.LEVELS; level++) {
             FileMeta f = v.fileFor(level, key);
             if (f != null) {
-                SstEntry e = getFromTable(f, key, sequence);
+                SstEntry e = getFromTable(f, key, hash, sequence);
                 if (e != null) {
                     return e;
                 }
@@ -277,9 +282,9 @@ public final class LsmStore implements KeyValueStore {
         return null;
     }
 
-    private SstEntry getFromTable(FileMeta f, byte[] key, long sequence) throws IOException {
-        try (TableCache.Handle h = tableCache.acquire(f.number, LsmFormat.sstPath(dir, f.number))) {
-            return h.reader().get(key, sequence);
+    private SstEntry getFromTable(FileMeta f, byte[] key, long hash, long sequence) throws IOException {
+        try (TableCache.Handle h = tableCache.acquire(f.number, f.path(dir))) {
+            return h.reader().get(key, hash, sequence);
         }
     }
 
@@ -358,7 +363,8 @@ public final class LsmStore implements KeyValueStore {
 
     /**
      * Logs {@code ops} as one record (outside the writer lock: group commit), then applies it to the memtable under
-     * the lock strictly in LSN order.
+     * the lock strictly in LSN order. A failed append fails the store only if it made the log fail-stop; a failed
+     * write (no space) left nothing in the log and handed its LSN out again, so only this call fails.
      */
     private void write(List<WriteBatch.Op> ops) {
         long size = BatchRecord.size(ops);
@@ -369,16 +375,24 @@ public final class LsmStore implements KeyValueStore {
         }
         byte[] record = BatchRecord.encode(ops);
         state.checkWritable();
+        awaitRoom();
         long lsn;
         try {
             lsn = wal.append(record);
         } catch (RuntimeException | Error e) {
-            // An append that failed may have taken an LSN: writers after it would wait for it forever, so fail.
-            StoreException f = state.isClosed() ? state.closedException() : state.fail("log append", e);
+            if (state.isClosed()) {
+                throw state.closedException();
+            }
             if (e instanceof Error error) {
+                state.fail("log append", e);
                 throw error;
             }
-            throw f;
+            if (wal.isFailed()) {
+                // The fate of records in flight is unknown and writers after them would wait for them: fail-stop.
+                throw state.fail("log append", e);
+            }
+            throw e instanceof StoreException se ? se
+                    : new StoreException("log append in " + dir + " failed; the write was not applied: " + e, e);
         }
         writeLock.lock();
         try {
@@ -390,7 +404,7 @@ public final class LsmStore implements KeyValueStore {
                 throw state.fail("applying log record " + lsn, new IllegalStateException("log record " + lsn
                         + " arrived after record " + appliedLsn + " was applied"));
             }
-            makeRoom();
+            boolean rotated = rotateIfFull();
             try {
                 view.mem().apply(ops, lsn);
             } catch (RuntimeException | Error e) {
@@ -402,6 +416,10 @@ public final class LsmStore implements KeyValueStore {
             }
             appliedLsn = lsn;
             visibleSequence = lsn;
+            if (rotated) {
+                // Inline mode runs the flush here; its failure never fails this write, which is logged and applied.
+                maintenance.due();
+            }
         } finally {
             applied.signalAll();
             writeLock.unlock();
@@ -409,25 +427,108 @@ public final class LsmStore implements KeyValueStore {
     }
 
     /**
-     * Rotates a full memtable, first waiting (writer lock released meanwhile) while {@code lsm.maxImmutableMemtables}
-     * wait for flush: writes stall rather than memory grow. Writer lock held.
+     * Before a write is logged: while the memtable is full and {@code lsm.maxImmutableMemtables} wait for flush,
+     * waits (writer lock released meanwhile) so that memory stays bounded (a <i>stall</i>). While the background work
+     * that would make room is failing (no space), throws {@link StoreException} once it has been failing for
+     * {@code lsm.failingStallMillis}: nothing of the write was logged. Inline (no background thread), runs the due
+     * work itself and throws at once if that leaves no room.
      */
-    private void makeRoom() {
-        if (view.mem().bytes() < config.memtableBytes()) {
+    private void awaitRoom() {
+        if (!noRoom()) {
             return;
         }
+        writeLock.lock();
+        try {
+            boolean stalled = false;
+            while (noRoom()) {
+                state.checkWritable();
+                if (!maintenance.isBackground()) {
+                    maintenance.runDue();
+                    state.checkWritable();
+                    StoreException failing = maintenance.retrying();
+                    if (noRoom()) {
+                        throw new StoreException("write not logged: the memtables of " + dir + " are full and"
+                                + " their flush " + (failing == null ? "made no room" : "failed: "
+                                + failing.getMessage()), failing);
+                    }
+                    break;
+                }
+                if (!stalled) {
+                    stats.stalls.incrementAndGet();
+                    stalled = true;
+                }
+                StoreException failing = maintenance.retrying();
+                if (failing == null) {
+                    room.awaitNanos(STALL_POLL_NANOS);
+                    continue;
+                }
+                // The bound runs from the first failure, so once it is past every write that needs room fails at once.
+                long left = maintenance.failingSince() + config.failingStallMillis() * 1_000_000 - System.nanoTime();
+                if (left <= 0) {
+                    throw new StoreException("write not logged: the memtables of " + dir + " are full and their"
+                            + " flush or compaction has been failing for over " + config.failingStallMillis()
+                            + " ms (lsm.failingStallMillis): " + failing.getMessage(), failing);
+                }
+                room.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while the write stalled for room in the memtables of " + dir, e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * After this write's record was logged, in LSN order (writer lock held): rotates a full memtable, first waiting
+     * (lock released meanwhile) while {@code lsm.maxImmutableMemtables} wait for flush. {@link #awaitRoom} did the
+     * waiting that may fail before the append, so this wait is short; it cannot throw (the record is logged and later
+     * records wait for it), so while background work is failing it rotates over the bound instead: by at most one
+     * memtable per writer that passed {@code awaitRoom} at the same time.
+     *
+     * @return whether the memtable was rotated (work is due)
+     */
+    private boolean rotateIfFull() {
+        if (view.mem().bytes() < config.memtableBytes()) {
+            return false;
+        }
         boolean stalled = false;
-        while (view.immutables().size() >= config.maxImmutables()) {
+        while (view.immutables().size() >= config.maxImmutables() && maintenance.retrying() == null) {
+            state.checkWritable();
+            if (!maintenance.isBackground()) {
+                maintenance.runDue(); // inline: all due work, once
+                break;
+            }
             if (!stalled) {
                 stats.stalls.incrementAndGet();
                 stalled = true;
             }
-            state.checkWritable();
-            room.awaitUninterruptibly();
+            try {
+                room.awaitNanos(STALL_POLL_NANOS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the record is logged: apply it, the caller sees the flag
+                break;
+            }
         }
         state.checkWritable();
         rotate();
-        maintenance.due();
+        return true;
+    }
+
+    /** @return whether the memtable is full and no more immutable memtables may wait for flush */
+    private boolean noRoom() {
+        View v = view;
+        return v.mem().bytes() >= config.memtableBytes() && v.immutables().size() >= config.maxImmutables();
+    }
+
+    /** Wakes stalled writers: room was made, or the background work started or stopped failing. */
+    void stallsMayEnd() {
+        writeLock.lock();
+        try {
+            room.signalAll();
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     /** Makes the memtable immutable and starts a new one. Between two records (writer lock held, or recovery). */
@@ -454,7 +555,10 @@ public final class LsmStore implements KeyValueStore {
         try {
             wal.sync();
         } catch (RuntimeException e) {
-            throw state.fail("log sync", e);
+            if (wal.isFailed() || !(e instanceof StoreException se)) {
+                throw state.fail("log sync", e);
+            }
+            throw se; // a failed write of buffered records (no space): the log goes on, so does the store
         }
     }
 

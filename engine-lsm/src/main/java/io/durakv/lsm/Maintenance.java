@@ -1,5 +1,6 @@
 package io.durakv.lsm;
 
+import io.durakv.api.CorruptionException;
 import io.durakv.api.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,12 +27,22 @@ import java.util.concurrent.locks.ReentrantLock;
  *       that edit is durable.</li>
  * </ul>
  *
+ * <p><b>Failures</b> (lsm.md, "Failures"): a failed write, create, rename, truncate or delete (a full disk) is not
+ * fatal: the partial output, which no manifest edit names, is deleted, the work is logged at WARN and retried later
+ * (the background thread backs off, doubling from {@value #FIRST_BACKOFF_MILLIS} ms to {@value #MAX_BACKOFF_MILLIS}
+ * ms; inline, at the next write that finds work due). The data it would have made durable is still in the memtables
+ * and the log, which is truncated only after a flush completed. A failed force, a failure that made the log or the
+ * manifest fail-stop, damage read from a table, or a result the engine cannot prove it undid fails the store
+ * (fail-stop, {@link StoreState#fail}).
+ *
  * <p>Thread-safety: all work runs on one thread at a time (the background thread, or a writer holding the store's
  * writer lock in inline mode); {@link #due} and {@link #stop} may be called from any thread.
  */
 final class Maintenance {
 
     private static final Logger LOG = LoggerFactory.getLogger(Maintenance.class);
+    static final long FIRST_BACKOFF_MILLIS = 10;
+    static final long MAX_BACKOFF_MILLIS = 1000;
 
     private final LsmStore store;
     private final boolean background;
@@ -43,10 +54,23 @@ final class Maintenance {
     private boolean pending;
     private boolean stopping;
     private Thread thread;
+    /** Failed attempts in a row of the work now being retried; 0 after a success. Guarded by lock. */
+    private int failures;
+    /** When the background thread retries after a failure ({@link System#nanoTime()}). Guarded by lock. */
+    private long retryAt;
+    /** The last failure of work still being retried, or null: writers stalled behind it give up (lsm.md). */
+    private volatile StoreException retrying;
+    /** When the work being retried first failed ({@link System#nanoTime()}); valid while {@link #retrying} is set. */
+    private volatile long failingSince;
 
     Maintenance(LsmStore store, boolean background) {
         this.store = store;
         this.background = background;
+    }
+
+    /** @return whether a background thread does the work (else the writing thread, inline) */
+    boolean isBackground() {
+        return background;
     }
 
     /** Starts the background thread (after recovery), and runs what is already due. */
@@ -120,8 +144,18 @@ final class Maintenance {
         while (true) {
             lock.lock();
             try {
-                while (!pending && !stopping) {
-                    wake.awaitUninterruptibly();
+                while (!stopping) {
+                    if (failures > 0) { // backing off: a due() does not shorten the wait
+                        long wait = retryAt - System.nanoTime();
+                        if (wait <= 0) {
+                            break;
+                        }
+                        awaitNanos(wait);
+                    } else if (pending) {
+                        break;
+                    } else {
+                        wake.awaitUninterruptibly();
+                    }
                 }
                 if (stopping) {
                     return;
@@ -136,23 +170,100 @@ final class Maintenance {
         }
     }
 
-    /** Runs flushes and compactions until none is due. @return false if the store failed or is closing */
-    private boolean runDue() {
+    private void awaitNanos(long nanos) {
+        try {
+            wake.awaitNanos(nanos);
+        } catch (InterruptedException e) {
+            // the thread stops through the stopping flag only
+        }
+    }
+
+    /**
+     * Runs flushes and compactions until none is due. A failure that can be retried is logged and backed off from;
+     * any other fails the store. Never throws but an {@link Error} in inline mode: the write that ran it inline was
+     * already applied (lsm.md, "Failures").
+     *
+     * @return false if the store failed or is closing
+     */
+    boolean runDue() {
         try {
             while (!stopping() && store.state.failure() == null && !store.state.isClosed() && step()) {
-                // one flush or compaction per step, so that stop() waits for at most one
+                succeeded(); // one flush or compaction per step, so that stop() waits for at most one
             }
+            succeeded();
             return store.state.failure() == null;
-        } catch (IOException | RuntimeException | Error e) {
-            StoreException f = store.state.fail("background flush or compaction", e);
+        } catch (Error e) {
+            store.state.fail("background flush or compaction", e);
             if (!background) {
-                if (e instanceof Error err) {
-                    throw err;
-                }
-                throw f;
+                throw e;
             }
             return false;
+        } catch (IOException | RuntimeException e) {
+            if (!retryable(e)) {
+                store.state.fail("background flush or compaction", e);
+                return false;
+            }
+            backOff(e);
+            return !store.state.isClosed();
         }
+    }
+
+    /**
+     * @return whether a failed flush or compaction can be retried: an I/O failure ({@link IOException}, or a
+     *         {@link StoreException} of the log or manifest) that was not a failed force, did not make the log or the
+     *         manifest fail-stop, and is not damage read from a table. A bug (any other exception) is not retried.
+     */
+    private boolean retryable(Exception e) {
+        return (e instanceof IOException || e instanceof StoreException) && !ForceFailedException.isIn(e)
+                && !store.wal.isFailed() && !store.manifest.isFailed()
+                && !(e instanceof CorruptionException) && !(e.getCause() instanceof CorruptionException);
+    }
+
+    private void succeeded() {
+        if (retrying == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            LOG.info("background flush or compaction in {} works again after {} failed attempts", store.dir,
+                    failures);
+            failures = 0;
+            retrying = null;
+        } finally {
+            lock.unlock();
+        }
+        store.stallsMayEnd();
+    }
+
+    private void backOff(Exception e) {
+        long delay;
+        lock.lock();
+        try {
+            failures++;
+            if (failures == 1) {
+                failingSince = System.nanoTime();
+            }
+            delay = Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(failures - 1, 20));
+            retryAt = System.nanoTime() + delay * 1_000_000;
+            retrying = e instanceof StoreException se ? se
+                    : new StoreException("background flush or compaction in " + store.dir + " failed: " + e, e);
+        } finally {
+            lock.unlock();
+        }
+        LOG.warn("background flush or compaction in {} failed ({} in a row); the data stays in the memtables and the"
+                + " log; retrying {}: {}", store.dir, failures, background ? "in " + delay + " ms" : "at the next write",
+                e.toString());
+        store.stallsMayEnd(); // stalled writers see the failure and stop waiting after their bound
+    }
+
+    /** @return the failure of background work being retried, or null if it is not failing */
+    StoreException retrying() {
+        return retrying;
+    }
+
+    /** @return when the work being retried first failed ({@link System#nanoTime()}), if {@link #retrying} is set */
+    long failingSince() {
+        return failingSince;
     }
 
     /** Runs the most urgent piece of work. @return whether there was any */
@@ -206,15 +317,25 @@ final class Maintenance {
             it.seekToFirst();
             meta = writeTable(file, it, -1, Long.MAX_VALUE).get(0).meta; // finish() forced the table's bytes
         }
-        store.disk.forceDirectory(store.dir); // the table's name durable before the manifest names it
+        // The table's name durable before the manifest names it.
+        ForceFailedException.forceDirectory(store.disk, store.dir);
         VersionEdit edit = new VersionEdit().add(0, FileMeta.of(number, meta)).coveredLsn(lastLsn)
                 .nextFile(store.versions.nextFile());
-        store.manifest.append(edit); // forced (SYNC manifest): the table is live and covers the log up to lastLsn
+        appendEdit(edit, List.of(file)); // forced (SYNC manifest): the table is live, covers the log up to lastLsn
         store.install(store.versions.current().apply(edit), edit, imm);
         store.stats.flushes.incrementAndGet();
-        roomAvailable();
+        store.stallsMayEnd();
         long firstBefore = store.wal.firstLsn();
-        store.wal.truncateBefore(lastLsn + 1); // only now: the records are durable in a table a durable edit names
+        try {
+            store.wal.truncateBefore(lastLsn + 1); // only now: the records are durable in a table a durable edit names
+        } catch (RuntimeException e) {
+            if (!retryable(e)) {
+                throw e;
+            }
+            // The flush is complete; a later flush truncates further (truncateBefore covers everything below).
+            LOG.warn("truncating the log of {} below LSN {} failed; a later flush retries: {}", store.dir,
+                    lastLsn + 1, e.toString());
+        }
         if (store.wal.firstLsn() > firstBefore) {
             store.stats.walSegmentsTruncated.incrementAndGet();
         }
@@ -223,12 +344,31 @@ final class Maintenance {
         maybeRewriteManifest();
     }
 
-    private void roomAvailable() {
-        store.writeLock.lock();
+    /**
+     * Appends {@code edit} to the manifest (forced). If that fails without making the manifest fail-stop, nothing of
+     * the edit is visible to recovery: its new tables {@code outputs} are orphans, deleted here.
+     */
+    private void appendEdit(VersionEdit edit, List<Path> outputs) {
         try {
-            store.room.signalAll();
-        } finally {
-            store.writeLock.unlock();
+            store.manifest.append(edit);
+        } catch (RuntimeException e) {
+            if (!store.manifest.isFailed()) {
+                discard(outputs, e);
+            }
+            throw e;
+        }
+    }
+
+    /** Deletes output tables no manifest edit names (a failed flush or compaction); what stays, open deletes. */
+    private void discard(List<Path> outputs, Exception cause) {
+        for (Path p : outputs) {
+            try {
+                store.disk.deleteIfExists(p);
+            } catch (IOException | RuntimeException e) {
+                cause.addSuppressed(e);
+                LOG.warn("could not delete {}, output of a failed flush or compaction; the next open will: {}", p,
+                        e.toString());
+            }
         }
     }
 
@@ -250,6 +390,7 @@ final class Maintenance {
             edit.delete(out, f.number);
         }
         boolean trivial = c.isTrivialMove();
+        List<Path> written = new ArrayList<>();
         if (trivial) {
             edit.add(out, c.inputs().get(0)); // same file, one level down: nothing to write
         } else {
@@ -275,14 +416,16 @@ final class Maintenance {
                 sources.forEach(InternalIterator::close);
             }
             if (!outputs.isEmpty()) {
-                store.disk.forceDirectory(store.dir); // the outputs' names durable before the manifest names them
+                // The outputs' names durable before the manifest names them.
+                ForceFailedException.forceDirectory(store.disk, store.dir);
             }
             for (Output o : outputs) {
                 edit.add(out, FileMeta.of(o.number, o.meta));
+                written.add(LsmFormat.sstPath(store.dir, o.number));
             }
         }
         edit.nextFile(store.versions.nextFile());
-        store.manifest.append(edit); // forced: the outputs are live, the inputs obsolete (deleted when unreferenced)
+        appendEdit(edit, written); // forced: the outputs are live, the inputs obsolete (deleted when unreferenced)
         store.install(base.apply(edit), edit, null);
         FileMeta last = c.inputs().get(c.inputs().size() - 1);
         pointers[c.level()] = last.largest;
@@ -311,6 +454,7 @@ final class Maintenance {
         List<Output> outputs = new ArrayList<>();
         SstWriter w = null;
         Path path = null;
+        Path partial = null;
         long number = -1;
         byte[] previous = null;
         try {
@@ -332,38 +476,59 @@ final class Maintenance {
                         number = store.versions.newFileNumber();
                         path = LsmFormat.sstPath(store.dir, number);
                     }
+                    partial = path;
                     w = SstWriter.create(store.disk, path, store.config.sstOptions());
                 }
                 w.add(key, it.sequence(), it.kind(), it.value());
                 if (flushFile == null && w.estimatedBytes() >= targetBytes) {
                     outputs.add(new Output(number, w.finish()));
                     w = null;
+                    partial = null;
                 }
             }
             if (w != null) {
                 outputs.add(new Output(number, w.finish()));
                 w = null;
+                partial = null;
             }
             return outputs;
         } catch (IOException | RuntimeException e) {
+            // No manifest edit names any of them yet: the finished outputs and the partial one are garbage.
+            List<Path> garbage = new ArrayList<>();
+            for (Output o : outputs) {
+                garbage.add(LsmFormat.sstPath(store.dir, o.number));
+            }
             if (w != null) {
                 w.close();
-                try {
-                    store.disk.deleteIfExists(path);
-                } catch (IOException | RuntimeException d) {
-                    e.addSuppressed(d);
-                }
             }
+            if (partial != null) {
+                garbage.add(partial); // created, or maybe half-created by a failed create
+            }
+            discard(garbage, e);
             throw e;
         }
     }
 
     // ---- manifest ----------------------------------------------------------------------------------------------
 
+    /**
+     * Rewrites the manifest once it has grown past {@code lsm.manifestRewriteBytes}. A rewrite that failed and was
+     * undone (the old generation still live) is retried after the next edit; the one that just completed stands.
+     */
     private void maybeRewriteManifest() throws IOException {
-        if (store.manifest.growth() >= store.config.manifestRewriteBytes()) {
-            store.manifest.rewrite(store.versions.state());
-            store.stats.manifestRewrites.incrementAndGet();
+        if (store.manifest.growth() < store.config.manifestRewriteBytes()) {
+            return;
         }
+        try {
+            store.manifest.rewrite(store.versions.state());
+        } catch (IOException | RuntimeException e) {
+            if (!retryable(e)) {
+                throw e;
+            }
+            LOG.warn("rewriting the manifest of {} failed; the current generation stays live, retried after the next"
+                    + " edit: {}", store.dir, e.toString());
+            return;
+        }
+        store.stats.manifestRewrites.incrementAndGet();
     }
 }

@@ -58,6 +58,8 @@ final class Manifest implements AutoCloseable {
     /** Size of the snapshot this generation started with (0 for one replayed at open: all of it may be growth). */
     private long snapshotBytes;
     private final State recovered;
+    /** A rewrite failed and may have left CURRENT pointing at its generation: no more edits here. */
+    private boolean broken;
 
     private Manifest(Disk disk, Path dir, long generation, WriteAheadLog log, long bytes, State recovered) {
         this.disk = disk;
@@ -138,6 +140,15 @@ final class Manifest implements AutoCloseable {
         bytes += record.length;
     }
 
+    /**
+     * @return whether the manifest cannot take edits any more: its log is fail-stop (a failed force), or a rewrite
+     *         failed in a way it could not prove undone. A failed append that left it working returns false: the
+     *         edit is not in the manifest, and the caller may retry.
+     */
+    boolean isFailed() {
+        return broken || log.isFailed();
+    }
+
     /** @return edit bytes appended since this generation's snapshot (what a rewrite would save) */
     long growth() {
         return bytes - snapshotBytes;
@@ -154,16 +165,30 @@ final class Manifest implements AutoCloseable {
      * orphan deleted at open); after it, the new one.
      */
     void rewrite(State state) throws IOException {
+        if (broken) {
+            throw new IllegalStateException("the manifest of " + dir + " failed earlier; no rewrite");
+        }
         long next = generation + 1;
         Path logDir = dir.resolve(LsmFormat.manifestName(next));
-        deleteTree(disk, logDir); // an orphan of a crashed rewrite with this number, if open did not remove it
+        deleteTree(disk, logDir); // an orphan of a failed or crashed rewrite with this number
         WriteAheadLog newLog = WriteAheadLog.open(logDir, options(disk));
         long size;
         try {
             size = writeSnapshot(newLog, state);
+        } catch (RuntimeException e) {
+            abandonRewrite(newLog, logDir, e);
+            throw e;
+        }
+        try {
             writeCurrent(disk, dir, next);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(newLog, e);
+            // CURRENT was replaced only if its rename happened: read it back to know which generation is live.
+            if (ForceFailedException.isIn(e) || !namesGeneration(generation, e)) {
+                broken = true; // fail-stop: the store must not go on appending to a generation that may be dead
+                closeQuietly(newLog, e);
+                throw e;
+            }
+            abandonRewrite(newLog, logDir, e);
             throw e;
         }
         WriteAheadLog old = log;
@@ -174,9 +199,39 @@ final class Manifest implements AutoCloseable {
         snapshotBytes = size;
         old.close();
         // CURRENT's rename is durable: the old generation is garbage now.
-        deleteTree(disk, dir.resolve(LsmFormat.manifestName(oldGeneration)));
-        disk.forceDirectory(dir); // the deletion durable, so a crash cannot resurrect a stale generation
+        try {
+            deleteTree(disk, dir.resolve(LsmFormat.manifestName(oldGeneration)));
+        } catch (IOException e) {
+            // Harmless: CURRENT does not name it, and open deletes every generation CURRENT does not name.
+            LOG.warn("could not delete the old manifest generation {} of {}; the next open will: {}", oldGeneration,
+                    dir, e.toString());
+            return;
+        }
+        // The deletion durable, so a crash cannot resurrect a stale generation.
+        ForceFailedException.forceDirectory(disk, dir);
         LOG.debug("rewrote the manifest of {} as generation {} ({} bytes)", dir, next, size);
+    }
+
+    /** @return whether CURRENT (read back) names {@code gen}; false if it cannot be read */
+    private boolean namesGeneration(long gen, Exception failure) {
+        try {
+            return readCurrent(disk, dir.resolve(LsmFormat.CURRENT)) == gen;
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+            return false;
+        }
+    }
+
+    /** Closes and deletes the new generation of a rewrite that failed before CURRENT named it. */
+    private void abandonRewrite(WriteAheadLog newLog, Path logDir, Exception failure) {
+        closeQuietly(newLog, failure);
+        try {
+            deleteTree(disk, logDir);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e); // left for the next rewrite or open, which delete it first
+        }
+        LOG.warn("rewriting the manifest of {} failed; generation {} stays live: {}", dir, generation,
+                failure.toString());
     }
 
     @Override
@@ -319,10 +374,11 @@ final class Manifest implements AutoCloseable {
         disk.deleteIfExists(temp);
         try (DiskFile f = disk.open(temp, OpenMode.CREATE_NEW)) {
             f.write(0, ByteBuffer.wrap(content));
-            f.force(true); // the pointer's bytes durable before the rename can make them CURRENT
+            ForceFailedException.force(f); // the pointer's bytes durable before the rename can make them CURRENT
         }
         disk.rename(temp, dir.resolve(LsmFormat.CURRENT));
-        disk.forceDirectory(dir); // the rename durable: the new generation is live; the old one may be deleted after
+        // The rename durable: the new generation is live; the old one may be deleted after.
+        ForceFailedException.forceDirectory(disk, dir);
     }
 
     private static String crc(String body) {

@@ -1,7 +1,6 @@
 package io.durakv.lsm;
 
 import java.util.List;
-import java.util.PriorityQueue;
 
 /**
  * Merges several {@link InternalIterator}s into one in internal-key order (user key ascending, newest version first).
@@ -12,17 +11,14 @@ import java.util.PriorityQueue;
 final class MergingIterator implements InternalIterator {
 
     private final List<InternalIterator> sources;
-    private final PriorityQueue<Integer> heap;
+    /** A binary min-heap of source indexes in {@code [0, size)}, ordered by {@link #less}. */
+    private final int[] heap;
+    private int size;
     private InternalIterator current;
 
     MergingIterator(List<InternalIterator> sources) {
         this.sources = List.copyOf(sources);
-        this.heap = new PriorityQueue<>(Math.max(1, sources.size()), (a, b) -> {
-            InternalIterator x = this.sources.get(a);
-            InternalIterator y = this.sources.get(b);
-            int c = EntryKind.compare(x.key(), x.sequence(), y.key(), y.sequence());
-            return c != 0 ? c : Integer.compare(a, b);
-        });
+        this.heap = new int[this.sources.size()];
     }
 
     @Override
@@ -42,13 +38,16 @@ final class MergingIterator implements InternalIterator {
     }
 
     private void rebuild() {
-        heap.clear();
+        size = 0;
         for (int i = 0; i < sources.size(); i++) {
             if (sources.get(i).valid()) {
-                heap.add(i);
+                heap[size++] = i;
             }
         }
-        current = heap.isEmpty() ? null : sources.get(heap.peek());
+        for (int i = size / 2 - 1; i >= 0; i--) {
+            siftDown(i);
+        }
+        current = size == 0 ? null : sources.get(heap[0]);
     }
 
     @Override
@@ -56,18 +55,48 @@ final class MergingIterator implements InternalIterator {
         return current != null;
     }
 
+    /** Advances the top source and restores the heap with one sift from the root (no remove and re-insert). */
     @Override
     public void next() {
         if (current == null) {
             throw new IllegalStateException("the merging iterator is not at an entry");
         }
-        int top = heap.poll();
-        InternalIterator s = sources.get(top);
-        s.next();
-        if (s.valid()) {
-            heap.add(top);
+        current.next();
+        if (!current.valid()) {
+            heap[0] = heap[--size];
         }
-        current = heap.isEmpty() ? null : sources.get(heap.peek());
+        if (size > 0) {
+            siftDown(0);
+        }
+        current = size == 0 ? null : sources.get(heap[0]);
+    }
+
+    private void siftDown(int at) {
+        int moving = heap[at];
+        int i = at;
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= size) {
+                break;
+            }
+            if (child + 1 < size && less(heap[child + 1], heap[child])) {
+                child++;
+            }
+            if (!less(heap[child], moving)) {
+                break;
+            }
+            heap[i] = heap[child];
+            i = child;
+        }
+        heap[i] = moving;
+    }
+
+    /** @return whether source {@code a}'s entry comes first: internal-key order, then the earlier (newer) source */
+    private boolean less(int a, int b) {
+        InternalIterator x = sources.get(a);
+        InternalIterator y = sources.get(b);
+        int c = EntryKind.compare(x.key(), x.sequence(), y.key(), y.sequence());
+        return c != 0 ? c < 0 : a < b;
     }
 
     @Override
@@ -111,7 +140,7 @@ final class MergingIterator implements InternalIterator {
                 }
             }
         }
-        heap.clear();
+        size = 0;
         current = null;
         if (failure != null) {
             throw failure;

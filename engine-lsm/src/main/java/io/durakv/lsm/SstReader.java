@@ -122,12 +122,17 @@ final class SstReader implements AutoCloseable {
 
     /**
      * @return the newest entry of {@code userKey} with a sequence number {@code <= maxSequence}, or {@code null}; the
-     *         bloom filter is probed before any data block is read
+     *         bloom filter is probed before any data block is read. Its value is a fresh copy the caller may keep.
      * @throws CorruptionException if the data block it reads is damaged
      */
     SstEntry get(byte[] userKey, long maxSequence) throws IOException {
+        return get(userKey, BloomHash.xxh64(userKey), maxSequence);
+    }
+
+    /** As {@link #get(byte[], long)}, with the key's {@link BloomHash#xxh64} hash computed once by the caller. */
+    SstEntry get(byte[] userKey, long hash, long maxSequence) throws IOException {
         ensureOpen();
-        if (!bloom.mayContain(userKey)) {
+        if (!bloom.mayContainHash(hash)) {
             return null;
         }
         int block = index.find(userKey, maxSequence);

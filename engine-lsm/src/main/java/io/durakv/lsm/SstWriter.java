@@ -174,7 +174,7 @@ final class SstWriter implements AutoCloseable {
             flushPending();
             // The whole table is durable before finish returns; the caller then forces the directory (making the
             // name durable) and only after that records the table in the manifest.
-            file.force(true);
+            ForceFailedException.force(file);
             finished = true;
             file.close();
             LOG.debug("finished SSTable {}: {} entries, {} data blocks, {} bytes", path, entries, dataBlocks,

@@ -10,9 +10,10 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Open / closed / failed (fail-stop) state of an LSM store. After a failed log append or force, a failed flush,
- * compaction or manifest write, every later write and sync throws at once (the fate of unforced data is unknown and
- * retrying cannot fix it); reads go on; reopening recovers from what is on disk. A change wakes every writer waiting
+ * Open / closed / failed (fail-stop) state of an LSM store. After a failed force, a failure that made the log or the
+ * manifest fail-stop, or one the engine cannot prove it undid (lsm.md, "Failures"), every later write and sync throws
+ * at once (the fate of unforced data is unknown and retrying cannot fix it); reads go on; reopening recovers from what
+ * is on disk. A failed write (no space) does not get here: it fails its call alone, and background work retries. A change wakes every writer waiting
  * on the writer lock's conditions (for its turn, or for room in the memtables), so none waits forever.
  *
  * <p>Thread-safe: flags are volatile and change under the writer lock.

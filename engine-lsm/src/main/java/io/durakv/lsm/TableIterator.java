@@ -31,7 +31,7 @@ final class TableIterator implements InternalIterator {
     /** @return an iterator over one table, pinned until closed */
     static TableIterator open(TableCache cache, Path dir, FileMeta file) {
         try {
-            return new TableIterator(cache.acquire(file.number, LsmFormat.sstPath(dir, file.number)));
+            return new TableIterator(cache.acquire(file.number, file.path(dir)));
         } catch (IOException e) {
             throw new StoreException("cannot open SSTable " + LsmFormat.sstPath(dir, file.number) + ": " + e, e);
         }

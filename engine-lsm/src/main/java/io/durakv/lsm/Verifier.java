@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The structural check of an LSM store ({@link LsmStore#verify()}): reads every live SSTable end to end (so every
@@ -44,22 +45,38 @@ final class Verifier {
      * @throws StoreException                    for an inconsistency between the manifest and the tables
      */
     void verifyTables(Version v, long coveredLsn) {
+        verifyTables(v, coveredLsn, problem -> {
+            throw problem;
+        });
+    }
+
+    /**
+     * As {@link #verifyTables(Version, long)}, but hands each problem to {@code problems} and goes on: every table is
+     * checked, whatever the ones before it hold (the offline {@code verify} reports every damaged file).
+     */
+    void verifyTables(Version v, long coveredLsn, Consumer<StoreException> problems) {
         Set<Long> numbers = new HashSet<>();
         for (int level = 0; level < LsmFormat.LEVELS; level++) {
             List<FileMeta> files = v.files(level);
             for (int i = 0; i < files.size(); i++) {
                 FileMeta f = files.get(i);
                 if (!numbers.add(f.number)) {
-                    throw fail("file #" + f.number + " is listed twice");
+                    problems.accept(fail("file #" + f.number + " is listed twice"));
+                    continue;
                 }
                 if (f.largestSequence > coveredLsn) {
-                    throw fail("L" + level + " file " + f + " holds sequence numbers above the covered LSN "
-                            + coveredLsn);
+                    problems.accept(fail("L" + level + " file " + f + " holds sequence numbers above the covered LSN "
+                            + coveredLsn));
                 }
                 if (level > 0 && i > 0 && Arrays.compareUnsigned(files.get(i - 1).largest, f.smallest) >= 0) {
-                    throw fail("L" + level + " files " + files.get(i - 1) + " and " + f + " overlap or are unsorted");
+                    problems.accept(fail("L" + level + " files " + files.get(i - 1) + " and " + f
+                            + " overlap or are unsorted"));
                 }
-                checkTable(level, f);
+                try {
+                    checkTable(level, f);
+                } catch (StoreException e) {
+                    problems.accept(e);
+                }
             }
         }
     }

@@ -21,9 +21,12 @@ class LsmBackgroundCrashTest extends CrashSuite {
         return new LsmEngine()::open;
     }
 
+    /** {@link LsmCrashTest#SMALL}; after the power is lost, writes needing room fail at once, not after a second. */
     @Override
     protected Map<String, String> properties() {
-        return LsmCrashTest.SMALL;
+        Map<String, String> p = new java.util.HashMap<>(LsmCrashTest.SMALL);
+        p.put("lsm.failingStallMillis", "0");
+        return Map.copyOf(p);
     }
 
     @Override

@@ -27,6 +27,10 @@ class LsmConfigTest {
         assertThat(c.maxBytesForLevel(1)).isEqualTo(10L << 20);
         assertThat(c.maxBytesForLevel(3)).isEqualTo(1000L << 20);
         assertThat(config("lsm.level0Trigger", "8").level0StopTrigger()).isEqualTo(24);
+        assertThat(c.failingStallMillis()).isEqualTo(1000);
+        assertThat(config("lsm.failingStallMillis", "0").failingStallMillis()).isZero();
+        assertThatThrownBy(() -> config("lsm.failingStallMillis", "-1")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lsm.failingStallMillis");
     }
 
     @Test

@@ -10,7 +10,9 @@ import java.util.Map;
  * The fault suite on the LSM engine with flushes and compactions on the writing thread (so the n-th call of a kind is
  * the same call in every run) and {@link LsmCrashTest}'s thresholds: flushes (table write, forces, manifest edit, log
  * truncation), compactions, obsolete-table deletion and manifest rewrites (create, rename of {@code CURRENT}, delete
- * of the old generation, directory forces) all run inside the 80-operation workload and its reopen.
+ * of the old generation, directory forces) all run inside the 80-operation workload and its reopen. The store keeps
+ * working after a full disk without a reopen (the suite's default {@code keepsWorkingAfterNoSpace()}): failed flushes
+ * and compactions back off and retry (lsm.md, "Failures").
  */
 class LsmFaultTest extends FaultSuite {
 
@@ -22,17 +24,6 @@ class LsmFaultTest extends FaultSuite {
     @Override
     protected Map<String, String> properties() {
         return LsmCrashTest.SMALL;
-    }
-
-    /**
-     * The LSM engine turns read-only on any failed log append, flush, compaction or manifest write, a failed write on
-     * a full disk included (lsm.md, "Failures"; durability-contract.md: "after space is freed and the store reopened,
-     * it works again"); it works again after a reopen, which recovers everything acknowledged. Backing off and
-     * retrying a failed flush or compaction is not implemented (docs/reliability.md, "Known gaps").
-     */
-    @Override
-    protected boolean keepsWorkingAfterNoSpace() {
-        return false;
     }
 
     @Override

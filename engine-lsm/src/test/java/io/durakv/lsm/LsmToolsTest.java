@@ -103,6 +103,43 @@ class LsmToolsTest {
         assertThat(dump.code()).isNotEqualTo(DuraKvTool.OK);
     }
 
+    /** Verify goes on past the first damaged table: every damaged file is reported with its offset. */
+    @Test
+    void verifyReportsEveryDamagedTableNotOnlyTheFirst() throws IOException {
+        populate();
+        List<Path> tables = files(dir, "", ".sst");
+        assertThat(tables).as("the workload left several tables").hasSizeGreaterThanOrEqualTo(3);
+        Path first = tables.get(0);
+        Path last = tables.get(tables.size() - 1);
+        ToolRun.flip(first, SstFormat.HEADER_SIZE + 20); // inside the first data block
+        ToolRun.flip(last, SstFormat.HEADER_SIZE + 25);
+        ToolRun verify = ToolRun.of("verify", "--engine", "lsm", dir.toString());
+        assertThat(verify.code()).as(verify.out()).isEqualTo(DuraKvTool.DAMAGED);
+        assertThat(verify.out()).contains("DAMAGE: ").contains(first + " at offset " + SstFormat.HEADER_SIZE)
+                .contains(last + " at offset " + SstFormat.HEADER_SIZE);
+        assertThat(verify.out().lines().filter(l -> l.startsWith("DAMAGE: "))).hasSize(2);
+        for (Path sound : tables.subList(1, tables.size() - 1)) {
+            assertThat(verify.out()).doesNotContain(sound.toString());
+        }
+    }
+
+    /** With the manifest damaged, every table file is still checked on its own and a damaged one reported. */
+    @Test
+    void verifyChecksEveryTableFileWhenTheManifestIsDamaged() throws IOException {
+        populate();
+        Path manifestDir = files(dir, "manifest-", "").get(0);
+        Path seg = files(manifestDir, "wal-", ".log").get(0);
+        ToolRun.flip(seg, 32 + 30);
+        List<Path> tables = files(dir, "", ".sst");
+        Path table = tables.get(tables.size() - 1);
+        ToolRun.flip(table, SstFormat.HEADER_SIZE + 20);
+        ToolRun verify = ToolRun.of("verify", "--engine", "lsm", dir.toString());
+        assertThat(verify.code()).as(verify.out()).isEqualTo(DuraKvTool.DAMAGED);
+        assertThat(verify.out()).contains("DAMAGE: " + seg + " at offset 32")
+                .contains(table + " at offset " + SstFormat.HEADER_SIZE)
+                .contains("tables: " + tables.size() + " SSTable files checked on their own");
+    }
+
     @Test
     void verifyReportsADamagedManifestRecord() throws IOException {
         populate();
