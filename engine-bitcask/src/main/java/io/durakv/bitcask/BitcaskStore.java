@@ -83,6 +83,8 @@ public final class BitcaskStore implements KeyValueStore {
     private long activeSegment;
 
     final Readers readers = new Readers();
+    /** Values by key and LSN, filled by gets and short scans (the arrays in it are never changed or handed out). */
+    final ValueCache cache;
     final Background background;
     private final Merger merger;
     private final AtomicBoolean mergeQueued = new AtomicBoolean();
@@ -97,6 +99,7 @@ public final class BitcaskStore implements KeyValueStore {
         this.wal = wal;
         this.background = new Background(dir, config.backgroundMerge(), this::fail);
         this.merger = new Merger(this);
+        this.cache = new ValueCache(config.cacheBytes());
     }
 
     /**
@@ -148,24 +151,38 @@ public final class BitcaskStore implements KeyValueStore {
     public byte[] get(byte[] key) {
         Limits.checkKey(key);
         checkOpen();
+        long[] entry = lookup(key);
+        if (entry == null) {
+            return null;
+        }
+        // A cached value is right for as long as the directory names that LSN; no file is read, so no registration.
+        int hash = (int) entry[2];
+        byte[] cached = cache.get(key, hash, entry[0]);
+        if (cached != null) {
+            return cached.clone();
+        }
         long epoch = readers.enter();
         try {
-            long lsn;
-            long location;
-            keysLock.readLock().lock();
-            try {
-                int e = keys.find(key);
-                if (e < 0) {
-                    return null;
-                }
-                lsn = keys.lsn(e);
-                location = keys.location(e);
-            } finally {
-                keysLock.readLock().unlock();
+            entry = lookup(key); // again under the registration: a merge may have moved the record since
+            if (entry == null) {
+                return null;
             }
-            return readValue(key, lsn, location);
+            byte[] value = RecordReader.value(this, key, entry[0], entry[1]);
+            cache.put(key.clone(), hash, entry[0], value);
+            return value.clone();
         } finally {
             readers.exit(epoch);
+        }
+    }
+
+    /** @return the LSN, location and hash of {@code key}'s entry, or null if it has none */
+    private long[] lookup(byte[] key) {
+        keysLock.readLock().lock();
+        try {
+            int e = keys.find(key);
+            return e < 0 ? null : new long[]{keys.lsn(e), keys.location(e), keys.hash(e)};
+        } finally {
+            keysLock.readLock().unlock();
         }
     }
 
@@ -183,6 +200,24 @@ public final class BitcaskStore implements KeyValueStore {
      */
     byte[] readValue(byte[] key, long lsn, long location) {
         return RecordReader.value(this, key, lsn, location);
+    }
+
+    /**
+     * As {@link #readValue}, through the {@link ValueCache}: a cached value is returned (as a copy), and with
+     * {@code fill} a value read from disk is cached; {@code key} must then not change afterwards.
+     */
+    byte[] cachedValue(byte[] key, long lsn, long location, boolean fill) {
+        int hash = KeyDir.hash(key);
+        byte[] cached = cache.get(key, hash, lsn);
+        if (cached != null) {
+            return cached.clone();
+        }
+        byte[] value = RecordReader.value(this, key, lsn, location);
+        if (fill) {
+            cache.put(key, hash, lsn, value);
+            return value.clone();
+        }
+        return value;
     }
 
     // ---- writes ------------------------------------------------------------------------------------------------
