@@ -32,8 +32,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * turn takes the force turn for it ({@link LogWriter.RotationTurn}); the force turn never waits for the write turn,
  * so the two cannot deadlock.
  *
- * <p>A failed write or force makes the log fail-stop ({@link #failure}): the data's fate is unknown and retrying
- * cannot fix it (durability-contract.md), so every later append and sync throws until the log is reopened.
+ * <p>A failed force makes the log fail-stop ({@link #failure}): the data's fate is unknown and retrying cannot fix it
+ * (durability-contract.md), so every later append and sync throws until the log is reopened. So does any other
+ * failure the writer cannot undo ({@link FatalIOException}). A failed write (a full disk) is not fatal: the appends
+ * whose records it did not write, and every append queued behind them, throw; their LSNs are handed out again, so
+ * LSNs stay gap-free; the log goes on from the last record written, and later appends succeed once the disk accepts
+ * writes again.
  *
  * <p>Thread-safe. All fields below {@link #lock} are guarded by it; {@link #writer} is used by the turn holders as
  * {@link LogWriter} describes, with the lock released.
@@ -121,7 +125,17 @@ final class GroupCommitter {
             checkWritable();
             p.lsn = nextLsn++;
             queue.add(p);
-            await(p.lsn, mode == SyncMode.SYNC);
+            awaitAppend(p);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return whether the log is fail-stop: every append and sync throws until it is reopened */
+    boolean isFailed() {
+        lock.lock();
+        try {
+            return failure != null;
         } finally {
             lock.unlock();
         }
@@ -219,7 +233,7 @@ final class GroupCommitter {
         }
     }
 
-    /** Makes the log fail-stop because of an I/O failure outside an I/O turn (truncation). */
+    /** Makes the log fail-stop because of an I/O failure outside an I/O turn (a failed directory force in truncation). */
     StoreException fail(String what, IOException cause) {
         lock.lock();
         try {
@@ -256,7 +270,7 @@ final class GroupCommitter {
             flushWanted.signalAll();
             if (failure == null) {
                 try {
-                    await(nextLsn - 1, true);
+                    await(Long.MAX_VALUE, true);
                 } catch (StoreException e) {
                     // failure is set; fall through to release the file and report it
                 }
@@ -299,23 +313,54 @@ final class GroupCommitter {
         }
     }
 
-    /** Waits (lock held) until {@code lsn} is written, or forced if {@code forced}, taking turns as needed. */
-    private void await(long lsn, boolean forced) {
-        while (forced ? forcedLsn < lsn : writtenLsn < lsn) {
-            if (failure != null) {
-                throw failedEarlier();
+    /**
+     * Waits (lock held) until {@code p} is written, or forced in SYNC mode, taking turns as needed.
+     *
+     * @throws StoreException if the write turn carrying it failed, or the log is fail-stop
+     */
+    private void awaitAppend(Pending p) {
+        boolean forced = mode == SyncMode.SYNC;
+        while (true) {
+            // Checked first: once a failed turn has handed p's LSN out again, another record may be written under it.
+            if (p.error != null) {
+                throw p.error;
             }
-            if (writtenLsn < lsn) {
-                if (!writeBusy && !queue.isEmpty()) {
-                    runWriteTurn();
-                } else {
-                    progress.awaitUninterruptibly();
-                }
-            } else if (!forceBusy) {
-                runForceTurn();
+            if (forced ? forcedLsn >= p.lsn : writtenLsn >= p.lsn) {
+                return;
+            }
+            step(p.lsn, forced);
+        }
+    }
+
+    /**
+     * Waits (lock held) until every record through {@code lsn} is written, or forced if {@code forced}, taking turns as
+     * needed. Records whose write failed are not waited for: the target shrinks to the last LSN handed out.
+     */
+    private void await(long lsn, boolean forced) {
+        while (true) {
+            long target = Math.min(lsn, nextLsn - 1);
+            if (forced ? forcedLsn >= target : writtenLsn >= target) {
+                return;
+            }
+            step(target, forced);
+        }
+    }
+
+    /** One step towards {@code lsn} written (or forced): runs a turn, or waits for the thread holding one. */
+    private void step(long lsn, boolean forced) {
+        if (failure != null) {
+            throw failedEarlier();
+        }
+        if (writtenLsn < lsn) {
+            if (!writeBusy && !queue.isEmpty()) {
+                runWriteTurn();
             } else {
                 progress.awaitUninterruptibly();
             }
+        } else if (!forceBusy) {
+            runForceTurn();
+        } else {
+            progress.awaitUninterruptibly();
         }
     }
 
@@ -334,16 +379,45 @@ final class GroupCommitter {
             lock.lock();
         }
         writeBusy = false;
-        if (error == null) {
+        if (error == null || retryable(error)) {
             writtenLsn = writer.writtenLsn();
             writtenSegment = writer.active();
             writtenOffset = writer.active().writeOffset();
             writtenBytes = writer.writtenBytes();
         }
+        if (error != null && retryable(error)) {
+            failAppendsAfterWritten(batch, error);
+            error = null;
+        }
         finishTurn(error);
         if (mode == SyncMode.BATCH && writtenBytes - forcedBytes >= maxUnforcedBytes) {
             flushWanted.signalAll();
         }
+    }
+
+    /**
+     * After a failed write the writer undid (lock held): fails the batch's records it did not write and every record
+     * queued behind them, and hands their LSNs out again. The log itself goes on.
+     */
+    private void failAppendsAfterWritten(List<Pending> batch, Throwable error) {
+        StoreException e = new StoreException("appending to the write-ahead log in " + dir + " failed, so the record "
+                + "was not acknowledged; the log goes on and later appends succeed once the disk accepts writes "
+                + "again: " + error, error);
+        for (Pending p : batch) {
+            if (p.lsn > writtenLsn) {
+                p.error = e;
+            }
+        }
+        for (Pending p : queue) {
+            p.error = e;
+        }
+        queue = new ArrayList<>();
+        nextLsn = writtenLsn + 1;
+    }
+
+    /** @return whether {@code error} from the writer was undone by it: a failed write, not a force */
+    private static boolean retryable(Throwable error) {
+        return error instanceof IOException && !(error instanceof FatalIOException);
     }
 
     /** One force turn (lock held on entry and exit, released during the I/O). */
@@ -409,9 +483,11 @@ final class GroupCommitter {
         lock.lock();
         try {
             forceBusy = false;
-            if (error != null) {
+            if (error != null && !retryable(error)) {
                 recordFailure(error);
             } else {
+                // Done, or a write or creation failed after the old segment was forced (the write turn fails the
+                // appends): every record written so far is forced.
                 // Everything written so far is forced; later writes go to the new, empty segment.
                 forcedLsn = Math.max(forcedLsn, forcedThrough);
                 forcedBytes = Math.max(forcedBytes, bytes);

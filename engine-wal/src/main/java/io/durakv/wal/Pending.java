@@ -13,6 +13,8 @@ final class Pending {
     long lsn;
     long segment;
     long offset;
+    /** Set (under the committer's lock) when the write turn carrying this record failed and the log went on. */
+    io.durakv.api.StoreException error;
 
     Pending(byte[] payload) {
         this.payload = payload;

@@ -44,11 +44,15 @@ final class Segment implements AutoCloseable {
      * name. On return the segment exists durably and holds no record; only then may a record be written to it,
      * because recovery treats a last segment without a valid header, or a recycled one without a record of its own,
      * as a leftover of an interrupted creation.
+     *
+     * <p>A failed write, create or rename (a full disk) is undone before it is thrown: a half-created file is deleted,
+     * a recycled file goes back to the pool, so the caller may try again later. A failed force, or a failed undo,
+     * throws {@link FatalIOException}.
      */
     static Segment create(Disk disk, Path dir, long firstLsn, WalOptions options, SegmentPool pool)
             throws IOException {
         Path recycled = pool.take();
-        return recycled != null ? reuse(disk, dir, firstLsn, options, recycled)
+        return recycled != null ? reuse(disk, dir, firstLsn, options, pool, recycled)
                 : createNew(disk, dir, firstLsn, options);
     }
 
@@ -61,12 +65,24 @@ final class Segment implements AutoCloseable {
             if (options.preallocate()) {
                 writeZeros(file, HEADER_SIZE, options.segmentBytes());
             }
+        } catch (IOException e) {
+            // Undoes the creation, so that a later rotation can create the segment afresh. Unforced, the deletion may
+            // be lost in a crash; recovery then finds a last segment with no record, the leftover of an interrupted
+            // creation, and discards it.
+            closeQuietly(file, e);
+            FatalIOException.fatal("deleting the half-created segment " + path, () -> disk.delete(path));
+            throw e;
+        } catch (RuntimeException e) {
+            closeQuietly(file, e);
+            throw e;
+        }
+        try {
             // Forces the header and the preallocated blocks with the file size: records' known-forced offsets start
             // at the header, and steady-state force(false) calls then never allocate or change the size.
-            file.force(true);
+            FatalIOException.fatal("forcing the new segment " + path, () -> file.force(true));
             // Forces the new name: a record in this segment is acknowledged only after this, so a crash cannot lose
             // the file under it.
-            disk.forceDirectory(dir);
+            FatalIOException.fatal("forcing the directory entry of " + path, () -> disk.forceDirectory(dir));
             return new Segment(path, firstLsn, options.segmentBytes(), file, HEADER_SIZE, HEADER_SIZE);
         } catch (IOException | RuntimeException e) {
             closeQuietly(file, e);
@@ -79,19 +95,36 @@ final class Segment implements AutoCloseable {
      * over the old one, forces it, then renames the file to the segment's name and forces the directory. The old
      * frames stay behind the header; their LSNs are below {@code firstLsn}, so no reader takes them for records of
      * this segment. The file's size and blocks are those of a full segment already, so {@code force(false)} suffices.
+     * A failed header write or rename gives the file back to the pool (its content never matters there).
      */
-    private static Segment reuse(Disk disk, Path dir, long firstLsn, WalOptions options, Path recycled)
-            throws IOException {
+    private static Segment reuse(Disk disk, Path dir, long firstLsn, WalOptions options, SegmentPool pool,
+                                 Path recycled) throws IOException {
         Path path = dir.resolve(fileName(firstLsn));
-        DiskFile file = disk.open(recycled, OpenMode.READ_WRITE);
+        DiskFile file;
         try {
-            file.write(0, FrameCodec.header(firstLsn, FLAG_RECYCLED, capacity(options)));
+            file = disk.open(recycled, OpenMode.READ_WRITE);
+        } catch (IOException e) {
+            pool.giveBack(recycled);
+            throw e;
+        }
+        try {
+            try {
+                file.write(0, FrameCodec.header(firstLsn, FLAG_RECYCLED, capacity(options)));
+            } catch (IOException e) {
+                pool.giveBack(recycled);
+                throw e;
+            }
             // Forces the new header before the file takes the segment's name: a recycled file that recovery finds
             // under a segment name always names that segment.
-            file.force(false);
-            disk.rename(recycled, path);
+            FatalIOException.fatal("forcing the header of recycled " + recycled, () -> file.force(false));
+            try {
+                disk.rename(recycled, path);
+            } catch (IOException e) {
+                pool.giveBack(recycled);
+                throw e;
+            }
             // Forces the rename: a record in this segment is acknowledged only after this.
-            disk.forceDirectory(dir);
+            FatalIOException.fatal("forcing the directory entry of " + path, () -> disk.forceDirectory(dir));
             return new Segment(path, firstLsn, options.segmentBytes(), file, HEADER_SIZE, HEADER_SIZE);
         } catch (IOException | RuntimeException e) {
             closeQuietly(file, e);
@@ -197,10 +230,18 @@ final class Segment implements AutoCloseable {
     }
 
     /**
-     * Writes a marker frame at the write offset. Call right after {@link #force()}: the marker's known-forced offset
-     * is its own offset, which is what tells recovery that every byte before it was forced.
+     * Forces the file whatever the known-forced offset says: after zeroing a range past the write offset (the bytes a
+     * failed write may have changed), which no record's known-forced offset covers. Does not move that offset.
      */
-    void writeMarker(byte type, long nextLsn) throws IOException {
+    void forceZeroed() throws IOException {
+        file.force(false);
+    }
+
+    /**
+     * Encodes a marker frame for the write offset. Write it right after {@link #force()}: the marker's known-forced
+     * offset is its own offset, which is what tells recovery that every byte before it was forced.
+     */
+    ByteBuffer marker(byte type, long nextLsn) {
         if (forcedOffset != writeOffset) {
             throw new IllegalStateException("marker written before a force: forced " + forcedOffset + " of "
                     + writeOffset + " in " + path);
@@ -208,7 +249,7 @@ final class Segment implements AutoCloseable {
         ByteBuffer b = ByteBuffer.allocate(MARKER_SIZE);
         FrameCodec.encode(b, type, nextLsn, forcedOffset, new byte[0]);
         b.flip();
-        write(b);
+        return b;
     }
 
     @Override

@@ -41,6 +41,11 @@ final class SegmentPool {
         files.addLast(recycled);
     }
 
+    /** Puts back a file {@link #take()} gave out and rotation could not use (a failed header write or rename). */
+    synchronized void giveBack(Path recycled) {
+        files.addFirst(recycled);
+    }
+
     /** @return a file to reuse, or null */
     synchronized Path take() {
         return files.pollFirst();

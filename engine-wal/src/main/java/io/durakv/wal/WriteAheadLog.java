@@ -97,7 +97,9 @@ public final class WriteAheadLog implements AutoCloseable {
      * @throws IllegalArgumentException if {@code record} is null or longer than {@link #maxRecordBytes()}; nothing
      *                                  is written then
      * @throws StoreClosedException     if the log is closed
-     * @throws StoreException           if the log failed, now or earlier
+     * @throws StoreException           if the write failed (then the record is not acknowledged, its LSN is handed
+     *                                  out again, and the log goes on unless {@link #isFailed()}), or the log failed
+     *                                  earlier
      */
     public long append(byte[] record) {
         return appendWithPosition(record).lsn();
@@ -230,7 +232,8 @@ public final class WriteAheadLog implements AutoCloseable {
      *
      * @param lsn at most {@link #lastLsn()} + 1
      * @throws IllegalArgumentException if {@code lsn} is negative or past {@code lastLsn() + 1}
-     * @throws StoreException           if a deletion fails (the log is then fail-stop)
+     * @throws StoreException           if a deletion or rename fails (the segment stays; the log goes on), or the
+     *                                  directory force fails (the log is then fail-stop)
      */
     public void truncateBefore(long lsn) {
         segmentDeletion.writeLock().lock();
@@ -250,30 +253,48 @@ public final class WriteAheadLog implements AutoCloseable {
                 doomed.add(e);
             }
             for (Map.Entry<Long, Path> e : doomed) {
+                Path recycled = null;
                 try {
                     closeReadFile(e.getKey());
-                    Path recycled = null;
                     if (pool.wants(disk, e.getValue())) {
                         recycled = dir.resolve(WalFormat.recycleName(e.getKey()));
                         disk.rename(e.getValue(), recycled);
                     } else {
                         disk.delete(e.getValue());
                     }
+                } catch (IOException ex) {
+                    // Nothing changed (a rename or a deletion either happens or not): the segment stays in the log
+                    // and a later truncation removes it.
+                    throw new StoreException("removing " + e.getValue() + " from the write-ahead log failed; it "
+                            + "stays until a later truncation: " + ex, ex);
+                }
+                // The segment is gone from the log's directory: readers must not look for it any more.
+                segments.remove(e.getKey());
+                try {
                     // Forces this removal (a deletion, or a rename out of the log for reuse) before the next one: a
                     // crash then leaves the newest segments without a hole, which is how recovery tells truncation
                     // from a lost segment.
                     disk.forceDirectory(dir);
-                    if (recycled != null) {
-                        pool.add(recycled);
-                    }
                 } catch (IOException ex) {
-                    throw committer.fail("removing " + e.getValue(), ex);
+                    throw committer.fail("forcing the directory after removing " + e.getValue(), ex);
                 }
-                segments.remove(e.getKey());
+                if (recycled != null) {
+                    pool.add(recycled);
+                }
             }
         } finally {
             segmentDeletion.writeLock().unlock();
         }
+    }
+
+    /**
+     * @return whether the log is fail-stop: a force failed (or another failure the log could not undo), and every
+     *         append and sync throws until the log is closed and reopened. A failed write alone (e.g. a full disk)
+     *         does not make it fail-stop: the appends it carried throw, and later appends succeed once the disk
+     *         accepts writes again.
+     */
+    public boolean isFailed() {
+        return committer.isFailed();
     }
 
     /** @return the LSN of the last record appended (written), or 0 when the log has never held a record */

@@ -106,7 +106,7 @@ class TruncationTest {
 
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
-    void aFailedRemovalOfASegmentMakesTheLogFailStopAndReopeningKeepsEveryRecord(boolean preallocate) {
+    void aFailedRemovalOfASegmentFailsThatTruncationOnlyAndALaterOneFinishesTheWork(boolean preallocate) {
         // With preallocation truncation renames segments for recycling (until two wait), then deletes; without,
         // it deletes. Fail each such call in turn.
         io.durakv.api.io.DiskOp rename = io.durakv.api.io.DiskOp.RENAME;
@@ -124,20 +124,31 @@ class TruncationTest {
                 log.append(record(i, 3000));
             }
             disk.inject(io.durakv.api.io.FaultRule.nthCall(op, "wal-", n));
-            WriteAheadLog failing = log;
-            assertThatThrownBy(() -> failing.truncateBefore(90)).as("%s call %d", op, n)
-                    .isInstanceOf(io.durakv.api.StoreException.class);
-            assertThatThrownBy(() -> failing.append(record(101, 10))).isInstanceOf(io.durakv.api.StoreException.class);
-            assertThatThrownBy(failing::close).isInstanceOf(io.durakv.api.StoreException.class);
+            assertThatThrownBy(() -> log.truncateBefore(90)).as("%s call %d", op, n)
+                    .isInstanceOf(io.durakv.api.StoreException.class).hasMessageContaining("stays until a later");
+            assertThat(log.isFailed()).as("a failed removal changed nothing: the log goes on").isFalse();
+            long kept = log.firstLsn();
+            assertThat(kept).as("the segment whose removal failed is still there").isLessThan(90);
+            assertThat(lsns(replayAll(log))).containsExactlyElementsOf(
+                    LongStream.rangeClosed(kept, 100).boxed().toList());
             disk.clearFaults();
-            try (WriteAheadLog again = WriteAheadLog.open(root, options)) {
-                List<Entry> all = replayAll(again);
-                assertThat(again.lastLsn()).isEqualTo(100);
-                assertThat(lsns(all)).containsExactlyElementsOf(
-                        LongStream.rangeClosed(again.firstLsn(), 100).boxed().toList());
-                assertThat(again.firstLsn()).isLessThanOrEqualTo(90);
-                for (Entry e : all) {
-                    assertThat(e.bytes()).isEqualTo(record(e.lsn(), 3000));
+            assertThat(log.append(record(101, 10))).isEqualTo(101);
+            log.truncateBefore(90);
+            long first = log.firstLsn();
+            assertThat(first).as("the retried truncation removed the rest").isGreaterThan(kept)
+                    .isLessThanOrEqualTo(90);
+            log.close();
+            for (long seed = 0; seed < 3; seed++) {
+                try (WriteAheadLog again = WriteAheadLog.open(root,
+                        small(SyncMode.SYNC, disk.crash(seed)).preallocate(preallocate).build())) {
+                    List<Entry> all = replayAll(again);
+                    assertThat(again.lastLsn()).isEqualTo(101);
+                    assertThat(lsns(all)).containsExactlyElementsOf(
+                            LongStream.rangeClosed(again.firstLsn(), 101).boxed().toList());
+                    assertThat(again.firstLsn()).isLessThanOrEqualTo(90);
+                    for (Entry e : all) {
+                        assertThat(e.bytes()).isEqualTo(record(e.lsn(), e.lsn() == 101 ? 10 : 3000));
+                    }
                 }
             }
         }

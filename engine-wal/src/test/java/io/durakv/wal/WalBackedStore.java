@@ -111,7 +111,16 @@ final class WalBackedStore implements KeyValueStore {
         wal.append(record); // durable per the sync mode before we apply and acknowledge
         apply(record);
         if (++writesSinceCheckpoint >= checkpointEvery) {
-            checkpoint();
+            try {
+                checkpoint();
+            } catch (StoreException e) {
+                // The write itself is in the log and acknowledged; a checkpoint that failed (a full disk) is retried
+                // after the next write. Only a fail-stop log fails the store.
+                if (wal.isFailed()) {
+                    throw e;
+                }
+                writesSinceCheckpoint = checkpointEvery - 1;
+            }
         }
     }
 
