@@ -44,8 +44,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p><b>Structural work</b> ({@link Background}): the hint file of every sealed segment, and a merge
  * ({@link Merger}) when the dead fraction of the sealed files passes {@code bitcask.mergeDeadRatio}.
  *
- * <p><b>Failures</b>: a failed append, apply, hint write or merge turns the store read-only (fail-stop); reads go on;
- * reopening recovers from what is on disk.
+ * <p><b>Failures</b>: a failed force (the log's or the engine's files'), a fail-stop log or a failed apply turns the
+ * store read-only (fail-stop); reads go on; reopening recovers from what is on disk. A failed write, create, rename or
+ * delete (a full disk) fails only the write whose append it hit; merges and hint files back off and retry
+ * ({@link Background}, {@link #retryable}).
  *
  * <p>Thread-safe. Lock order: apply lock, then the key directory's lock.
  */
@@ -93,11 +95,12 @@ public final class BitcaskStore implements KeyValueStore {
 
     private BitcaskStore(Path dir, Disk disk, BitcaskConfig config, DiskLock lock, WriteAheadLog wal) {
         this.dir = dir;
-        this.disk = disk;
+        // The engine's own files go through it: structural work tells a failed force (fatal) from a failed write.
+        this.disk = new ForceTaggingDisk(disk);
         this.config = config;
         this.lock = lock;
         this.wal = wal;
-        this.background = new Background(dir, config.backgroundMerge(), this::fail);
+        this.background = new Background(dir, config.backgroundMerge(), this::fail, this::retryable);
         this.merger = new Merger(this);
         this.cache = new ValueCache(config.cacheBytes());
     }
@@ -266,8 +269,16 @@ public final class BitcaskStore implements KeyValueStore {
         try {
             position = wal.appendWithPosition(record);
         } catch (RuntimeException | Error e) {
-            // An append that failed may have taken an LSN: writers after it would wait for it forever, so fail.
-            StoreException f = closed ? closedException() : fail("log append", e);
+            if (closed) {
+                throw closedException();
+            }
+            if (e instanceof StoreException se && !wal.isFailed()) {
+                // A failed write (e.g. a full disk): the record is not in the log and its LSN is handed out again,
+                // so no writer waits for it; nothing was applied. The store stays writable.
+                throw se;
+            }
+            // The log is fail-stop (a failed force), or the failure is not the log's to undo.
+            StoreException f = fail("log append", e);
             if (e instanceof Error error) {
                 throw error;
             }
@@ -394,6 +405,12 @@ public final class BitcaskStore implements KeyValueStore {
         try {
             wal.sync();
         } catch (RuntimeException e) {
+            if (closed) {
+                throw closedException();
+            }
+            if (e instanceof StoreException se && !wal.isFailed()) {
+                throw se; // a failed write of buffered records: they throw too, and the log goes on
+            }
             throw fail("log sync", e);
         }
     }
@@ -407,6 +424,25 @@ public final class BitcaskStore implements KeyValueStore {
     /** @return whether structural work should stop: the store is closed or failed */
     boolean stopping() {
         return closed || failure != null;
+    }
+
+    /**
+     * @return whether structural work that failed with {@code e} may be retried: the failure is an I/O error that is
+     *         not a failed force (ForceTaggingDisk), a simulated power loss or damage, and neither the store nor its
+     *         log is closed or fail-stop. The work removed (or recovery ignores) whatever it had written.
+     */
+    boolean retryable(Throwable e) {
+        if (closed || wal.isFailed() || ForceTaggingDisk.isForceFailure(e)) {
+            return false;
+        }
+        boolean io = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.durakv.api.io.PowerLossException || t instanceof CorruptionException) {
+                return false;
+            }
+            io |= t instanceof IOException;
+        }
+        return io;
     }
 
     /** Turns the store read-only (if it was not already), wakes waiting writers, and returns the failure to throw. */
@@ -545,6 +581,13 @@ public final class BitcaskStore implements KeyValueStore {
             merger.writeHint(BitcaskFormat.segmentHintName(activeSegment), BitcaskFormat.KIND_SEGMENT_HINT,
                     activeSegment, appliedLsn + 1, activeHints);
         } catch (IOException e) {
+            if (!ForceTaggingDisk.isForceFailure(e) && !(e instanceof io.durakv.api.io.PowerLossException)) {
+                // The log closed cleanly and the partial hint was removed (or is ignored): the next open replays the
+                // active segment instead.
+                LOG.warn("the hint file of segment {} in {} was not written at close; the next open replays the "
+                        + "segment: {}", activeSegment, dir, e.toString());
+                return;
+            }
             throw new StoreException("cannot write the hint file of segment " + activeSegment + " in " + dir
                     + " at close", e);
         }
