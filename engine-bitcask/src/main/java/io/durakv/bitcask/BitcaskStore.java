@@ -392,9 +392,10 @@ public final class BitcaskStore implements KeyValueStore {
             keysLock.readLock().unlock();
         }
         if (due && mergeQueued.compareAndSet(false, true)) {
+            // Cleared once the merge is done: a merge that fails and waits for its retry is not queued twice.
             background.submit(() -> {
-                mergeQueued.set(false);
                 merger.merge();
+                mergeQueued.set(false);
             });
         }
     }
