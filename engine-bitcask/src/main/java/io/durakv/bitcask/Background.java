@@ -7,12 +7,17 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 
 /**
  * Runs the store's structural work (hint files, merges) one task at a time: on a daemon thread, or, with
  * {@code bitcask.backgroundMerge=0}, on the writing thread right after its write ({@link #drain()}), which makes a
- * workload's disk calls deterministic for crash tests. A failing task turns the store read-only through the failure
- * handler; later tasks are dropped.
+ * workload's disk calls deterministic for crash tests. A task that fails in a way the store calls retryable (a failed
+ * write, create, rename or delete, e.g. a full disk: the task removed its partial output and nothing refers to it) is
+ * logged at WARN and run again later, first in the queue, after a back-off doubling from {@value #MIN_BACKOFF_MS} ms to
+ * {@value #MAX_BACKOFF_MS} ms (on the writing thread: at the first {@link #drain()} after it); any other failure turns
+ * the store read-only through the failure handler, and later tasks are dropped. A failure never escapes to the caller
+ * of {@link #drain()}: the write that ran it was already applied.
  *
  * <p>Thread-safe.
  */
@@ -26,17 +31,26 @@ final class Background {
         void run() throws Exception;
     }
 
+    static final long MIN_BACKOFF_MS = 10;
+    static final long MAX_BACKOFF_MS = 1000;
+
     private final Path dir;
     private final BiConsumer<String, Throwable> onFailure;
+    private final Predicate<Throwable> retryable;
     private final Deque<Task> queue = new ArrayDeque<>();
     private final Object runLock = new Object();
     private final Thread thread;
     private boolean stopped;
     private boolean failed;
+    /** When the task at the head of the queue, which failed, may run again ({@link System#nanoTime()}); 0: now. */
+    private long retryAt;
+    private long backoffMs = MIN_BACKOFF_MS;
+    private long retries;
 
-    Background(Path dir, boolean threaded, BiConsumer<String, Throwable> onFailure) {
+    Background(Path dir, boolean threaded, BiConsumer<String, Throwable> onFailure, Predicate<Throwable> retryable) {
         this.dir = dir;
         this.onFailure = onFailure;
+        this.retryable = retryable;
         if (threaded) {
             thread = new Thread(this::loop, "durakv-bitcask-merge " + dir);
             thread.setDaemon(true);
@@ -75,14 +89,28 @@ final class Background {
     }
 
     private synchronized Task next(boolean wait) {
-        while (wait && queue.isEmpty() && !stopped) {
+        while (true) {
+            if (stopped || failed) {
+                return null;
+            }
+            long delay = retryAt == 0 ? 0 : retryAt - System.nanoTime();
+            if (!queue.isEmpty() && delay <= 0) {
+                retryAt = 0;
+                return queue.pollFirst();
+            }
+            if (!wait) {
+                return null;
+            }
             try {
-                wait();
+                if (queue.isEmpty()) {
+                    wait();
+                } else {
+                    wait(Math.max(1, delay / 1_000_000));
+                }
             } catch (InterruptedException e) {
                 return null;
             }
         }
-        return stopped || failed ? null : queue.pollFirst();
     }
 
     private void loop() {
@@ -97,7 +125,26 @@ final class Background {
     private void runOne(Task t) {
         try {
             t.run();
+            synchronized (this) {
+                backoffMs = MIN_BACKOFF_MS;
+            }
         } catch (Throwable e) {
+            if (!(e instanceof Aborted) && !(e instanceof Error) && retryable.test(e)) {
+                long delay;
+                synchronized (this) {
+                    if (stopped) {
+                        return;
+                    }
+                    queue.addFirst(t);
+                    delay = backoffMs;
+                    retryAt = System.nanoTime() + delay * 1_000_000;
+                    backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+                    retries++;
+                }
+                LOG.warn("structural work (merge or hint file) in {} failed; nothing refers to its partial output, "
+                        + "retrying in {} ms: {}", dir, delay, e.toString());
+                return;
+            }
             synchronized (this) {
                 failed = true;
                 queue.clear();
@@ -108,6 +155,16 @@ final class Background {
                 onFailure.accept("structural work (merge or hint file)", e);
             }
         }
+    }
+
+    /** @return how many times a task failed and was queued again */
+    synchronized long retries() {
+        return retries;
+    }
+
+    /** @return whether a task waits to run (queued, or failed and waiting for its retry) */
+    synchronized boolean pending() {
+        return !queue.isEmpty();
     }
 
     /** Drops queued tasks and waits for the running one (which sees the store closed and stops early). */

@@ -13,14 +13,17 @@ import io.durakv.wal.WalOptions;
  * @param mergeDeadRatio  {@code bitcask.mergeDeadRatio}: dead fraction of the sealed files' bytes that starts a merge
  * @param backgroundMerge {@code bitcask.backgroundMerge}: whether merges and hint files are written by a background
  *                        thread (default) or by the writing thread right after its write (deterministic, for tests)
+ * @param cacheBytes      {@code bitcask.cacheBytes}: memory budget of the {@link ValueCache}, 0 for none
  */
-record BitcaskConfig(long fileBytes, double mergeDeadRatio, boolean backgroundMerge) {
+record BitcaskConfig(long fileBytes, double mergeDeadRatio, boolean backgroundMerge, long cacheBytes) {
 
     static final String FILE_BYTES = "bitcask.fileBytes";
     static final String MERGE_DEAD_RATIO = "bitcask.mergeDeadRatio";
     static final String BACKGROUND_MERGE = "bitcask.backgroundMerge";
+    static final String CACHE_BYTES = "bitcask.cacheBytes";
 
     static final double DEFAULT_MERGE_DEAD_RATIO = 0.5;
+    static final long DEFAULT_CACHE_BYTES = 64L << 20;
 
     /** @throws IllegalArgumentException naming the property, for an unknown property or a bad value */
     static BitcaskConfig from(StoreOptions options) {
@@ -29,7 +32,8 @@ record BitcaskConfig(long fileBytes, double mergeDeadRatio, boolean backgroundMe
                 WalOptions.MAX_SEGMENT_BYTES);
         double ratio = p.ratio(MERGE_DEAD_RATIO, DEFAULT_MERGE_DEAD_RATIO, 0, 1);
         long background = p.longValue(BACKGROUND_MERGE, 1, 0, 1);
+        long cacheBytes = p.bytes(CACHE_BYTES, DEFAULT_CACHE_BYTES, 0, 1L << 40);
         p.rejectUnknown();
-        return new BitcaskConfig(fileBytes, ratio, background == 1);
+        return new BitcaskConfig(fileBytes, ratio, background == 1, cacheBytes);
     }
 }

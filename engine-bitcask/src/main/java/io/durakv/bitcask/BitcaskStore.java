@@ -44,8 +44,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p><b>Structural work</b> ({@link Background}): the hint file of every sealed segment, and a merge
  * ({@link Merger}) when the dead fraction of the sealed files passes {@code bitcask.mergeDeadRatio}.
  *
- * <p><b>Failures</b>: a failed append, apply, hint write or merge turns the store read-only (fail-stop); reads go on;
- * reopening recovers from what is on disk.
+ * <p><b>Failures</b>: a failed force (the log's or the engine's files'), a fail-stop log or a failed apply turns the
+ * store read-only (fail-stop); reads go on; reopening recovers from what is on disk. A failed write, create, rename or
+ * delete (a full disk) fails only the write whose append it hit; merges and hint files back off and retry
+ * ({@link Background}, {@link #retryable}).
  *
  * <p>Thread-safe. Lock order: apply lock, then the key directory's lock.
  */
@@ -83,6 +85,8 @@ public final class BitcaskStore implements KeyValueStore {
     private long activeSegment;
 
     final Readers readers = new Readers();
+    /** Values by key and LSN, filled by gets and short scans (the arrays in it are never changed or handed out). */
+    final ValueCache cache;
     final Background background;
     private final Merger merger;
     private final AtomicBoolean mergeQueued = new AtomicBoolean();
@@ -91,12 +95,14 @@ public final class BitcaskStore implements KeyValueStore {
 
     private BitcaskStore(Path dir, Disk disk, BitcaskConfig config, DiskLock lock, WriteAheadLog wal) {
         this.dir = dir;
-        this.disk = disk;
+        // The engine's own files go through it: structural work tells a failed force (fatal) from a failed write.
+        this.disk = new ForceTaggingDisk(disk);
         this.config = config;
         this.lock = lock;
         this.wal = wal;
-        this.background = new Background(dir, config.backgroundMerge(), this::fail);
+        this.background = new Background(dir, config.backgroundMerge(), this::fail, this::retryable);
         this.merger = new Merger(this);
+        this.cache = new ValueCache(config.cacheBytes());
     }
 
     /**
@@ -148,24 +154,38 @@ public final class BitcaskStore implements KeyValueStore {
     public byte[] get(byte[] key) {
         Limits.checkKey(key);
         checkOpen();
+        long[] entry = lookup(key);
+        if (entry == null) {
+            return null;
+        }
+        // A cached value is right for as long as the directory names that LSN; no file is read, so no registration.
+        int hash = (int) entry[2];
+        byte[] cached = cache.get(key, hash, entry[0]);
+        if (cached != null) {
+            return cached.clone();
+        }
         long epoch = readers.enter();
         try {
-            long lsn;
-            long location;
-            keysLock.readLock().lock();
-            try {
-                int e = keys.find(key);
-                if (e < 0) {
-                    return null;
-                }
-                lsn = keys.lsn(e);
-                location = keys.location(e);
-            } finally {
-                keysLock.readLock().unlock();
+            entry = lookup(key); // again under the registration: a merge may have moved the record since
+            if (entry == null) {
+                return null;
             }
-            return readValue(key, lsn, location);
+            byte[] value = RecordReader.value(this, key, entry[0], entry[1]);
+            cache.put(key.clone(), hash, entry[0], value);
+            return value.clone();
         } finally {
             readers.exit(epoch);
+        }
+    }
+
+    /** @return the LSN, location and hash of {@code key}'s entry, or null if it has none */
+    private long[] lookup(byte[] key) {
+        keysLock.readLock().lock();
+        try {
+            int e = keys.find(key);
+            return e < 0 ? null : new long[]{keys.lsn(e), keys.location(e), keys.hash(e)};
+        } finally {
+            keysLock.readLock().unlock();
         }
     }
 
@@ -183,6 +203,24 @@ public final class BitcaskStore implements KeyValueStore {
      */
     byte[] readValue(byte[] key, long lsn, long location) {
         return RecordReader.value(this, key, lsn, location);
+    }
+
+    /**
+     * As {@link #readValue}, through the {@link ValueCache}: a cached value is returned (as a copy), and with
+     * {@code fill} a value read from disk is cached; {@code key} must then not change afterwards.
+     */
+    byte[] cachedValue(byte[] key, long lsn, long location, boolean fill) {
+        int hash = KeyDir.hash(key);
+        byte[] cached = cache.get(key, hash, lsn);
+        if (cached != null) {
+            return cached.clone();
+        }
+        byte[] value = RecordReader.value(this, key, lsn, location);
+        if (fill) {
+            cache.put(key, hash, lsn, value);
+            return value.clone();
+        }
+        return value;
     }
 
     // ---- writes ------------------------------------------------------------------------------------------------
@@ -231,8 +269,16 @@ public final class BitcaskStore implements KeyValueStore {
         try {
             position = wal.appendWithPosition(record);
         } catch (RuntimeException | Error e) {
-            // An append that failed may have taken an LSN: writers after it would wait for it forever, so fail.
-            StoreException f = closed ? closedException() : fail("log append", e);
+            if (closed) {
+                throw closedException();
+            }
+            if (e instanceof StoreException se && !wal.isFailed()) {
+                // A failed write (e.g. a full disk): the record is not in the log and its LSN is handed out again,
+                // so no writer waits for it; nothing was applied. The store stays writable.
+                throw se;
+            }
+            // The log is fail-stop (a failed force), or the failure is not the log's to undo.
+            StoreException f = fail("log append", e);
             if (e instanceof Error error) {
                 throw error;
             }
@@ -346,9 +392,10 @@ public final class BitcaskStore implements KeyValueStore {
             keysLock.readLock().unlock();
         }
         if (due && mergeQueued.compareAndSet(false, true)) {
+            // Cleared once the merge is done: a merge that fails and waits for its retry is not queued twice.
             background.submit(() -> {
-                mergeQueued.set(false);
                 merger.merge();
+                mergeQueued.set(false);
             });
         }
     }
@@ -359,6 +406,12 @@ public final class BitcaskStore implements KeyValueStore {
         try {
             wal.sync();
         } catch (RuntimeException e) {
+            if (closed) {
+                throw closedException();
+            }
+            if (e instanceof StoreException se && !wal.isFailed()) {
+                throw se; // a failed write of buffered records: they throw too, and the log goes on
+            }
             throw fail("log sync", e);
         }
     }
@@ -372,6 +425,25 @@ public final class BitcaskStore implements KeyValueStore {
     /** @return whether structural work should stop: the store is closed or failed */
     boolean stopping() {
         return closed || failure != null;
+    }
+
+    /**
+     * @return whether structural work that failed with {@code e} may be retried: the failure is an I/O error that is
+     *         not a failed force (ForceTaggingDisk), a simulated power loss or damage, and neither the store nor its
+     *         log is closed or fail-stop. The work removed (or recovery ignores) whatever it had written.
+     */
+    boolean retryable(Throwable e) {
+        if (closed || wal.isFailed() || ForceTaggingDisk.isForceFailure(e)) {
+            return false;
+        }
+        boolean io = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.durakv.api.io.PowerLossException || t instanceof CorruptionException) {
+                return false;
+            }
+            io |= t instanceof IOException;
+        }
+        return io;
     }
 
     /** Turns the store read-only (if it was not already), wakes waiting writers, and returns the failure to throw. */
@@ -510,6 +582,13 @@ public final class BitcaskStore implements KeyValueStore {
             merger.writeHint(BitcaskFormat.segmentHintName(activeSegment), BitcaskFormat.KIND_SEGMENT_HINT,
                     activeSegment, appliedLsn + 1, activeHints);
         } catch (IOException e) {
+            if (!ForceTaggingDisk.isForceFailure(e) && !(e instanceof io.durakv.api.io.PowerLossException)) {
+                // The log closed cleanly and the partial hint was removed (or is ignored): the next open replays the
+                // active segment instead.
+                LOG.warn("the hint file of segment {} in {} was not written at close; the next open replays the "
+                        + "segment: {}", activeSegment, dir, e.toString());
+                return;
+            }
             throw new StoreException("cannot write the hint file of segment " + activeSegment + " in " + dir
                     + " at close", e);
         }

@@ -286,12 +286,22 @@ final class KeyDir {
                 && Arrays.equals(page, at + 2, at + 2 + key.length, key, 0, key.length);
     }
 
+    /** @return the {@link #hash(byte[])} of entry {@code e}'s key */
+    int hash(int e) {
+        return hashOf(e);
+    }
+
     private int hashOf(int e) {
         return hashes[e >>> PAGE_SHIFT][e & (PAGE - 1)];
     }
 
     private static int keyLength(byte[] page, int at) {
         return ((page[at] & 0xFF) << 8) | (page[at + 1] & 0xFF);
+    }
+
+    /** @return the hash the directory files {@code key} under */
+    static int hash(byte[] key) {
+        return hash(key, 0, key.length);
     }
 
     /** FNV-1a over the bytes, then a murmur3 finalizer so that linear probing sees well-spread low bits. */

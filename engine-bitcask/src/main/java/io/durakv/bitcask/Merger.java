@@ -63,11 +63,21 @@ final class Merger {
         }
     }
 
-    /** Replaces hint file {@code name}: delete, write and force, force the directory. */
+    /**
+     * Replaces hint file {@code name}: delete, write and force, force the directory. If a write fails (not a force),
+     * the partial file is deleted where possible; a partial hint is invalid without its end marker and ignored anyway.
+     */
     void writeHint(String name, byte kind, long id, long coversBefore, HintFile.Entries entries) throws IOException {
         Path path = store.dir.resolve(name);
         store.disk.deleteIfExists(path);
-        HintFile.write(store.disk, path, kind, id, coversBefore, entries);
+        try {
+            HintFile.write(store.disk, path, kind, id, coversBefore, entries);
+        } catch (IOException | RuntimeException e) {
+            if (!ForceTaggingDisk.isForceFailure(e)) {
+                removePartial(e, path);
+            }
+            throw e;
+        }
         // Forces the hint's name. Nothing depends on it: a lost or partial hint is ignored and its file read instead.
         store.disk.forceDirectory(store.dir);
     }
@@ -106,27 +116,45 @@ final class Merger {
         store.disk.deleteIfExists(data);
         store.disk.deleteIfExists(hint);
 
-        // Step 2: copy the live values, write the hints.
         HintFile.Entries hints = new HintFile.Entries();
-        try (FramedFile.Writer out = FramedFile.create(store.disk, data)) {
-            out.append(1, BitcaskFormat.identity(BitcaskFormat.KIND_MERGE_DATA, generation, mergedBefore));
-            for (int from = 0; copyChunk(from, mergedBefore, out, hints, generation); from += DirectoryWalk.CHUNK) {
-                if (store.stopping()) {
-                    throw new Background.Aborted();
+        try {
+            // Step 2: copy the live values, write the hints.
+            try (FramedFile.Writer out = FramedFile.create(store.disk, data)) {
+                out.append(1, BitcaskFormat.identity(BitcaskFormat.KIND_MERGE_DATA, generation, mergedBefore));
+                for (int from = 0; copyChunk(from, mergedBefore, out, hints, generation);
+                     from += DirectoryWalk.CHUNK) {
+                    if (store.stopping()) {
+                        throw new Background.Aborted();
+                    }
                 }
+                out.finish(); // forces the merged data: the manifest below may name it only once it is durable
             }
-            out.finish(); // forces the merged data: the manifest below may name it only once it is durable
+            HintFile.write(store.disk, hint, BitcaskFormat.KIND_MERGE_HINT, generation, 0, hints); // forced inside
+            // Forces both new names before the manifest that makes them current.
+            store.disk.forceDirectory(store.dir);
+
+            // Step 3: every overwrite or delete the walk saw (all at or after M) is durable before the switch, so
+            // that a crash cannot keep the merge's view of a key while losing the record that made it so.
+            store.wal.sync();
+
+            // Step 4: the switch.
+            new Manifest(generation, mergedBefore).write(store.disk, store.dir);
+        } catch (IOException | RuntimeException e) {
+            // Before the switch nothing names the new files: a failed write, create or rename leaves them unused, so
+            // they go (and the merge is retried). A failed force is left as it is: the store fails, and recovery
+            // deletes whatever the durable manifest does not name.
+            if (!ForceTaggingDisk.isForceFailure(e) && !store.wal.isFailed()) {
+                if (namesGeneration(generation, e)) {
+                    // The rename took effect although it reported a failure: the new files are current on disk.
+                    StoreException f = new StoreException("the merge manifest of generation " + generation + " in "
+                            + store.dir + " is in place although a call failed; the store must be reopened");
+                    f.addSuppressed(e);
+                    throw f;
+                }
+                removePartial(e, data, hint, store.dir.resolve(BitcaskFormat.MANIFEST_TMP));
+            }
+            throw e;
         }
-        HintFile.write(store.disk, hint, BitcaskFormat.KIND_MERGE_HINT, generation, 0, hints); // forced inside
-        // Forces both new names before the manifest that makes them current.
-        store.disk.forceDirectory(store.dir);
-
-        // Step 3: every overwrite or delete the walk saw (all at or after M) is durable before the switch, so that a
-        // crash cannot keep the merge's view of a key while losing the record that made it so.
-        store.wal.sync();
-
-        // Step 4: the switch.
-        new Manifest(generation, mergedBefore).write(store.disk, store.dir);
 
         // Step 5: point the key directory at the new file.
         long newFile = Space.mergeFile(generation);
@@ -196,6 +224,27 @@ final class Merger {
         pendingEpoch = 0;
         // Forces the deletions; recovery would redo them, so this only keeps the directory tidy across a crash.
         store.disk.forceDirectory(store.dir);
+    }
+
+    /** @return whether the manifest on disk names {@code generation} (true too if that cannot be read: unproven) */
+    private boolean namesGeneration(long generation, Throwable cause) {
+        try {
+            return Manifest.read(store.disk, store.dir).generation() == generation;
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+            return true;
+        }
+    }
+
+    /** Deletes what a failed step had written, where it can; a file that stays is never named and goes later. */
+    private void removePartial(Throwable cause, Path... files) {
+        for (Path f : files) {
+            try {
+                store.disk.deleteIfExists(f);
+            } catch (IOException e) {
+                cause.addSuppressed(e);
+            }
+        }
     }
 
     /**

@@ -47,12 +47,29 @@ final class RecordReader {
             throw new StoreException("cannot read LSN " + lsn + " at offset " + offset + " of generation "
                     + generation + " in " + store.dir, e);
         }
-        List<WriteBatch.Op> ops;
+        return valueIn(record, key, file, offset, lsn);
+    }
+
+    /**
+     * @return the value the last operation on {@code key} in {@code record} (a batch record read from {@code file}
+     *         at {@code offset}, CRC already checked) puts
+     * @throws CorruptionException if the record does not decode or does not put that key
+     */
+    static byte[] valueIn(byte[] record, byte[] key, Path file, long offset, long lsn) {
+        return valueIn(decode(record, file, offset, lsn), key, file, offset, lsn);
+    }
+
+    /** @return the operations of {@code record}, read from {@code file} at {@code offset} */
+    static List<WriteBatch.Op> decode(byte[] record, Path file, long offset, long lsn) {
         try {
-            ops = BatchRecord.decode(record);
+            return BatchRecord.decode(record);
         } catch (IllegalArgumentException e) {
             throw new CorruptionException(file, offset, "bad batch record for LSN " + lsn + ": " + e.getMessage());
         }
+    }
+
+    /** As {@link #valueIn(byte[], byte[], Path, long, long)} on decoded operations. */
+    static byte[] valueIn(List<WriteBatch.Op> ops, byte[] key, Path file, long offset, long lsn) {
         for (int i = ops.size() - 1; i >= 0; i--) {
             WriteBatch.Op op = ops.get(i);
             if (Arrays.equals(op.key(), key)) {

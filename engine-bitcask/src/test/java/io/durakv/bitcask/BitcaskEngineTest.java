@@ -40,9 +40,9 @@ class BitcaskEngineTest {
     void documentedPropertiesAreAccepted() {
         try (KeyValueStore store = KeyValueStores.open("bitcask", dir, StoreOptions.builder()
                 .property("bitcask.fileBytes", "65536").property("bitcask.mergeDeadRatio", "0.25")
-                .property("bitcask.backgroundMerge", "0").build())) {
+                .property("bitcask.backgroundMerge", "0").property("bitcask.cacheBytes", "1048576").build())) {
             BitcaskConfig config = ((BitcaskStore) store).config;
-            assertThat(config).isEqualTo(new BitcaskConfig(65536, 0.25, false));
+            assertThat(config).isEqualTo(new BitcaskConfig(65536, 0.25, false, 1 << 20));
         }
     }
 }

@@ -18,7 +18,8 @@ final class Stores {
 
     /** Opens {@link #DIR} on {@code disk}: 64 KiB files, merges only when asked ({@link BitcaskStore#mergeNow()}). */
     static BitcaskStore open(Disk disk) {
-        return BitcaskStore.open(DIR, options(disk), new BitcaskConfig(65536, Double.POSITIVE_INFINITY, false));
+        return BitcaskStore.open(DIR, options(disk), new BitcaskConfig(65536, Double.POSITIVE_INFINITY, false,
+                BitcaskConfig.DEFAULT_CACHE_BYTES));
     }
 
     /** Opens {@link #DIR} on {@code disk}: 64 KiB files, merges at {@code mergeDeadRatio}, on the writing thread. */

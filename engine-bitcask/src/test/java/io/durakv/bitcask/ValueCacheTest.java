@@ -1,0 +1,143 @@
+package io.durakv.bitcask;
+
+import io.durakv.api.CorruptionException;
+import io.durakv.api.KeyValueIterator;
+import io.durakv.api.StoreOptions;
+import io.durakv.api.io.DiskFile;
+import io.durakv.api.io.OpenMode;
+import io.durakv.api.io.SimulatedDisk;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+
+import static io.durakv.bitcask.Stores.DIR;
+import static io.durakv.bitcask.Stores.key;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The value cache: bounded by its budget, keyed by key and LSN so that a stale entry is never returned, never a way
+ * for a caller to change stored data, and never a substitute for the CRC check of a value read from disk.
+ */
+class ValueCacheTest {
+
+    @Test
+    void staysWithinItsBudgetAndEvictsLeastRecentlyUsedFirst() {
+        long budget = 16 * (8 * (100 + 8 + ValueCache.ENTRY_OVERHEAD)); // room for about 8 entries per shard
+        ValueCache cache = new ValueCache(budget);
+        Random random = new Random(7);
+        for (long lsn = 1; lsn <= 5000; lsn++) {
+            byte[] k = key((int) lsn);
+            cache.put(k, KeyDir.hash(k), lsn, new byte[random.nextInt(100)]);
+            assertThat(cache.bytes()).isLessThanOrEqualTo(budget);
+        }
+        assertThat(cache.size()).isBetween(50, 16 * 16);
+        byte[] last = key(5000);
+        assertThat(cache.get(last, KeyDir.hash(last), 5000)).as("the newest entry is kept").isNotNull();
+        byte[] first = key(1);
+        assertThat(cache.get(first, KeyDir.hash(first), 1)).as("the oldest entry went first").isNull();
+    }
+
+    @Test
+    void aLookupMatchesKeyAndLsnExactly() {
+        ValueCache cache = new ValueCache(1 << 20);
+        byte[] k = "k".getBytes();
+        cache.put(k, KeyDir.hash(k), 5, "five".getBytes());
+        assertThat(cache.get("k".getBytes(), KeyDir.hash(k), 5)).isEqualTo("five".getBytes());
+        assertThat(cache.get("k".getBytes(), KeyDir.hash(k), 6)).isNull();
+        byte[] other = "j".getBytes();
+        assertThat(cache.get(other, KeyDir.hash(other), 5)).isNull();
+    }
+
+    @Test
+    void aValueTooLargeForAShardAndAZeroBudgetCacheNothing() {
+        ValueCache small = new ValueCache(16 * 1024);
+        byte[] k = "k".getBytes();
+        small.put(k, KeyDir.hash(k), 1, new byte[1024]);
+        assertThat(small.size()).isZero();
+        ValueCache none = new ValueCache(0);
+        none.put(k, KeyDir.hash(k), 1, new byte[1]);
+        assertThat(none.get(k, KeyDir.hash(k), 1)).isNull();
+        assertThat(none.bytes()).isZero();
+    }
+
+    @Test
+    void overwritesDeletesAndMergesNeverServeAStaleValue() throws Exception {
+        try (BitcaskStore s = Stores.open(new SimulatedDisk())) {
+            Map<Integer, byte[]> model = new HashMap<>();
+            Random random = new Random(3);
+            for (int round = 0; round < 6; round++) {
+                for (int i = 0; i < 200; i++) {
+                    int k = random.nextInt(60);
+                    if (random.nextInt(5) == 0) {
+                        s.delete(key(k));
+                        model.remove(k);
+                    } else {
+                        byte[] v = Stores.value(k, round * 1000 + i, 700);
+                        s.put(key(k), v);
+                        model.put(k, v);
+                    }
+                    int probe = random.nextInt(60);
+                    assertThat(s.get(key(probe))).isEqualTo(model.get(probe));
+                }
+                s.mergeNow();
+                for (int k = 0; k < 60; k++) {
+                    assertThat(s.get(key(k))).isEqualTo(model.get(k));
+                }
+            }
+            assertThat(s.cache.size()).isPositive();
+        }
+    }
+
+    @Test
+    void callersCannotChangeCachedValues() {
+        try (BitcaskStore s = Stores.open(new SimulatedDisk())) {
+            byte[] v = "value".getBytes();
+            s.put(key(1), v);
+            v[0] = 'X';
+            byte[] read = s.get(key(1));
+            assertThat(read).isEqualTo("value".getBytes());
+            read[0] = 'Y';
+            assertThat(s.get(key(1))).isEqualTo("value".getBytes());
+            s.write(new io.durakv.api.WriteBatch().put(key(2), "batch".getBytes()));
+            try (KeyValueIterator it = s.scan(key(1), null)) {
+                it.next().value()[0] = 'Z';
+            }
+            assertThat(s.get(key(1))).isEqualTo("value".getBytes());
+            assertThat(s.get(key(2))).isEqualTo("batch".getBytes());
+        }
+    }
+
+    @Test
+    void aValueReadFromDiskIsCrcCheckedBeforeItIsCached() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        try (BitcaskStore s = Stores.open(disk)) {
+            s.put(key(1), Stores.value(1, 1, 500));
+            for (int i = 2; i < 150; i++) { // seals the first data file: reopening reads its hint file, not it
+                s.put(key(i), Stores.value(i, 1, 700));
+            }
+        }
+        Path data = DIR.resolve(BitcaskFormat.DATA_DIR);
+        Path segment = data.resolve(disk.list(data).stream().filter(n -> n.endsWith(".log")).sorted().findFirst()
+                .orElseThrow());
+        try (DiskFile f = disk.open(segment, OpenMode.READ_WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            f.readFully(300, b);
+            b.put(0, (byte) (b.get(0) ^ 1)).rewind();
+            f.write(300, b);
+        }
+        // The store reopens from the sealed file's hint file; the damaged value is found only when read.
+        try (BitcaskStore s = BitcaskStore.open(DIR, StoreOptions.builder().disk(disk).build(),
+                new BitcaskConfig(65536, Double.POSITIVE_INFINITY, false, 1 << 20))) {
+            for (int i = 0; i < 2; i++) {
+                assertThatThrownBy(() -> s.get(key(1))).isInstanceOf(CorruptionException.class)
+                        .hasMessageContaining(segment.getFileName().toString());
+            }
+            assertThat(s.cache.size()).isZero();
+        }
+    }
+}
