@@ -24,7 +24,7 @@ final class DuraKvAdapter implements EngineAdapter {
      * cache; add its property when it gets one, so that it is measured with the same budget as the peers.
      */
     static final Map<String, String> CACHE_PROPERTY = Map.of("btree", "btree.cacheBytes",
-            "lsm", "lsm.blockCacheBytes");
+            "lsm", "lsm.blockCacheBytes", "bitcask", "bitcask.cacheBytes");
 
     private final KeyValueStore store;
 
