@@ -2,6 +2,7 @@ package io.durakv.bitcask;
 
 import io.durakv.api.io.Disk;
 import io.durakv.api.io.DiskFile;
+import io.durakv.api.io.ForceFailedException;
 import io.durakv.api.io.ForwardingDisk;
 import io.durakv.api.io.PowerLossException;
 
@@ -19,25 +20,13 @@ import java.nio.file.Path;
  */
 final class ForceTaggingDisk extends ForwardingDisk {
 
-    /** A force (file or directory) failed. */
-    static final class ForceFailedException extends IOException {
-        ForceFailedException(String what, IOException cause) {
-            super(what + " failed: " + cause.getMessage(), cause);
-        }
-    }
-
     ForceTaggingDisk(Disk delegate) {
         super(delegate);
     }
 
-    /** @return whether {@code e} or one of its causes is a failed force */
+    /** @return whether {@code e}, one of its causes or their suppressed exceptions is a failed force */
     static boolean isForceFailure(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ForceFailedException) {
-                return true;
-            }
-        }
-        return false;
+        return ForceFailedException.isIn(e);
     }
 
     @Override
@@ -48,7 +37,7 @@ final class ForceTaggingDisk extends ForwardingDisk {
                 try {
                     delegate.force(metadata);
                 } catch (IOException e) {
-                    throw tag("forcing " + delegate.path(), e);
+                    throw tag(delegate.path().toString(), e);
                 }
             }
         };
@@ -59,7 +48,7 @@ final class ForceTaggingDisk extends ForwardingDisk {
         try {
             delegate.forceDirectory(dir);
         } catch (IOException e) {
-            throw tag("forcing the directory " + dir, e);
+            throw tag("the directory " + dir, e);
         }
     }
 

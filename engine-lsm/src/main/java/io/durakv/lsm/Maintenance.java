@@ -1,5 +1,6 @@
 package io.durakv.lsm;
 
+import io.durakv.api.io.ForceFailedException;
 import io.durakv.api.CorruptionException;
 import io.durakv.api.StoreException;
 import org.slf4j.Logger;

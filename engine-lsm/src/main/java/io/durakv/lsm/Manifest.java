@@ -1,5 +1,6 @@
 package io.durakv.lsm;
 
+import io.durakv.api.io.ForceFailedException;
 import io.durakv.api.CorruptionException;
 import io.durakv.api.StoreException;
 import io.durakv.api.SyncMode;
@@ -374,7 +375,7 @@ final class Manifest implements AutoCloseable {
         disk.deleteIfExists(temp);
         try (DiskFile f = disk.open(temp, OpenMode.CREATE_NEW)) {
             f.write(0, ByteBuffer.wrap(content));
-            ForceFailedException.force(f); // the pointer's bytes durable before the rename can make them CURRENT
+            ForceFailedException.force(f, true); // the pointer's bytes durable before the rename can make them CURRENT
         }
         disk.rename(temp, dir.resolve(LsmFormat.CURRENT));
         // The rename durable: the new generation is live; the old one may be deleted after.

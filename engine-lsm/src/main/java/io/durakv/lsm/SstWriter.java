@@ -1,5 +1,6 @@
 package io.durakv.lsm;
 
+import io.durakv.api.io.ForceFailedException;
 import io.durakv.api.io.Disk;
 import io.durakv.api.io.DiskFile;
 import io.durakv.api.io.OpenMode;
@@ -174,7 +175,7 @@ final class SstWriter implements AutoCloseable {
             flushPending();
             // The whole table is durable before finish returns; the caller then forces the directory (making the
             // name durable) and only after that records the table in the manifest.
-            ForceFailedException.force(file);
+            ForceFailedException.force(file, true);
             finished = true;
             file.close();
             LOG.debug("finished SSTable {}: {} entries, {} data blocks, {} bytes", path, entries, dataBlocks,
