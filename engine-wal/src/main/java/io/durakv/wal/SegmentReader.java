@@ -44,9 +44,13 @@ final class SegmentReader implements AutoCloseable {
     private long capacity;
 
     private SegmentReader(DiskFile file, int windowSize, boolean ownsFile) throws IOException {
+        this(file, windowSize, ownsFile, file.size());
+    }
+
+    private SegmentReader(DiskFile file, int windowSize, boolean ownsFile, long size) {
         this.file = file;
         this.ownsFile = ownsFile;
-        this.size = file.size();
+        this.size = size;
         this.windowSize = windowSize;
     }
 
@@ -64,6 +68,18 @@ final class SegmentReader implements AutoCloseable {
     /** A reader over a file the caller keeps open (a cached read handle); {@link #close()} leaves it open. */
     static SegmentReader over(DiskFile file, int windowSize) throws IOException {
         return new SegmentReader(file, windowSize, false);
+    }
+
+    /**
+     * A point reader over an open file the caller keeps, trusting {@code size} (a size the caller saw earlier; reads
+     * past it report the end of the file) and reading {@link #POINT_WINDOW} bytes per call into {@code buffer}
+     * (reused: frames' payloads are copies).
+     */
+    static SegmentReader over(DiskFile file, long size, byte[] buffer) {
+        SegmentReader r = new SegmentReader(file, buffer.length, false, size);
+        r.window = buffer;
+        r.view = ByteBuffer.wrap(buffer).order(ORDER);
+        return r;
     }
 
     /** @return the file's path */

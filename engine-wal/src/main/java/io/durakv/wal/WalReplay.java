@@ -91,16 +91,19 @@ final class WalReplay {
     }
 
     /** @return the record at {@code position} in {@code path} */
-    static byte[] readAt(io.durakv.api.io.DiskFile file, WalPosition position) throws IOException {
+    static byte[] readAt(io.durakv.api.io.DiskFile file, long size, WalPosition position) throws IOException {
         Path path = file.path();
-        try (SegmentReader r = SegmentReader.over(file, SegmentReader.POINT_WINDOW)) {
-            Frame f = r.read(position.offset(), position.lsn(), position.lsn());
-            if (f == null || !f.isData()) {
-                throw new CorruptionException(path, position.offset(), f == null
-                        ? "invalid frame (" + r.problem() + ") where LSN " + position.lsn() + " was written"
-                        : "a " + typeName(f.type()) + " where LSN " + position.lsn() + " was written");
-            }
-            return f.payload();
+        SegmentReader r = SegmentReader.over(file, size, POINT_BUFFER.get());
+        Frame f = r.read(position.offset(), position.lsn(), position.lsn());
+        if (f == null || !f.isData()) {
+            throw new CorruptionException(path, position.offset(), f == null
+                    ? "invalid frame (" + r.problem() + ") where LSN " + position.lsn() + " was written"
+                    : "a " + typeName(f.type()) + " where LSN " + position.lsn() + " was written");
         }
+        return f.payload();
     }
+
+    /** Each reading thread's window for point reads: the payload is copied out, so the window can be reused. */
+    private static final ThreadLocal<byte[]> POINT_BUFFER =
+            ThreadLocal.withInitial(() -> new byte[SegmentReader.POINT_WINDOW]);
 }

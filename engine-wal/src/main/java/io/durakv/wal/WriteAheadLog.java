@@ -53,8 +53,22 @@ public final class WriteAheadLog implements AutoCloseable {
     /** First LSN to file of every kept segment, the active one last. Written by the I/O turn and by truncation. */
     private final ConcurrentSkipListMap<Long, Path> segments;
     /** Read handles for {@link #readAt}, by segment, opened on first use; closed by truncation and close. */
-    private final java.util.concurrent.ConcurrentHashMap<Long, io.durakv.api.io.DiskFile> readFiles =
+    private final java.util.concurrent.ConcurrentHashMap<Long, ReadHandle> readFiles =
             new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A segment's read handle and the file size last seen through it: a point read trusts that size instead of asking
+     * the file system per read, and asks again only when a frame seems to run past it (a segment that grows).
+     */
+    private static final class ReadHandle {
+        final io.durakv.api.io.DiskFile file;
+        volatile long size;
+
+        ReadHandle(io.durakv.api.io.DiskFile file) throws IOException {
+            this.file = file;
+            this.size = file.size();
+        }
+    }
     /** Files of truncated segments waiting to be reused by rotation. */
     private final SegmentPool pool;
     private final GroupCommitter committer;
@@ -203,25 +217,42 @@ public final class WriteAheadLog implements AutoCloseable {
                 throw new IllegalArgumentException("segment " + position.segment() + " of " + position
                         + " is not in the log (truncated?)");
             }
-            io.durakv.api.io.DiskFile file = readFiles.get(position.segment());
-            if (file == null) {
+            ReadHandle h = readFiles.get(position.segment());
+            if (h == null) {
                 // Opened under the read lock, so truncation (which closes handles under the write lock) cannot
                 // miss one; two readers racing here may both open, and the loser closes its own.
                 io.durakv.api.io.DiskFile opened = disk.open(path, io.durakv.api.io.OpenMode.READ);
-                file = readFiles.putIfAbsent(position.segment(), opened);
-                if (file == null) {
-                    file = opened;
+                ReadHandle mine;
+                try {
+                    mine = new ReadHandle(opened);
+                } catch (IOException | RuntimeException e) {
+                    opened.close();
+                    throw e;
+                }
+                h = readFiles.putIfAbsent(position.segment(), mine);
+                if (h == null) {
+                    h = mine;
                 } else {
                     opened.close();
                 }
             }
             try {
-                return WalReplay.readAt(file, position);
+                try {
+                    return WalReplay.readAt(h.file, h.size, position);
+                } catch (CorruptionException e) {
+                    // A segment without preallocation grows: the frame may end past the size this handle saw.
+                    long now = h.file.size();
+                    if (now <= h.size) {
+                        throw e;
+                    }
+                    h.size = now;
+                    return WalReplay.readAt(h.file, now, position);
+                }
             } catch (java.nio.channels.ClosedChannelException e) {
                 // An interrupted reader (ClosedByInterruptException) closed the handle all readers share: drop it, so
                 // that the next read opens a new one instead of failing for as long as the segment lives.
-                if (readFiles.remove(position.segment(), file)) {
-                    file.close();
+                if (readFiles.remove(position.segment(), h)) {
+                    h.file.close();
                 }
                 throw e;
             }
@@ -362,9 +393,9 @@ public final class WriteAheadLog implements AutoCloseable {
 
     /** Closes the cached read handle of {@code segment}, if any (write lock held, or the log closing). */
     private void closeReadFile(long segment) throws IOException {
-        io.durakv.api.io.DiskFile f = readFiles.remove(segment);
-        if (f != null) {
-            f.close();
+        ReadHandle h = readFiles.remove(segment);
+        if (h != null) {
+            h.file.close();
         }
     }
 

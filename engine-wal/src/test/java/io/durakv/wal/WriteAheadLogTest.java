@@ -199,6 +199,29 @@ class WriteAheadLogTest {
         }
     }
 
+    /**
+     * A read handle remembers the segment's size; without preallocation the active segment grows after the handle
+     * opened, and a record written since then must still read back (the handle looks at the size again), in every
+     * order of reads and writes, small records and records larger than the read window.
+     */
+    @Test
+    void recordsAppendedAfterAReadStillReadBackFromAGrowingSegment() {
+        try (WriteAheadLog log = WriteAheadLog.open(dir, small(SyncMode.NONE, io.durakv.api.io.LocalDisk.INSTANCE)
+                .preallocate(false).build())) {
+            List<WalPosition> positions = new ArrayList<>();
+            for (int i = 1; i <= 60; i++) {
+                int size = i % 7 == 0 ? 9000 : 40 + i;
+                positions.add(log.appendWithPosition(record(i, size)));
+                for (int j = Math.max(0, i - 3); j < i; j++) {
+                    int sj = (j + 1) % 7 == 0 ? 9000 : 41 + j;
+                    assertThat(log.readAt(positions.get(j))).as("record %d after %d appends", j + 1, i)
+                            .isEqualTo(record(j + 1, sj));
+                }
+            }
+            assertThat(positions.get(59).segment()).as("the log rotated").isGreaterThan(1);
+        }
+    }
+
     @Test
     void useAfterCloseThrowsStoreClosedException() {
         WriteAheadLog log = WriteAheadLog.open(dir, small(SyncMode.SYNC));
