@@ -11,6 +11,11 @@ import java.nio.file.Path;
  * every {@code batchInterval}, and sooner when the unforced bytes pass {@link WalOptions#maxUnforcedBytes()}. It
  * takes part in group commit like any appender, so its force also covers records queued at that moment.
  *
+ * <p>In {@link io.durakv.api.SyncMode#NONE} the same thread is the log's writeback: no timer, only a force each time
+ * an eighth of a segment is written unforced ({@link GroupCommitter#backgroundForceBytes}). NONE promises nothing
+ * more by it; it keeps rotation, which must force the whole old segment before sealing it, from stalling the
+ * appender while a segment's worth of dirty pages goes to the device. Appends never wait for it.
+ *
  * <p>If its force fails, the log is fail-stop (the next append or sync throws) and the thread exits.
  *
  * <p>Thread-safe: {@link #stop()} may be called from any thread, once or more.
@@ -25,7 +30,8 @@ final class BatchFlusher {
 
     private BatchFlusher(GroupCommitter committer, Path dir, WalOptions options) {
         this.committer = committer;
-        this.intervalNanos = options.batchInterval().toNanos();
+        this.intervalNanos = options.syncMode() == io.durakv.api.SyncMode.BATCH ? options.batchInterval().toNanos()
+                : Long.MAX_VALUE;
         this.thread = new Thread(this::run, "durakv-wal-flusher[" + dir + "]");
         this.thread.setDaemon(true);
     }

@@ -50,7 +50,8 @@ final class GroupCommitter {
 
     private final Path dir;
     private final SyncMode mode;
-    private final long maxUnforcedBytes;
+    /** Unforced bytes that wake the background flusher (BATCH, NONE); {@link Long#MAX_VALUE} in SYNC. */
+    private final long backgroundForceBytes;
     private final LogWriter writer;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -94,7 +95,7 @@ final class GroupCommitter {
     GroupCommitter(Path dir, WalOptions options, LogWriter writer, long lastLsn) {
         this.dir = dir;
         this.mode = options.syncMode();
-        this.maxUnforcedBytes = options.maxUnforcedBytes();
+        this.backgroundForceBytes = backgroundForceBytes(options);
         this.writer = writer;
         this.nextLsn = lastLsn + 1;
         this.writtenLsn = lastLsn;
@@ -175,7 +176,7 @@ final class GroupCommitter {
         lock.lock();
         try {
             long left = nanos;
-            while (left > 0 && !flusherStop && writtenBytes - forcedBytes < maxUnforcedBytes) {
+            while (left > 0 && !flusherStop && writtenBytes - forcedBytes < backgroundForceBytes) {
                 left = flushWanted.awaitNanos(left);
             }
             return !flusherStop && failure == null;
@@ -185,6 +186,26 @@ final class GroupCommitter {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The least NONE's background writeback forces at a time: {@value} bytes. Segments of up to 32 MiB fill up before
+     * it fires, so small logs keep exactly the forces of sync(), close() and rotation.
+     */
+    static final long NONE_WRITEBACK_MIN_BYTES = 4L << 20;
+
+    /**
+     * @return the unforced bytes after which the background flusher forces: BATCH's {@code maxUnforcedBytes}; in
+     *         NONE an eighth of a segment (at least {@link #NONE_WRITEBACK_MIN_BYTES}), so that rotation's force of
+     *         the old segment finds little left to write instead of stalling the appender for a whole segment; none
+     *         in SYNC, which has no flusher
+     */
+    static long backgroundForceBytes(WalOptions options) {
+        return switch (options.syncMode()) {
+            case BATCH -> options.maxUnforcedBytes();
+            case NONE -> Math.max(NONE_WRITEBACK_MIN_BYTES, options.segmentBytes() / 8);
+            case SYNC -> Long.MAX_VALUE;
+        };
     }
 
     /** Tells the BATCH flusher to exit. */
@@ -391,7 +412,7 @@ final class GroupCommitter {
             error = null;
         }
         finishTurn(error);
-        if (mode == SyncMode.BATCH && writtenBytes - forcedBytes >= maxUnforcedBytes) {
+        if (writtenBytes - forcedBytes >= backgroundForceBytes) {
             flushWanted.signalAll();
         }
     }

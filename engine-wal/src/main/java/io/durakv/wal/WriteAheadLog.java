@@ -28,14 +28,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *   <li>{@link SyncMode#BATCH}: {@link #append} returns once its record is written (handed to the OS); a background
  *       thread forces at least every {@link WalOptions#batchInterval()}, sooner past
  *       {@link WalOptions#maxUnforcedBytes()}.</li>
- *   <li>{@link SyncMode#NONE}: {@link #append} returns once its record is written; forces happen only in
- *       {@link #sync()}, {@link #close()} and at segment rotation.</li>
+ *   <li>{@link SyncMode#NONE}: {@link #append} returns once its record is written and never waits for a force
+ *       except at segment rotation; {@link #sync()} and {@link #close()} force. A background thread forces each
+ *       eighth of a segment (at least 4 MiB) as it fills, so that rotation's force finds little left to write.</li>
  * </ul>
  * In every mode an acknowledged record has been handed to the OS, so a killed process loses nothing acknowledged.
  *
- * <p>Failures are fail-stop: if a write or force fails, that call throws {@link StoreException} and every later
- * append, sync and truncation throws too, because the fate of unforced data after a failed force is unknown and
- * retrying cannot fix it. Close the log and reopen it; recovery then decides from what is on disk. Recovery itself
+ * <p>A failed force is fail-stop: that call throws {@link StoreException} and every later append, sync and truncation
+ * throws too ({@link #isFailed()}), because the fate of unforced data after a failed force is unknown and retrying
+ * cannot fix it. Close the log and reopen it; recovery then decides from what is on disk. A failed write (a full
+ * disk) is not: the appends it carried throw, their LSNs are handed out again, and later appends succeed once the
+ * disk accepts writes (docs/formats/wal.md, "Failures: fail-stop or go on"). Recovery itself
  * throws {@link CorruptionException} (naming file and offset) when bytes that were forced are damaged, and cuts off
  * only an unforced torn tail, logging at WARN how many bytes it dropped.
  *
@@ -84,7 +87,7 @@ public final class WriteAheadLog implements AutoCloseable {
         this.pool = recovered.pool();
         LogWriter writer = new LogWriter(disk, dir, options, segments, pool, recovered.active(), recovered.lastLsn());
         this.committer = new GroupCommitter(dir, options, writer, recovered.lastLsn());
-        this.flusher = options.syncMode() == SyncMode.BATCH ? BatchFlusher.start(committer, dir, options) : null;
+        this.flusher = options.syncMode() != SyncMode.SYNC ? BatchFlusher.start(committer, dir, options) : null;
     }
 
     /**
