@@ -53,6 +53,33 @@ class SyncModeTest {
         }
     }
 
+    /**
+     * NONE's writeback: with segments of 32 MiB, the background thread forces once 4 MiB (an eighth) are written
+     * unforced, and not before; appends never wait for it.
+     */
+    @Test
+    void noneModeForcesInTheBackgroundOnceAnEighthOfALargeSegmentIsUnforced() throws Exception {
+        WalOptions options = WalOptions.builder().syncMode(SyncMode.NONE).segmentBytes(32L << 20).disk(disk).build();
+        assertThat(GroupCommitter.backgroundForceBytes(options)).isEqualTo(4L << 20);
+        try (WriteAheadLog log = WriteAheadLog.open(dir, options)) {
+            long before = disk.forces.get();
+            byte[] record = new byte[4000];
+            for (int i = 0; i < 3 * 256; i++) { // about 3 MiB: below the bound
+                log.append(record);
+            }
+            Thread.sleep(200);
+            assertThat(disk.forces.get()).as("no force below an eighth of a segment").isEqualTo(before);
+            for (int i = 0; i < 2 * 256; i++) { // past 4 MiB
+                log.append(record);
+            }
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (disk.forces.get() == before && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(disk.forces.get()).as("the background writeback forced").isGreaterThan(before);
+        }
+    }
+
     @Test
     void batchModeAppendReturnsBeforeTheForceAndTheBackgroundForceFollowsWithinTheInterval() throws Exception {
         WalOptions options = small(SyncMode.BATCH, disk).batchInterval(Duration.ofMillis(20)).build();
