@@ -240,15 +240,19 @@ public final class WriteAheadLog implements AutoCloseable {
                 }
             }
             try {
+                long seen = h.size;
                 try {
-                    return WalReplay.readAt(h.file, h.size, position);
+                    return WalReplay.readAt(h.file, seen, position);
                 } catch (CorruptionException e) {
-                    // A segment without preallocation grows: the frame may end past the size this handle saw.
+                    // A segment without preallocation grows: the frame may end past the size this read trusted.
+                    // Compared with that size, not with h.size, which another reader may have raised meanwhile.
                     long now = h.file.size();
-                    if (now <= h.size) {
+                    if (now <= seen) {
                         throw e;
                     }
-                    h.size = now;
+                    if (now > h.size) {
+                        h.size = now;
+                    }
                     return WalReplay.readAt(h.file, now, position);
                 }
             } catch (java.nio.channels.ClosedChannelException e) {

@@ -222,6 +222,52 @@ class WriteAheadLogTest {
         }
     }
 
+    /**
+     * Several readers read the newest records of a growing segment while they are appended: each reader that finds a
+     * frame past the size it trusted asks for the size again, whatever another reader did to the shared handle
+     * meanwhile.
+     */
+    @Test
+    void concurrentReadersOfTheNewestRecordsOfAGrowingSegmentAllSucceed() throws Exception {
+        try (WriteAheadLog log = WriteAheadLog.open(dir, small(SyncMode.NONE, io.durakv.api.io.LocalDisk.INSTANCE)
+                .preallocate(false).build())) {
+            int n = 20_000;
+            java.util.concurrent.atomic.AtomicReferenceArray<WalPosition> positions =
+                    new java.util.concurrent.atomic.AtomicReferenceArray<>(n);
+            java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            List<Thread> readers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                Thread reader = new Thread(() -> {
+                    try {
+                        while (written.get() < n && failure.get() == null) {
+                            int last = written.get();
+                            if (last == 0) {
+                                continue;
+                            }
+                            WalPosition p = positions.get(last - 1);
+                            assertThat(log.readAt(p)).isEqualTo(record(p.lsn(), 60));
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+                readers.add(reader);
+                reader.start();
+            }
+            for (int i = 0; i < n && failure.get() == null; i++) {
+                positions.set(i, log.appendWithPosition(record(i + 1, 60)));
+                written.incrementAndGet();
+            }
+            written.set(n);
+            for (Thread r : readers) {
+                r.join();
+            }
+            assertThat(failure.get()).as("a reader failed").isNull();
+        }
+    }
+
     @Test
     void useAfterCloseThrowsStoreClosedException() {
         WriteAheadLog log = WriteAheadLog.open(dir, small(SyncMode.SYNC));
