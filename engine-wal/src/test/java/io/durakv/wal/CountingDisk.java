@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A test {@link Disk} that delegates to another, counts file forces, directory forces and writes, can slow forces
@@ -27,12 +28,24 @@ final class CountingDisk extends ForwardingDisk {
     /** While set, every write throws. */
     final AtomicBoolean failWrites = new AtomicBoolean();
     /**
-     * The first write to a {@code .log} file of at least this many bytes (and under 32 KiB: record writes, not a
-     * segment's zero-fill) writes its bytes and then throws, as a call may after the page cache took the bytes.
+     * A write fault, for {@link #writeFault}: decides from a write call whether it fails, and after how many of its
+     * bytes (a call may fail after the page cache took some or all of them).
      */
-    final AtomicLong writeThenFailAtLeast = new AtomicLong(Long.MAX_VALUE);
-    /** Set once that write happened. */
-    final AtomicBoolean wroteThenFailed = new AtomicBoolean();
+    @FunctionalInterface
+    interface WriteFault {
+        /**
+         * @param index the call's number since {@link #writeCalls} was last set (the first is 1)
+         * @return -1 to let the call through; otherwise how many of its {@code length} bytes it writes before it throws
+         */
+        int bytesBeforeFailing(Path path, long index, int length);
+    }
+
+    /** Fires once (then is cleared) on the first write call it does not let through; null: none. */
+    final AtomicReference<WriteFault> writeFault = new AtomicReference<>();
+    /** Write calls counted for {@link #writeFault}. */
+    final AtomicLong writeCalls = new AtomicLong();
+    /** How many times {@link #writeFault} fired. */
+    final AtomicInteger writeFaultsFired = new AtomicInteger();
     /** Milliseconds each file force sleeps before it forces. */
     final AtomicInteger forceDelayMillis = new AtomicInteger();
     /** While non-null and closed, every file force waits for it: a force stuck in the device. */
@@ -50,13 +63,22 @@ final class CountingDisk extends ForwardingDisk {
             @Override
             public void write(long position, ByteBuffer src) throws IOException {
                 countWrite(path());
+                long index = writeCalls.incrementAndGet();
+                WriteFault fault = writeFault.get();
                 int n = src.remaining();
-                boolean fail = n >= writeThenFailAtLeast.get() && n < 32 * 1024
-                        && path().getFileName().toString().endsWith(".log") && !wroteThenFailed.getAndSet(true);
-                super.write(position, src);
-                if (fail) {
-                    throw new IOException("injected: the write reached the page cache and still failed");
+                int keep = fault == null ? -1 : fault.bytesBeforeFailing(path(), index, n);
+                if (keep < 0 || !writeFault.compareAndSet(fault, null)) {
+                    super.write(position, src);
+                    return;
                 }
+                writeFaultsFired.incrementAndGet();
+                if (keep > 0) {
+                    ByteBuffer part = src.duplicate();
+                    part.limit(part.position() + keep);
+                    super.write(position, part);
+                }
+                throw new IOException("injected: write " + index + " of " + path() + " failed after " + keep + " of "
+                        + n + " bytes");
             }
 
             @Override

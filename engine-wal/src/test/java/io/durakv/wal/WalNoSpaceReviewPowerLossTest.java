@@ -2,23 +2,16 @@ package io.durakv.wal;
 
 import io.durakv.api.StoreException;
 import io.durakv.api.SyncMode;
-import io.durakv.api.io.Disk;
-import io.durakv.api.io.DiskFile;
-import io.durakv.api.io.ForwardingDisk;
 import io.durakv.api.io.SimulatedDisk;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static io.durakv.wal.WalTesting.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,12 +46,12 @@ class WalNoSpaceReviewPowerLossTest {
     /** @return whether the injected failure failed an append */
     private static boolean run(SyncMode mode, int n, int how, int k) {
         SimulatedDisk sim = new SimulatedDisk();
-        NthWriteFails disk = new NthWriteFails(sim);
+        CountingDisk disk = new CountingDisk(sim);
         WalOptions options = small(mode, disk).build();
         WriteAheadLog log = WriteAheadLog.open(ROOT, options);
-        disk.writes.set(0);
-        disk.failAt = n;
-        disk.how = how;
+        // The n-th write from here fails after writing nothing (0), half (1) or all (2) of its bytes.
+        disk.writeCalls.set(0);
+        disk.writeFault.set((path, index, length) -> index != n ? -1 : how == 0 ? 0 : how == 1 ? length / 2 : length);
         Map<Long, byte[]> acked = new HashMap<>();
         Map<Long, Integer> ackedIndex = new HashMap<>();
         Map<String, Integer> failedIndex = new HashMap<>();
@@ -67,7 +60,7 @@ class WalNoSpaceReviewPowerLossTest {
         boolean armed = false;
         String what = mode + " write " + n + " how " + how + " power loss after " + k;
         for (int i = 0; i < 90; i++) {
-            if (!armed && disk.fired.get() != 0) {
+            if (!armed && disk.writeFaultsFired.get() != 0) {
                 sim.powerLossAfter(k);
                 armed = true;
             }
@@ -137,40 +130,5 @@ class WalNoSpaceReviewPowerLossTest {
             end++;
         }
         return new String(r, 0, end, java.nio.charset.StandardCharsets.UTF_8) + "/" + r.length;
-    }
-
-    /** Fails the n-th write of a log file, after writing nothing (0), half (1) or all (2) of its bytes. */
-    static final class NthWriteFails extends ForwardingDisk {
-
-        final AtomicLong writes = new AtomicLong();
-        final AtomicInteger fired = new AtomicInteger();
-        volatile long failAt = Long.MAX_VALUE;
-        volatile int how;
-
-        NthWriteFails(Disk delegate) {
-            super(delegate);
-        }
-
-        @Override
-        protected DiskFile wrap(DiskFile file) {
-            return new ForwardingFile(file) {
-                @Override
-                public void write(long position, ByteBuffer src) throws IOException {
-                    if (writes.incrementAndGet() != failAt) {
-                        super.write(position, src);
-                        return;
-                    }
-                    fired.incrementAndGet();
-                    if (how == 1) {
-                        ByteBuffer part = src.duplicate();
-                        part.limit(part.position() + part.remaining() / 2);
-                        super.write(position, part);
-                    } else if (how == 2) {
-                        super.write(position, src.duplicate());
-                    }
-                    throw new IOException("injected: no space (write " + failAt + ", how " + how + ")");
-                }
-            };
-        }
     }
 }

@@ -130,7 +130,10 @@ class WalNoSpaceTest {
             CountingDisk disk = new CountingDisk(sim);
             int size = 200;
             // A write of at least two frames fails after writing them.
-            disk.writeThenFailAtLeast.set(2L * (WalFormat.FRAME_HEADER_SIZE + size));
+            int twoFrames = 2 * (WalFormat.FRAME_HEADER_SIZE + size);
+            // Record writes only (a segment's zero-fill is written in chunks of 64 KiB or more): all bytes, then fail.
+            disk.writeFault.set((path, index, length) -> length >= twoFrames && length < 32 * 1024
+                    && path.getFileName().toString().endsWith(".log") ? length : -1);
             WriteAheadLog log = WriteAheadLog.open(ROOT, small(SyncMode.SYNC, disk).build());
             List<byte[]> acked = Collections.synchronizedList(new ArrayList<>());
             List<Thread> threads = new ArrayList<>();
@@ -138,7 +141,7 @@ class WalNoSpaceTest {
                 int thread = t;
                 threads.add(new Thread(() -> {
                     // Every thread stops once the write failed: a later append would overwrite the failed frames.
-                    for (int i = 0; i < 400 && !disk.wroteThenFailed.get(); i++) {
+                    for (int i = 0; i < 400 && disk.writeFaultsFired.get() == 0; i++) {
                         byte[] r = record(100_000L * (thread + 1) + i, size);
                         try {
                             log.append(r);
@@ -153,7 +156,7 @@ class WalNoSpaceTest {
             for (Thread t : threads) {
                 t.join();
             }
-            if (!disk.wroteThenFailed.get()) {
+            if (disk.writeFaultsFired.get() == 0) {
                 log.close();
                 continue; // no write carried two frames this time
             }
