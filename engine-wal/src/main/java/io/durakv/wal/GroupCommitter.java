@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -60,6 +61,11 @@ final class GroupCommitter {
     /** Signalled to wake the BATCH flusher early (too many unforced bytes) or to stop it. */
     private final Condition flushWanted = lock.newCondition();
 
+    /**
+     * Appenders sleeping in {@link #append}, in LSN order, to wake when a turn ends ({@link #wakeSleepers}). Guarded
+     * by lock.
+     */
+    private final List<Pending> sleepers = new ArrayList<>();
     /** Records with an LSN, not yet taken by a write turn, in LSN order. Guarded by lock. */
     private List<Pending> queue = new ArrayList<>();
     /** The LSN the next append gets. Guarded by lock. */
@@ -123,13 +129,64 @@ final class GroupCommitter {
      */
     void append(Pending p) {
         lock.lock();
+        boolean locked = true;
         try {
             checkWritable();
             p.lsn = nextLsn++;
             queue.add(p);
-            awaitAppend(p);
+            boolean forced = mode == SyncMode.SYNC;
+            while (true) {
+                // Checked first: once a failed turn has handed p's LSN out again, another record may be written under it.
+                if (p.error != null) {
+                    throw p.error;
+                }
+                // Whoever is awake writes what is queued, its own record or others' (a write costs less than waking
+                // a sleeper to do it).
+                if (!writeBusy && !queue.isEmpty() && failure == null) {
+                    runWriteTurn(true);
+                    continue;
+                }
+                if (forced ? forcedLsn >= p.lsn : writtenLsn >= p.lsn) {
+                    return;
+                }
+                if (failure != null) {
+                    throw failedEarlier();
+                }
+                if (writtenLsn >= p.lsn && !forceBusy) {
+                    runForceTurn(true);
+                    continue;
+                }
+                // Sleep until a turn end wakes this appender: done (then return without the lock, so that the N
+                // appenders one force releases do not queue for it one after another), failed, or a turn it needs
+                // is free.
+                p.sleeper = Thread.currentThread();
+                p.woken = false;
+                p.acked = false;
+                int at = sleepers.size();
+                while (at > 0 && sleepers.get(at - 1).lsn > p.lsn) {
+                    at--;
+                }
+                sleepers.add(at, p); // in LSN order: woken in that order, they mostly apply in that order too
+                lock.unlock();
+                locked = false;
+                boolean interrupted = false;
+                while (!p.woken) {
+                    LockSupport.park(this);
+                    interrupted |= Thread.interrupted();
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt(); // as awaitUninterruptibly: the caller sees the flag
+                }
+                if (p.acked) {
+                    return;
+                }
+                lock.lock();
+                locked = true;
+            }
         } finally {
-            lock.unlock();
+            if (locked) {
+                lock.unlock();
+            }
         }
     }
 
@@ -266,6 +323,7 @@ final class GroupCommitter {
                 queue.clear();
                 flushWanted.signalAll();
             }
+            signalProgress();
             return e;
         } finally {
             lock.unlock();
@@ -318,7 +376,7 @@ final class GroupCommitter {
                 } finally {
                     lock.lock();
                     closeDone = true;
-                    progress.signalAll();
+                    signalProgress();
                 }
             }
             if (closeError != null) {
@@ -332,25 +390,6 @@ final class GroupCommitter {
             }
         } finally {
             lock.unlock();
-        }
-    }
-
-    /**
-     * Waits (lock held) until {@code p} is written, or forced in SYNC mode, taking turns as needed.
-     *
-     * @throws StoreException if the write turn carrying it failed, or the log is fail-stop
-     */
-    private void awaitAppend(Pending p) {
-        boolean forced = mode == SyncMode.SYNC;
-        while (true) {
-            // Checked first: once a failed turn has handed p's LSN out again, another record may be written under it.
-            if (p.error != null) {
-                throw p.error;
-            }
-            if (forced ? forcedLsn >= p.lsn : writtenLsn >= p.lsn) {
-                return;
-            }
-            step(p.lsn, forced);
         }
     }
 
@@ -375,19 +414,19 @@ final class GroupCommitter {
         }
         if (writtenLsn < lsn) {
             if (!writeBusy && !queue.isEmpty()) {
-                runWriteTurn();
+                runWriteTurn(false);
             } else {
                 progress.awaitUninterruptibly();
             }
         } else if (!forceBusy) {
-            runForceTurn();
+            runForceTurn(false);
         } else {
             progress.awaitUninterruptibly();
         }
     }
 
     /** One write turn (lock held on entry and exit, released during the I/O). */
-    private void runWriteTurn() {
+    private void runWriteTurn(boolean appender) {
         writeBusy = true;
         List<Pending> batch = queue;
         queue = new ArrayList<>();
@@ -411,7 +450,7 @@ final class GroupCommitter {
             failAppendsAfterWritten(batch, error);
             error = null;
         }
-        finishTurn(error);
+        finishTurn(error, appender);
         if (writtenBytes - forcedBytes >= backgroundForceBytes) {
             flushWanted.signalAll();
         }
@@ -449,14 +488,14 @@ final class GroupCommitter {
     }
 
     /** One force turn (lock held on entry and exit, released during the I/O). */
-    private void runForceTurn() {
+    private void runForceTurn(boolean appender) {
         forceBusy = true;
         if (mode == SyncMode.SYNC) {
             gather();
         }
         if (failure != null) {
             forceBusy = false;
-            progress.signalAll();
+            signalProgress();
             return;
         }
         Segment segment = writtenSegment;
@@ -483,7 +522,7 @@ final class GroupCommitter {
             forcedBytes = Math.max(forcedBytes, bytes);
             lastForcedRecords = forcedLsn - forcedBefore;
         }
-        finishTurn(error);
+        finishTurn(error, appender);
     }
 
     /** Rotation, from the write turn: waits for the force turn and takes it. */
@@ -491,7 +530,7 @@ final class GroupCommitter {
         lock.lock();
         try {
             rotationWaiting = true;
-            progress.signalAll();
+            signalProgress();
             while (forceBusy) {
                 progress.awaitUninterruptibly();
             }
@@ -524,18 +563,24 @@ final class GroupCommitter {
                 writtenSegment = active;
                 writtenOffset = active.writeOffset();
             }
-            progress.signalAll();
+            signalProgress();
         } finally {
             lock.unlock();
         }
     }
 
-    /** After a turn (lock held): records a failure, wakes everyone. */
-    private void finishTurn(Throwable error) {
+    /**
+     * After a turn (lock held): records a failure, wakes those waiting. {@code appender}: the turn holder is an
+     * appender, which writes the queue itself next ({@link #append}), so no sleeper is woken for that.
+     */
+    private void finishTurn(Throwable error, boolean appender) {
         if (error != null) {
             recordFailure(error);
         }
         progress.signalAll();
+        if (!sleepers.isEmpty()) {
+            wakeSleepers(appender);
+        }
         if (error instanceof Error e) {
             throw e;
         }
@@ -569,6 +614,48 @@ final class GroupCommitter {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            }
+        }
+    }
+
+    /**
+     * After any change of the turns, the written and forced positions, the failure or an append's error (lock held):
+     * wakes the threads waiting on {@link #progress} (sync, close, rotation, the forcing turn's gather) and those
+     * sleeping appenders that are done — acknowledged, so they return without taking the lock — or failed, plus one
+     * appender for each turn that is free and needed: the first sleeper whose record is unwritten when the queue
+     * waits for a write turn, the first whose record is written but unforced (SYNC) when the force turn is free.
+     * The others sleep on: one force releasing N appenders costs N wake-ups, not N² and a convoy on the lock.
+     */
+    private void signalProgress() {
+        progress.signalAll();
+        if (!sleepers.isEmpty()) {
+            wakeSleepers(false);
+        }
+    }
+
+    private void wakeSleepers(boolean appenderWritesNext) {
+        boolean forced = mode == SyncMode.SYNC;
+        boolean writeTaker = appenderWritesNext || writeBusy || queue.isEmpty();
+        boolean forceTaker = !forced || forceBusy || writtenLsn <= forcedLsn;
+        for (int i = 0; i < sleepers.size(); i++) {
+            Pending p = sleepers.get(i);
+            boolean wake;
+            if (p.error != null || failure != null) {
+                wake = true;
+            } else if (forced ? forcedLsn >= p.lsn : writtenLsn >= p.lsn) {
+                p.acked = true;
+                wake = true;
+            } else if (p.lsn > writtenLsn) {
+                wake = !writeTaker;
+                writeTaker = true;
+            } else {
+                wake = !forceTaker;
+                forceTaker = true;
+            }
+            if (wake) {
+                sleepers.remove(i--);
+                p.woken = true;
+                LockSupport.unpark(p.sleeper);
             }
         }
     }

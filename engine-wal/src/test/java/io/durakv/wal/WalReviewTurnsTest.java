@@ -113,15 +113,20 @@ class WalReviewTurnsTest {
         }
     }
 
-    /** Waits until {@code waiters} threads wait on progress, the lock is free, and rotation waits (if asked). */
+    /**
+     * Waits until {@code waiters} threads wait for progress (on the condition, or as appenders sleeping until a turn
+     * end wakes them), the lock is free, and rotation waits (if asked).
+     */
     private static void awaitState(GroupCommitter c, ReentrantLock lock, Condition progress, int waiters,
                                    boolean rotationWaiting) throws Exception {
         Field rw = field(GroupCommitter.class, "rotationWaiting");
+        Field sleepers = field(GroupCommitter.class, "sleepers");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             lock.lock();
             try {
-                if (lock.getWaitQueueLength(progress) == waiters && (boolean) rw.get(c) == rotationWaiting
+                int waiting = lock.getWaitQueueLength(progress) + ((java.util.List<?>) sleepers.get(c)).size();
+                if (waiting == waiters && (boolean) rw.get(c) == rotationWaiting
                         && !lock.hasQueuedThreads()) {
                     return;
                 }

@@ -1,0 +1,183 @@
+package io.durakv.wal;
+
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Applies logged records to an engine's in-memory state strictly in LSN order, for engines whose writers append
+ * outside any store lock (so that they share the log's writes and forces) and then apply their own record.
+ *
+ * <p>A writer whose record is logged calls {@link #apply(long, Runnable)}. The writer of the next record in order takes
+ * the store's lock and applies every record that is ready in order — its own and those of writers whose records came
+ * back from the log first but whose turn had not come — and wakes exactly the writers whose records it applied
+ * (combining). The others never touch the lock: they sleep until their record is applied. A writer therefore sleeps
+ * at most once per write, instead of once for every record applied before its own and again in the lock's queue
+ * (with one shared condition, N writers released by one force cost N² wake-ups and a convoy on the lock). A writer's record is applied exactly once, under the lock, after every record before it; the
+ * writer returns only after its own record is applied, so a later read on its thread sees it.
+ *
+ * <p>Failures: a record's work that throws is reported to its own writer (on whatever thread ran it), and stops the
+ * order: the engine's work is expected to have failed the store, and no later record is applied after a failed one
+ * (their writers get an {@link IllegalStateException} naming it, unless the store's check reports the failure
+ * first). A waiting writer calls the store's {@code checkWritable} whenever it is woken by {@link #wakeAll()} (the
+ * store calls that when it fails or closes): if the check throws and its record was not yet taken, the record is
+ * withdrawn — it stays in the log, for recovery — and the writer gets the check's exception.
+ *
+ * <p>Thread-safe. The store's lock is held while a work runs; the work may release it in between (a condition wait),
+ * and a record being applied is never taken by anyone else meanwhile.
+ */
+public final class ApplyOrder {
+
+    /** One writer's logged record, waiting to be applied. */
+    private static final class Slot {
+        final long lsn;
+        final Runnable work;
+        final Thread owner;
+        /** Set (after {@link #error}) once the work ran, or the order broke before it: the owner may return. */
+        volatile boolean done;
+        Throwable error;
+
+        Slot(long lsn, Runnable work, Thread owner) {
+            this.lsn = lsn;
+            this.work = work;
+            this.owner = owner;
+        }
+    }
+
+    private final ReentrantLock lock;
+    private final Runnable checkWritable;
+    /** Logged records not yet taken, by LSN. */
+    private final ConcurrentHashMap<Long, Slot> ready = new ConcurrentHashMap<>();
+    /** The last LSN applied. Written under the lock. */
+    private volatile long appliedLsn;
+    /** The first failed work, after which nothing more is applied. Written under the lock. */
+    private volatile Throwable broken;
+    private volatile long brokenLsn;
+
+    /**
+     * @param lock          the store's writer lock: works run while it is held
+     * @param checkWritable throws the store's exception once it is closed or failed; returns normally otherwise
+     * @param appliedLsn    the last LSN the store has applied (recovered)
+     */
+    public ApplyOrder(ReentrantLock lock, Runnable checkWritable, long appliedLsn) {
+        this.lock = Objects.requireNonNull(lock, "lock");
+        this.checkWritable = Objects.requireNonNull(checkWritable, "checkWritable");
+        this.appliedLsn = appliedLsn;
+    }
+
+    /** @return the last LSN applied in order */
+    public long appliedLsn() {
+        return appliedLsn;
+    }
+
+    /**
+     * Runs {@code work} for the logged record {@code lsn} once every record before it was applied, with the lock
+     * held, on this thread or on the thread of a writer applying records before it, and returns when it ran.
+     *
+     * @throws IllegalStateException if {@code lsn} was applied or is pending already (the log handed it out twice),
+     *                               or an earlier record's work failed
+     * @throws RuntimeException      what {@code work} threw, or what the store's check threw while this writer
+     *                               waited
+     */
+    public void apply(long lsn, Runnable work) {
+        Slot slot = new Slot(lsn, Objects.requireNonNull(work, "work"), Thread.currentThread());
+        if (lsn <= appliedLsn || ready.putIfAbsent(lsn, slot) != null) {
+            throw new IllegalStateException("log record " + lsn + " arrived after record " + appliedLsn
+                    + " was applied or while another record " + lsn + " was waiting");
+        }
+        // Only the writer of the next record takes the lock. Any other leaves its record to the writer applying the
+        // one before it: that writer made appliedLsn reach lsn - 1 after this one read it lower, so its next look
+        // for lsn - 1 + 1, under the lock, finds this record.
+        if (lsn == appliedLsn + 1) {
+            applyReady();
+        }
+        boolean interrupted = false;
+        while (!slot.done) {
+            if (broken != null || wokenToStop()) {
+                // Withdraw the record unless a writer took it (it then finishes and wakes this one).
+                lock.lock();
+                try {
+                    if (!slot.done && ready.remove(lsn, slot)) {
+                        restoreInterrupt(interrupted);
+                        checkWritable.run(); // the store's own failure first: it says why
+                        throw broken != null ? brokenBefore(lsn)
+                                : new IllegalStateException("log record " + lsn + " was withdrawn");
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (slot.done) {
+                    break;
+                }
+            }
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                interrupted = true; // the record is logged: it is applied all the same; the caller sees the flag
+            }
+        }
+        restoreInterrupt(interrupted);
+        Throwable e = slot.error;
+        if (e instanceof RuntimeException re) {
+            throw re;
+        }
+        if (e instanceof Error err) {
+            throw err;
+        }
+    }
+
+    /** Wakes every waiting writer to check the store (call when it fails or closes). */
+    public void wakeAll() {
+        for (Slot s : ready.values()) {
+            LockSupport.unpark(s.owner);
+        }
+    }
+
+    /** Applies every ready record in order, under the lock; wakes the writers of those it applied. */
+    private void applyReady() {
+        lock.lock();
+        try {
+            Slot s;
+            while (broken == null && (s = ready.remove(appliedLsn + 1)) != null) {
+                try {
+                    s.work.run();
+                    appliedLsn = s.lsn;
+                } catch (RuntimeException | Error e) {
+                    s.error = e;
+                    brokenLsn = s.lsn;
+                    broken = e;
+                }
+                s.done = true;
+                if (s.owner != Thread.currentThread()) {
+                    LockSupport.unpark(s.owner);
+                }
+            }
+            if (broken != null) {
+                wakeAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return whether the store's check throws now (it is failed or closed) */
+    private boolean wokenToStop() {
+        try {
+            checkWritable.run();
+            return false;
+        } catch (RuntimeException e) {
+            return true;
+        }
+    }
+
+    private IllegalStateException brokenBefore(long lsn) {
+        return new IllegalStateException("log record " + lsn + " was not applied: applying record " + brokenLsn
+                + " failed before it: " + broken, broken);
+    }
+
+    private static void restoreInterrupt(boolean interrupted) {
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
