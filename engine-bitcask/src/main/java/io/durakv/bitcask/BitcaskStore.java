@@ -10,6 +10,7 @@ import io.durakv.api.StoreOptions;
 import io.durakv.api.WriteBatch;
 import io.durakv.api.io.Disk;
 import io.durakv.api.io.DiskLock;
+import io.durakv.wal.ApplyOrder;
 import io.durakv.wal.BatchRecord;
 import io.durakv.wal.WalOptions;
 import io.durakv.wal.WalPosition;
@@ -22,7 +23,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -75,9 +75,10 @@ public final class BitcaskStore implements KeyValueStore {
     volatile long generation;
     volatile long mergedBefore = 1;
 
-    /** Serializes applying records; {@link #applied} signals progress, failure and close. */
+    /** Serializes applying records, merges' hand-over and close. */
     final ReentrantLock applyLock = new ReentrantLock();
-    private final Condition applied = applyLock.newCondition();
+    /** Applies logged records in LSN order; created once recovery knows the last LSN applied. */
+    private ApplyOrder order;
     // Guarded by applyLock.
     long appliedLsn;
     /** Hint entries of the segment records are being applied to, written once it is sealed. */
@@ -259,7 +260,7 @@ public final class BitcaskStore implements KeyValueStore {
 
     /**
      * Logs {@code ops} as one record outside any store lock (so concurrent writers share the log's forces), then
-     * applies it in LSN order: each writer waits under the apply lock until every record before its own is applied.
+     * applies it in LSN order under the apply lock ({@link ApplyOrder}), returning once its own record is applied.
      */
     private void write(List<WriteBatch.Op> ops) {
         Limits.checkRecord(ops, wal.maxRecordBytes(), config.fileBytes());
@@ -284,31 +285,27 @@ public final class BitcaskStore implements KeyValueStore {
             }
             throw f;
         }
-        applyLock.lock();
         try {
-            while (appliedLsn < position.lsn() - 1 && failure == null && !closed) {
-                applied.awaitUninterruptibly();
-            }
-            checkWritable();
-            if (appliedLsn != position.lsn() - 1) {
-                throw fail("applying log record " + position.lsn(), new IllegalStateException("record "
-                        + position.lsn() + " arrived after record " + appliedLsn + " was applied"));
-            }
-            try {
-                apply(position, ops);
-                maybeMerge();
-            } catch (RuntimeException | Error e) {
-                StoreException f = fail("applying log record " + position.lsn(), e);
-                if (e instanceof Error error) {
-                    throw error;
-                }
-                throw f;
-            }
-        } finally {
-            applied.signalAll();
-            applyLock.unlock();
+            order.apply(position.lsn(), () -> applyInOrder(position, ops));
+        } catch (IllegalStateException e) {
+            throw fail("applying log record " + position.lsn(), e);
         }
         background.drain();
+    }
+
+    /** Applies one logged record, its turn come (apply lock held, by this writer or one applying records before). */
+    private void applyInOrder(WalPosition position, List<WriteBatch.Op> ops) {
+        checkWritable();
+        try {
+            apply(position, ops);
+            maybeMerge();
+        } catch (RuntimeException | Error e) {
+            StoreException f = fail("applying log record " + position.lsn(), e);
+            if (e instanceof Error error) {
+                throw error;
+            }
+            throw f;
+        }
     }
 
     /**
@@ -455,11 +452,23 @@ public final class BitcaskStore implements KeyValueStore {
                 failure = f;
                 LOG.error("{} failed in {}; the store is read-only until reopened: {}", what, dir, e.toString());
             }
-            applied.signalAll();
+            wakeWriters();
         } finally {
             applyLock.unlock();
         }
         return f;
+    }
+
+    /** Wakes writers waiting for their record's turn, to check for failure or close. */
+    private void wakeWriters() {
+        if (order != null) {
+            order.wakeAll();
+        }
+    }
+
+    /** Starts applying writes in LSN order after {@code appliedLsn} (end of recovery, before the store is shared). */
+    void startApplying() {
+        order = new ApplyOrder(applyLock, this::checkWritable, appliedLsn);
     }
 
     void checkOpen() {
@@ -538,7 +547,7 @@ public final class BitcaskStore implements KeyValueStore {
                 return;
             }
             closed = true; // writers still waiting for their turn fail; their records stay in the log
-            applied.signalAll();
+            wakeWriters();
         } finally {
             applyLock.unlock();
         }

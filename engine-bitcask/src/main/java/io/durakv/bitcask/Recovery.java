@@ -121,6 +121,7 @@ final class Recovery {
             replayed[0]++;
         });
         store.appliedLsn = store.wal.lastLsn();
+        store.startApplying();
         LOG.debug("opened {}: merge generation {} (LSNs before {}), {} segments with hints, {} records replayed",
                 store.dir, manifest.generation(), mergedBefore, hinted, replayed[0]);
     }

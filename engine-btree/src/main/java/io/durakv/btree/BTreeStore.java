@@ -1,5 +1,6 @@
 package io.durakv.btree;
 
+import io.durakv.wal.ApplyOrder;
 import io.durakv.wal.BatchRecord;
 import io.durakv.api.KeyValueIterator;
 import io.durakv.api.KeyValueStore;
@@ -16,7 +17,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -62,8 +62,6 @@ public final class BTreeStore implements KeyValueStore {
 
     /** Serializes applying writes, checkpoints and close. */
     private final ReentrantLock writeLock = new ReentrantLock();
-    /** Signalled when {@link #appliedLsn} advances, the store fails or closes: writers wait here for their turn. */
-    private final Condition applied = writeLock.newCondition();
     private volatile Version current;
     private final StoreState state;
 
@@ -74,6 +72,8 @@ public final class BTreeStore implements KeyValueStore {
     private Log wal;
     private Header durable;
     private long appliedLsn;
+    /** Applies logged records in LSN order; created once recovery knows the last LSN applied. */
+    private ApplyOrder order;
     private long keyCount;
     private long logBytesSinceCheckpoint;
     /** After a checkpoint was undone (no space): no new attempt before this {@link System#nanoTime()}. */
@@ -91,7 +91,7 @@ public final class BTreeStore implements KeyValueStore {
         this.lock = lock;
         this.file = file;
         this.pool = new BufferPool(file, config.cacheBytes());
-        this.state = new StoreState(dir, writeLock, applied);
+        this.state = new StoreState(dir, writeLock);
     }
 
     /**
@@ -151,6 +151,8 @@ public final class BTreeStore implements KeyValueStore {
             long[] replayed = Recovery.replay(wal, header.checkpointLsn(), dir.resolve(BTreeFormat.WAL_DIR),
                     file.path(), this::applyToTree);
             logBytesSinceCheckpoint = replayed[1];
+            order = new ApplyOrder(writeLock, state::checkWritable, appliedLsn);
+            state.wakeOnChange(order::wakeAll);
             LOG.debug("opened {}: generation {}, checkpoint LSN {}, replayed {} log records", dir,
                     header.generation(), header.checkpointLsn(), replayed[0]);
         } catch (RuntimeException e) {
@@ -252,8 +254,8 @@ public final class BTreeStore implements KeyValueStore {
 
     /**
      * Logs {@code ops} as one record, then applies them in LSN order. The append runs outside the writer lock, so
-     * that concurrent writers share the log's writes and forces (group commit); each writer then waits under the
-     * lock until every record before its own is applied, so the tree applies records exactly in log order.
+     * that concurrent writers share the log's writes and forces (group commit); then {@link ApplyOrder} applies the
+     * records under the lock exactly in log order, each writer returning once its own is applied.
      */
     private void write(List<WriteBatch.Op> ops) {
         byte[] record = BatchRecord.encode(ops);
@@ -275,34 +277,30 @@ public final class BTreeStore implements KeyValueStore {
             }
             throw f;
         }
-        writeLock.lock();
         try {
-            while (appliedLsn < lsn - 1 && state.failure() == null && !state.isClosed()) {
-                applied.awaitUninterruptibly();
-            }
-            state.checkWritable();
-            if (appliedLsn != lsn - 1) {
-                throw state.fail("applying log record " + lsn, new IllegalStateException("log record " + lsn
-                        + " arrived after record " + appliedLsn + " was applied"));
-            }
-            if ((logBytesSinceCheckpoint >= config.checkpointBytes() || writer.dirtyBytes() >= config.dirtyBudget())
-                    && (checkpointBackoffNanos == 0 || System.nanoTime() - checkpointRetryAt >= 0)) {
-                checkpoint(); // undone on a full disk: this write goes on, a later one retries
-            }
-            try {
-                applyToTree(ops, lsn);
-            } catch (RuntimeException | Error e) {
-                StoreException f = state.fail("applying log record " + lsn, e);
-                if (e instanceof Error error) {
-                    throw error;
-                }
-                throw f;
-            }
-            logBytesSinceCheckpoint += record.length;
-        } finally {
-            applied.signalAll();
-            writeLock.unlock();
+            order.apply(lsn, () -> applyInOrder(ops, lsn, record.length));
+        } catch (IllegalStateException e) {
+            throw state.fail("applying log record " + lsn, e);
         }
+    }
+
+    /** Applies one logged record, its turn come (writer lock held, by this writer or one applying records before). */
+    private void applyInOrder(List<WriteBatch.Op> ops, long lsn, int recordBytes) {
+        state.checkWritable();
+        if ((logBytesSinceCheckpoint >= config.checkpointBytes() || writer.dirtyBytes() >= config.dirtyBudget())
+                && (checkpointBackoffNanos == 0 || System.nanoTime() - checkpointRetryAt >= 0)) {
+            checkpoint(); // undone on a full disk: this write goes on, a later one retries
+        }
+        try {
+            applyToTree(ops, lsn);
+        } catch (RuntimeException | Error e) {
+            StoreException f = state.fail("applying log record " + lsn, e);
+            if (e instanceof Error error) {
+                throw error;
+            }
+            throw f;
+        }
+        logBytesSinceCheckpoint += recordBytes;
     }
 
     /**

@@ -6,7 +6,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -16,7 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * from what is on disk. (A failed write that changed nothing — no space — does not fail the store.)
  *
  * <p>Thread-safe: the flags are volatile; they change under the store's writer lock, and a change wakes the writers
- * waiting on its condition for their turn, so that they fail instead of waiting forever.
+ * waiting for their turn ({@link #wakeOnChange}), so that they fail instead of waiting forever.
  */
 final class StoreState {
 
@@ -24,14 +23,19 @@ final class StoreState {
 
     private final Path dir;
     private final ReentrantLock writeLock;
-    private final Condition changed;
     private volatile boolean closed;
     private volatile StoreException failure;
+    /** Also run when the state changes: wakes writers waiting in the store's {@link io.durakv.wal.ApplyOrder}. */
+    private volatile Runnable wake = () -> { };
 
-    StoreState(Path dir, ReentrantLock writeLock, Condition changed) {
+    StoreState(Path dir, ReentrantLock writeLock) {
         this.dir = dir;
         this.writeLock = writeLock;
-        this.changed = changed;
+    }
+
+    /** Sets what else wakes waiting writers when the store closes or fails. */
+    void wakeOnChange(Runnable wake) {
+        this.wake = wake;
     }
 
     boolean isClosed() {
@@ -46,7 +50,7 @@ final class StoreState {
     /** Marks the store closed and wakes waiting writers. Writer lock held. */
     void close() {
         closed = true;
-        changed.signalAll();
+        wake.run();
     }
 
     /** Turns the store read-only (if it was not already), wakes waiting writers, and returns the failure to throw. */
@@ -58,7 +62,7 @@ final class StoreState {
                 failure = f;
                 LOG.error("{} failed in {}; the store is read-only until reopened: {}", what, dir, e.toString());
             }
-            changed.signalAll();
+                wake.run();
         } finally {
             writeLock.unlock();
         }

@@ -9,6 +9,7 @@ import io.durakv.api.StoreOptions;
 import io.durakv.api.WriteBatch;
 import io.durakv.api.io.Disk;
 import io.durakv.api.io.DiskLock;
+import io.durakv.wal.ApplyOrder;
 import io.durakv.wal.BatchRecord;
 import io.durakv.wal.WalOptions;
 import io.durakv.wal.WriteAheadLog;
@@ -67,7 +68,6 @@ public final class LsmStore implements KeyValueStore {
 
     /** Serializes applying writes and memtable rotation; its conditions wake writers. */
     final ReentrantLock writeLock = new ReentrantLock();
-    private final Condition applied = writeLock.newCondition();
     /** Signalled when a flush removed an immutable memtable: a stalled writer may rotate. */
     final Condition room = writeLock.newCondition();
     final StoreState state;
@@ -82,6 +82,8 @@ public final class LsmStore implements KeyValueStore {
     private volatile long visibleSequence;
     /** Guarded by writeLock. */
     private long appliedLsn;
+    /** Applies logged records in LSN order; created once recovery knows the last LSN applied. */
+    private ApplyOrder order;
 
     private LsmStore(Path dir, Disk disk, LsmConfig config, DiskLock lock, Manifest manifest) {
         this.dir = dir;
@@ -92,7 +94,7 @@ public final class LsmStore implements KeyValueStore {
         this.versions = new VersionSet(manifest.recovered(), this::deleteObsolete);
         this.blockCache = new BlockCache(config.blockCacheBytes());
         this.tableCache = new TableCache(disk, config.maxOpenFiles(), blockCache);
-        this.state = new StoreState(dir, writeLock, applied, room);
+        this.state = new StoreState(dir, writeLock, room);
         this.view = new View(new Memtable(), List.of(), versions.current());
     }
 
@@ -192,6 +194,8 @@ public final class LsmStore implements KeyValueStore {
         });
         // Recovery flushes what it could not hold (crash points inside recovery fall into this flush too).
         maintenance.flushAllImmutables();
+        order = new ApplyOrder(writeLock, state::checkWritable, appliedLsn);
+        state.wakeOnChange(order::wakeAll);
         LOG.debug("opened {}: manifest generation {}, covered LSN {}, replayed {} log records, {}", dir,
                 manifest.generation(), covered, replayed[0], versions.current());
         maintenance.start();
@@ -394,35 +398,31 @@ public final class LsmStore implements KeyValueStore {
             throw e instanceof StoreException se ? se
                     : new StoreException("log append in " + dir + " failed; the write was not applied: " + e, e);
         }
-        writeLock.lock();
         try {
-            while (appliedLsn < lsn - 1 && state.failure() == null && !state.isClosed()) {
-                applied.awaitUninterruptibly();
+            order.apply(lsn, () -> applyInOrder(ops, lsn));
+        } catch (IllegalStateException e) {
+            throw state.fail("applying log record " + lsn, e);
+        }
+    }
+
+    /** Applies one logged record, its turn come (writer lock held, by this writer or one applying records before). */
+    private void applyInOrder(List<WriteBatch.Op> ops, long lsn) {
+        state.checkWritable();
+        boolean rotated = rotateIfFull();
+        try {
+            view.mem().apply(ops, lsn);
+        } catch (RuntimeException | Error e) {
+            StoreException f = state.fail("applying log record " + lsn, e);
+            if (e instanceof Error error) {
+                throw error;
             }
-            state.checkWritable();
-            if (appliedLsn != lsn - 1) {
-                throw state.fail("applying log record " + lsn, new IllegalStateException("log record " + lsn
-                        + " arrived after record " + appliedLsn + " was applied"));
-            }
-            boolean rotated = rotateIfFull();
-            try {
-                view.mem().apply(ops, lsn);
-            } catch (RuntimeException | Error e) {
-                StoreException f = state.fail("applying log record " + lsn, e);
-                if (e instanceof Error error) {
-                    throw error;
-                }
-                throw f;
-            }
-            appliedLsn = lsn;
-            visibleSequence = lsn;
-            if (rotated) {
-                // Inline mode runs the flush here; its failure never fails this write, which is logged and applied.
-                maintenance.due();
-            }
-        } finally {
-            applied.signalAll();
-            writeLock.unlock();
+            throw f;
+        }
+        appliedLsn = lsn;
+        visibleSequence = lsn;
+        if (rotated) {
+            // Inline mode runs the flush here; its failure never fails this write, which is logged and applied.
+            maintenance.due();
         }
     }
 

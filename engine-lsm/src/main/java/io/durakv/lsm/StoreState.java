@@ -27,11 +27,18 @@ final class StoreState {
     private final Condition[] waiters;
     private volatile boolean closed;
     private volatile StoreException failure;
+    /** Also run when the state changes: wakes writers waiting in the store's {@link io.durakv.wal.ApplyOrder}. */
+    private volatile Runnable wake = () -> { };
 
     StoreState(Path dir, ReentrantLock writeLock, Condition... waiters) {
         this.dir = dir;
         this.writeLock = writeLock;
         this.waiters = waiters.clone();
+    }
+
+    /** Sets what else wakes waiting writers when the store closes or fails. */
+    void wakeOnChange(Runnable wake) {
+        this.wake = wake;
     }
 
     boolean isClosed() {
@@ -73,6 +80,7 @@ final class StoreState {
         for (Condition c : waiters) {
             c.signalAll();
         }
+        wake.run();
     }
 
     void checkOpen() {
