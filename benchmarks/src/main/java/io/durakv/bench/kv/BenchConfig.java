@@ -75,7 +75,7 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
         b.append("                       the ops it did, as db_bench's --duration; 0 = run every op (quick: 0,\n");
         b.append("                       default: ").append(seconds(DEFAULT_DURATION_SECONDS))
                 .append("). A capped fillrandom loads its remaining keys untimed, in key order\n");
-        b.append("  --sync-ops N         writes of fillsync; groupcommit does 2 x N (quick 500, default 5000)\n");
+        b.append("  --sync-ops N         writes of fillsync; groupcommit does 2 x N (quick 500, default 20000)\n");
         b.append("  --engines a,b,...    engines to run (default: all): ").append(String.join(",", Engines.names()))
                 .append('\n');
         b.append("  --workloads a,b,...  workloads to run (default: all)\n");
@@ -166,7 +166,7 @@ public record BenchConfig(boolean quick, long num, long syncOps, List<String> en
             }
         }
         long n = num != null ? num : quick ? QUICK_NUM : DEFAULT_NUM;
-        long s = syncOps != null ? syncOps : quick ? 500 : 5000;
+        long s = syncOps != null ? syncOps : quick ? 500 : 20_000;
         double cap = duration != null ? duration : quick ? 0 : DEFAULT_DURATION_SECONDS;
         return new BenchConfig(quick, n, s, engines, workloads, keyBytes, valueBytes, threads, writers, syncMode,
                 cacheMb << 20, commitEvery, seekNexts, dir, out, seed, progress, raw, warmup, Math.round(cap * 1e9));

@@ -20,7 +20,7 @@ class BenchConfigTest {
         assertThat(quick.syncOps()).isEqualTo(500);
         BenchConfig full = BenchConfig.parse();
         assertThat(full.num()).isEqualTo(1_000_000);
-        assertThat(full.syncOps()).isEqualTo(5000);
+        assertThat(full.syncOps()).isEqualTo(20_000);
         assertThat(full.engines()).isEqualTo(Engines.names());
         assertThat(full.workloads()).isEqualTo(EnumSet.allOf(Workload.class));
         assertThat(full.keyBytes()).isEqualTo(16);
