@@ -143,7 +143,7 @@ final class GroupCommitter {
                 // Whoever is awake writes what is queued, its own record or others' (a write costs less than waking
                 // a sleeper to do it).
                 if (!writeBusy && !queue.isEmpty() && failure == null) {
-                    runWriteTurn(true);
+                    runWriteTurn(p);
                     continue;
                 }
                 if (forced ? forcedLsn >= p.lsn : writtenLsn >= p.lsn) {
@@ -153,7 +153,7 @@ final class GroupCommitter {
                     throw failedEarlier();
                 }
                 if (writtenLsn >= p.lsn && !forceBusy) {
-                    runForceTurn(true);
+                    runForceTurn(p);
                     continue;
                 }
                 // Sleep until a turn end wakes this appender: done (then return without the lock, so that the N
@@ -414,19 +414,19 @@ final class GroupCommitter {
         }
         if (writtenLsn < lsn) {
             if (!writeBusy && !queue.isEmpty()) {
-                runWriteTurn(false);
+                runWriteTurn(null);
             } else {
                 progress.awaitUninterruptibly();
             }
         } else if (!forceBusy) {
-            runForceTurn(false);
+            runForceTurn(null);
         } else {
             progress.awaitUninterruptibly();
         }
     }
 
     /** One write turn (lock held on entry and exit, released during the I/O). */
-    private void runWriteTurn(boolean appender) {
+    private void runWriteTurn(Pending appender) {
         writeBusy = true;
         List<Pending> batch = queue;
         queue = new ArrayList<>();
@@ -488,7 +488,7 @@ final class GroupCommitter {
     }
 
     /** One force turn (lock held on entry and exit, released during the I/O). */
-    private void runForceTurn(boolean appender) {
+    private void runForceTurn(Pending appender) {
         forceBusy = true;
         if (mode == SyncMode.SYNC) {
             gather();
@@ -570,10 +570,11 @@ final class GroupCommitter {
     }
 
     /**
-     * After a turn (lock held): records a failure, wakes those waiting. {@code appender}: the turn holder is an
-     * appender, which writes the queue itself next ({@link #append}), so no sleeper is woken for that.
+     * After a turn (lock held): records a failure, wakes those waiting. {@code appender}: the record of the appender
+     * that held the turn, or null (sync, close): an appender goes on to write the queue itself, and to force when its
+     * own record is written but not forced, so no sleeper is woken for those turns ({@link #append}).
      */
-    private void finishTurn(Throwable error, boolean appender) {
+    private void finishTurn(Throwable error, Pending appender) {
         if (error != null) {
             recordFailure(error);
         }
@@ -629,14 +630,15 @@ final class GroupCommitter {
     private void signalProgress() {
         progress.signalAll();
         if (!sleepers.isEmpty()) {
-            wakeSleepers(false);
+            wakeSleepers(null);
         }
     }
 
-    private void wakeSleepers(boolean appenderWritesNext) {
+    private void wakeSleepers(Pending appender) {
         boolean forced = mode == SyncMode.SYNC;
-        boolean writeTaker = appenderWritesNext || writeBusy || queue.isEmpty();
-        boolean forceTaker = !forced || forceBusy || writtenLsn <= forcedLsn;
+        boolean writeTaker = appender != null || writeBusy || queue.isEmpty();
+        boolean forceTaker = !forced || forceBusy || writtenLsn <= forcedLsn
+                || appender != null && appender.error == null && forcedLsn < appender.lsn;
         for (int i = 0; i < sleepers.size(); i++) {
             Pending p = sleepers.get(i);
             boolean wake;
