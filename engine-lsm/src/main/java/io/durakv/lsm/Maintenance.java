@@ -393,7 +393,9 @@ final class Maintenance {
         boolean trivial = c.isTrivialMove();
         List<Path> written = new ArrayList<>();
         if (trivial) {
-            edit.add(out, c.inputs().get(0)); // same file, one level down: nothing to write
+            for (FileMeta f : c.inputs()) {
+                edit.add(out, f); // same files, one level down: nothing to write, one edit moves them all
+            }
         } else {
             List<InternalIterator> sources = new ArrayList<>();
             List<Output> outputs;
@@ -431,6 +433,9 @@ final class Maintenance {
         FileMeta last = c.inputs().get(c.inputs().size() - 1);
         pointers[c.level()] = last.largest;
         (trivial ? store.stats.trivialMoves : store.stats.compactions).incrementAndGet();
+        if (trivial) {
+            store.stats.filesMoved.addAndGet(c.inputs().size());
+        }
         LOG.debug("compacted L{} {} + L{} {} {}", c.level(), c.inputs(), out, c.nextInputs(),
                 trivial ? "(moved)" : "");
         maybeRewriteManifest();
