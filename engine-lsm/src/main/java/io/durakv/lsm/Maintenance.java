@@ -300,6 +300,24 @@ final class Maintenance {
         }
     }
 
+    /**
+     * At close, after the background thread stopped and no write can be applied any more: flushes every memtable
+     * (the caller made the active one immutable) with the flush protocol, so that the next open replays little of the
+     * log. Failing to flush loses nothing: the records stay in the log, which close forces. A failure that can be
+     * retried (no space) is logged and left to the next open; any other fails the store.
+     */
+    void flushAtClose() {
+        try {
+            flushAllImmutables();
+        } catch (IOException | RuntimeException e) {
+            if (!retryable(e)) {
+                throw store.state.fail("flush at close", e);
+            }
+            LOG.warn("flushing the memtables of {} at close failed; the next open replays them from the log: {}",
+                    store.dir, e.toString());
+        }
+    }
+
     // ---- flush -------------------------------------------------------------------------------------------------
 
     /**
