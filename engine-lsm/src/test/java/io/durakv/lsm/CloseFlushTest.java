@@ -72,45 +72,18 @@ class CloseFlushTest {
         }
     }
 
-    /** Runs one round of puts and a close until the end or the power fails. @return puts acknowledged */
-    private static int round(SimulatedDisk disk, int round) {
-        LsmStore s;
-        try {
-            s = Stores.open(disk, false, PROPS);
-        } catch (StoreException e) {
-            assertThat(disk.poweredOff()).as("open failed with the power on: " + e).isTrue();
-            return 0;
-        }
-        int acked = 0;
-        try {
-            for (int i = 0; i < KEYS; i++) {
-                s.put(key(i), value(i, round));
-                acked++;
-            }
-        } catch (StoreException e) {
-            assertThat(disk.poweredOff()).as("a put failed with the power on: " + e).isTrue();
-        } finally {
-            try {
-                s.close();
-            } catch (StoreException e) {
-                assertThat(disk.poweredOff()).as("close failed with the power on: " + e).isTrue();
-            }
-        }
-        return acked;
-    }
-
     @Test
     void aPowerLossAfterAnyCallOfACloseThatFlushesLosesNothingAcknowledged() {
         SimulatedDisk probe = new SimulatedDisk();
-        assertThat(round(probe, 0)).isEqualTo(KEYS);
+        assertThat(Stores.putAndClose(probe, KEYS, 0, PROPS)).isEqualTo(KEYS);
         long first = probe.mutatingCalls(); // the first round's close flushed; the second round's close flushes again
-        assertThat(round(probe, 1)).isEqualTo(KEYS);
+        assertThat(Stores.putAndClose(probe, KEYS, 1, PROPS)).isEqualTo(KEYS);
         long calls = probe.mutatingCalls();
         for (long k = first; k <= calls; k++) {
             SimulatedDisk disk = new SimulatedDisk();
-            round(disk, 0);
+            Stores.putAndClose(disk, KEYS, 0, PROPS);
             disk.powerLossAfter(k);
-            int acked = round(disk, 1);
+            int acked = Stores.putAndClose(disk, KEYS, 1, PROPS);
             for (long seed = 0; seed < 2; seed++) {
                 String where = "power loss after " + k + " of " + calls + " calls, image " + seed + ", " + acked
                         + " puts of round 1 acknowledged";

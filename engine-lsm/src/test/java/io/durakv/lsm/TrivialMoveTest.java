@@ -82,42 +82,15 @@ class TrivialMoveTest {
         }
     }
 
-    /** Runs the sequential load until the end or the power fails. @return how many puts were acknowledged */
-    private static int load(SimulatedDisk disk) {
-        LsmStore s;
-        try {
-            s = Stores.open(disk, false, SMALL);
-        } catch (StoreException e) {
-            assertThat(disk.poweredOff()).as("open failed with the power on: " + e).isTrue();
-            return 0;
-        }
-        int acked = 0;
-        try {
-            for (int i = 0; i < KEYS; i++) {
-                s.put(key(i), value(i, 0));
-                acked++;
-            }
-        } catch (StoreException e) {
-            assertThat(disk.poweredOff()).as("a put failed with the power on: " + e).isTrue();
-        } finally {
-            try {
-                s.close();
-            } catch (StoreException e) {
-                assertThat(disk.poweredOff()).as("close failed with the power on: " + e).isTrue();
-            }
-        }
-        return acked;
-    }
-
     @Test
     void aPowerLossAfterAnyCallOfASequentialLoadWithMovesLosesNothingAcknowledged() {
         SimulatedDisk probe = new SimulatedDisk();
-        assertThat(load(probe)).isEqualTo(KEYS);
+        assertThat(Stores.putAndClose(probe, KEYS, 0, SMALL)).isEqualTo(KEYS);
         long calls = probe.mutatingCalls();
         for (long k = 0; k <= calls; k++) {
             SimulatedDisk disk = new SimulatedDisk();
             disk.powerLossAfter(k);
-            int acked = load(disk);
+            int acked = Stores.putAndClose(disk, KEYS, 0, SMALL);
             for (long seed = 0; seed < 2; seed++) {
                 String where = "power loss after " + k + " of " + calls + " calls, image " + seed + ", " + acked
                         + " puts acknowledged";
