@@ -419,15 +419,15 @@ final class Maintenance {
             List<Output> outputs;
             try {
                 // L0 inputs overlap: one iterator each. Deeper levels are sorted runs, read one file at a time, so
-                // a compaction pins at most (L0 files + 2) tables.
+                // a compaction pins at most (L0 files + 2) tables. Its reads do not fill the block cache (read once).
                 if (c.level() == 0) {
                     for (FileMeta f : c.inputs()) {
-                        sources.add(TableIterator.open(store.tableCache, store.dir, f));
+                        sources.add(TableIterator.open(store.tableCache, store.dir, f, false));
                     }
                 } else {
-                    sources.add(new TableIterator.Level(store.tableCache, store.dir, c.inputs()));
+                    sources.add(new TableIterator.Level(store.tableCache, store.dir, c.inputs(), false));
                 }
-                sources.add(new TableIterator.Level(store.tableCache, store.dir, c.nextInputs()));
+                sources.add(new TableIterator.Level(store.tableCache, store.dir, c.nextInputs(), false));
                 try (MergingIterator it = new MergingIterator(sources)) {
                     sources = List.of();
                     it.seekToFirst();
