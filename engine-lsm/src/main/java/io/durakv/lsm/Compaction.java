@@ -1,5 +1,6 @@
 package io.durakv.lsm;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -19,9 +20,25 @@ record Compaction(int level, List<FileMeta> inputs, List<FileMeta> nextInputs) {
         return level + 1;
     }
 
-    /** @return whether the single input can move down without rewriting (nothing below overlaps it) */
+    /**
+     * @return whether the inputs can move down a level without rewriting: nothing in the next level overlaps them and
+     *         they do not overlap each other (one file of L1 or deeper; any number of L0 files, as a sequential load
+     *         makes them), so the next level stays a sorted run of disjoint files
+     */
     boolean isTrivialMove() {
-        return inputs.size() == 1 && nextInputs.isEmpty();
+        return nextInputs.isEmpty() && (inputs.size() == 1 || disjoint(inputs));
+    }
+
+    /** @return whether no two of {@code files} overlap in key range */
+    static boolean disjoint(List<FileMeta> files) {
+        List<FileMeta> sorted = new ArrayList<>(files);
+        sorted.sort(Version.BY_SMALLEST);
+        for (int i = 1; i < sorted.size(); i++) {
+            if (Arrays.compareUnsigned(sorted.get(i - 1).largest, sorted.get(i).smallest) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -34,6 +34,16 @@ interface InternalIterator extends AutoCloseable {
     /** @return the current entry's value, or {@code null} for a tombstone */
     byte[] value();
 
+    /**
+     * @return the current entry's value as an array the caller owns and may hand out (a scan returning it), or
+     *         {@code null} for a tombstone: a copy, unless the source made a fresh array for this entry that it
+     *         gives up (a table's iterator, whose values are copied out of their block)
+     */
+    default byte[] takeValue() {
+        byte[] v = value();
+        return v == null ? null : v.clone();
+    }
+
     /** Releases resources (file references, pinned blocks). Idempotent. */
     @Override
     void close();

@@ -24,10 +24,12 @@ import io.durakv.wal.WalOptions;
  * @param walSegmentBytes      {@code wal.segmentBytes}: size at which a log segment rotates
  * @param failingStallMillis   {@code lsm.failingStallMillis}: how long after flushes or compactions began failing
  *                             (no space) a write that needs room for the memtable throws instead of stalling
+ * @param closeFlushBytes      {@code lsm.closeFlushBytes}: memtable bytes at or above which close flushes them, so
+ *                             that the next open replays at most about this much of the log
  */
 record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int level0StopTrigger, long levelBaseBytes,
                  long targetFileBytes, long blockCacheBytes, int maxOpenFiles, int blockBytes, int bloomBitsPerKey,
-                 long manifestRewriteBytes, long walSegmentBytes, long failingStallMillis) {
+                 long manifestRewriteBytes, long walSegmentBytes, long failingStallMillis, long closeFlushBytes) {
 
     static final String MEMTABLE_BYTES = "lsm.memtableBytes";
     static final String MAX_IMMUTABLES = "lsm.maxImmutableMemtables";
@@ -42,11 +44,12 @@ record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int l
     static final String MANIFEST_REWRITE_BYTES = "lsm.manifestRewriteBytes";
     static final String WAL_SEGMENT_BYTES = "wal.segmentBytes";
     static final String FAILING_STALL_MILLIS = "lsm.failingStallMillis";
+    static final String CLOSE_FLUSH_BYTES = "lsm.closeFlushBytes";
 
     /** @throws IllegalArgumentException naming the property, for an unknown property or a bad value */
     static LsmConfig from(StoreOptions options) {
         EngineProperties p = new EngineProperties("lsm", options.properties());
-        long memtable = p.bytes(MEMTABLE_BYTES, 4L << 20, 1024, 1L << 30);
+        long memtable = p.bytes(MEMTABLE_BYTES, 32L << 20, 1024, 1L << 30);
         long immutables = p.longValue(MAX_IMMUTABLES, 2, 1, 16);
         long trigger = p.longValue(LEVEL0_TRIGGER, 4, 1, 1000);
         long stop = p.longValue(LEVEL0_STOP_TRIGGER, Math.max(12, 3 * trigger), 1, 10_000);
@@ -54,8 +57,8 @@ record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int l
             throw new IllegalArgumentException("property " + LEVEL0_STOP_TRIGGER + " of engine 'lsm' must be at least "
                     + LEVEL0_TRIGGER + " (" + trigger + "), got '" + stop + "'");
         }
-        long base = p.bytes(LEVEL_BASE_BYTES, 10L << 20, 1024, 1L << 40);
-        long target = p.bytes(TARGET_FILE_BYTES, 2L << 20, 1024, 1L << 32);
+        long base = p.bytes(LEVEL_BASE_BYTES, 128L << 20, 1024, 1L << 40);
+        long target = p.bytes(TARGET_FILE_BYTES, 8L << 20, 1024, 1L << 32);
         long cache = p.bytes(BLOCK_CACHE_BYTES, 8L << 20, 0, 1L << 40);
         long openFiles = p.longValue(MAX_OPEN_FILES, 500, 2, 1_000_000);
         if (openFiles < stop + LsmFormat.LEVELS + 2) {
@@ -70,9 +73,10 @@ record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int l
         long segment = p.bytes(WAL_SEGMENT_BYTES, WalOptions.DEFAULT_SEGMENT_BYTES, WalOptions.MIN_SEGMENT_BYTES,
                 WalOptions.MAX_SEGMENT_BYTES);
         long failingStall = p.longValue(FAILING_STALL_MILLIS, 1000, 0, 3_600_000);
+        long closeFlush = p.bytes(CLOSE_FLUSH_BYTES, 1L << 20, 0, 1L << 40);
         p.rejectUnknown();
         return new LsmConfig(memtable, (int) immutables, (int) trigger, (int) stop, base, target, cache,
-                (int) openFiles, (int) block, (int) bloom, manifest, segment, failingStall);
+                (int) openFiles, (int) block, (int) bloom, manifest, segment, failingStall, closeFlush);
     }
 
     /** @return the size limit of level {@code level >= 1}: levelBaseBytes times 10 per level below L1 */

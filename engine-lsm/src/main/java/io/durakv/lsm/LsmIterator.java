@@ -55,9 +55,8 @@ final class LsmIterator implements KeyValueIterator {
                 it.next(); // written after the snapshot, or an older version of a key already decided
                 continue;
             }
-            lastKey = key.clone();
-            byte kind = it.kind();
-            byte[] value = kind == EntryKind.PUT ? it.value().clone() : null;
+            lastKey = key; // sources never change an array they returned: no copy needed to compare with it
+            byte[] value = it.kind() == EntryKind.PUT ? it.takeValue() : null; // ours: a table's copy, or a clone
             it.next();
             if (value != null) {
                 pending = new KeyValue(lastKey.clone(), value);

@@ -620,6 +620,9 @@ public final class LsmStore implements KeyValueStore {
         RuntimeException error = null;
         if (maintenance != null) {
             error = closeResource(maintenance::stop, error);
+            if (error == null && state.failure() == null) {
+                error = closeResource(this::flushAtClose, null);
+            }
         }
         if (state.failure() != null) {
             error = new StoreException("the store in " + dir + " failed earlier; closed without flushing",
@@ -639,6 +642,31 @@ public final class LsmStore implements KeyValueStore {
         if (error != null) {
             throw error instanceof StoreException se ? se : new StoreException("close of " + dir + " failed", error);
         }
+    }
+
+    /**
+     * At close (no write is applied any more): if the memtables hold {@code lsm.closeFlushBytes} or more, makes the
+     * active one immutable and flushes them all (lsm.md, "Close"), so that the next open replays at most about that
+     * much of the log instead of up to {@code (1 + lsm.maxImmutableMemtables) x lsm.memtableBytes}.
+     */
+    private void flushAtClose() {
+        writeLock.lock();
+        try {
+            View v = view;
+            long bytes = v.mem().bytes();
+            for (Memtable m : v.immutables()) {
+                bytes += m.bytes();
+            }
+            if (bytes == 0 || bytes < config.closeFlushBytes()) {
+                return;
+            }
+            if (!v.mem().isEmpty()) {
+                rotate();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        maintenance.flushAtClose();
     }
 
     /**

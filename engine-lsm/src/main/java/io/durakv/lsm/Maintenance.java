@@ -300,6 +300,24 @@ final class Maintenance {
         }
     }
 
+    /**
+     * At close, after the background thread stopped and no write can be applied any more: flushes every memtable
+     * (the caller made the active one immutable) with the flush protocol, so that the next open replays little of the
+     * log. Failing to flush loses nothing: the records stay in the log, which close forces. A failure that can be
+     * retried (no space) is logged and left to the next open; any other fails the store.
+     */
+    void flushAtClose() {
+        try {
+            flushAllImmutables();
+        } catch (IOException | RuntimeException e) {
+            if (!retryable(e)) {
+                throw store.state.fail("flush at close", e);
+            }
+            LOG.warn("flushing the memtables of {} at close failed; the next open replays them from the log: {}",
+                    store.dir, e.toString());
+        }
+    }
+
     // ---- flush -------------------------------------------------------------------------------------------------
 
     /**
@@ -393,21 +411,23 @@ final class Maintenance {
         boolean trivial = c.isTrivialMove();
         List<Path> written = new ArrayList<>();
         if (trivial) {
-            edit.add(out, c.inputs().get(0)); // same file, one level down: nothing to write
+            for (FileMeta f : c.inputs()) {
+                edit.add(out, f); // same files, one level down: nothing to write, one edit moves them all
+            }
         } else {
             List<InternalIterator> sources = new ArrayList<>();
             List<Output> outputs;
             try {
                 // L0 inputs overlap: one iterator each. Deeper levels are sorted runs, read one file at a time, so
-                // a compaction pins at most (L0 files + 2) tables.
+                // a compaction pins at most (L0 files + 2) tables. Its reads do not fill the block cache (read once).
                 if (c.level() == 0) {
                     for (FileMeta f : c.inputs()) {
-                        sources.add(TableIterator.open(store.tableCache, store.dir, f));
+                        sources.add(TableIterator.open(store.tableCache, store.dir, f, false));
                     }
                 } else {
-                    sources.add(new TableIterator.Level(store.tableCache, store.dir, c.inputs()));
+                    sources.add(new TableIterator.Level(store.tableCache, store.dir, c.inputs(), false));
                 }
-                sources.add(new TableIterator.Level(store.tableCache, store.dir, c.nextInputs()));
+                sources.add(new TableIterator.Level(store.tableCache, store.dir, c.nextInputs(), false));
                 try (MergingIterator it = new MergingIterator(sources)) {
                     sources = List.of();
                     it.seekToFirst();
@@ -431,6 +451,9 @@ final class Maintenance {
         FileMeta last = c.inputs().get(c.inputs().size() - 1);
         pointers[c.level()] = last.largest;
         (trivial ? store.stats.trivialMoves : store.stats.compactions).incrementAndGet();
+        if (trivial) {
+            store.stats.filesMoved.addAndGet(c.inputs().size());
+        }
         LOG.debug("compacted L{} {} + L{} {} {}", c.level(), c.inputs(), out, c.nextInputs(),
                 trivial ? "(moved)" : "");
         maybeRewriteManifest();

@@ -119,6 +119,11 @@ final class MergingIterator implements InternalIterator {
         return at().value();
     }
 
+    @Override
+    public byte[] takeValue() {
+        return at().takeValue();
+    }
+
     private InternalIterator at() {
         if (current == null) {
             throw new IllegalStateException("the merging iterator is not at an entry");

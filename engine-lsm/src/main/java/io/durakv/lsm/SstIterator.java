@@ -17,6 +17,7 @@ final class SstIterator implements InternalIterator {
     private final SstReader reader;
     private final SstIndex index;
     private final BlockIterator block = new BlockIterator();
+    private final boolean fillCache;
     /** The current block, or {@code index.size()} when not positioned. */
     private int blockNumber;
     private byte[] key;
@@ -24,7 +25,13 @@ final class SstIterator implements InternalIterator {
     private boolean closed;
 
     SstIterator(SstReader reader) {
+        this(reader, true);
+    }
+
+    /** @param fillCache whether blocks read from the file go into the block cache (not for compaction) */
+    SstIterator(SstReader reader, boolean fillCache) {
         this.reader = reader;
+        this.fillCache = fillCache;
         this.index = reader.index();
         this.blockNumber = index.size();
     }
@@ -93,6 +100,14 @@ final class SstIterator implements InternalIterator {
         return value;
     }
 
+    /** The value copied out of the block for this entry, given up: a later {@link #value()} copies again. */
+    @Override
+    public byte[] takeValue() {
+        byte[] v = value();
+        value = null;
+        return v;
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -115,7 +130,7 @@ final class SstIterator implements InternalIterator {
     private void load(int b) {
         blockNumber = index.size(); // unpositioned if the block cannot be read
         try {
-            block.reset(reader.dataBlock(b));
+            block.reset(reader.dataBlock(b, fillCache));
             blockNumber = b;
         } catch (IOException e) {
             throw new StoreException("reading data block " + b + " of " + reader.path() + " at offset "

@@ -157,8 +157,17 @@ final class SstReader implements AutoCloseable {
      *         an {@link IOException} in {@link io.durakv.api.StoreException}. For one thread.
      */
     InternalIterator iterator() {
+        return iterator(true);
+    }
+
+    /**
+     * @param fillCache whether blocks read from the file go into the block cache: false for compaction, whose
+     *                  inputs are read once and would only push the blocks readers use out of the cache
+     * @return as {@link #iterator()}
+     */
+    InternalIterator iterator(boolean fillCache) {
         ensureOpen();
-        return new SstIterator(this);
+        return new SstIterator(this, fillCache);
     }
 
     /**
@@ -229,6 +238,11 @@ final class SstReader implements AutoCloseable {
 
     /** @return data block {@code block}, from the cache or read from the file and verified */
     Block dataBlock(int block) throws IOException {
+        return dataBlock(block, true);
+    }
+
+    /** As {@link #dataBlock(int)}; a block read from the file is cached only if {@code fillCache}. */
+    Block dataBlock(int block, boolean fillCache) throws IOException {
         ensureOpen();
         long offset = index.offset(block);
         if (cache != null) {
@@ -240,7 +254,7 @@ final class SstReader implements AutoCloseable {
         int size = index.blockSize(block);
         Block b = Block.parse(readBlock(file, offset, size, SstFormat.TYPE_DATA), size, path, offset,
                 SstFormat.TYPE_DATA);
-        if (cache != null) {
+        if (cache != null && fillCache) {
             cache.put(fileId, offset, b);
         }
         return b;

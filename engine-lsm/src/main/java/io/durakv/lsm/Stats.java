@@ -7,6 +7,8 @@ final class Stats {
     final AtomicLong flushes = new AtomicLong();
     final AtomicLong compactions = new AtomicLong();
     final AtomicLong trivialMoves = new AtomicLong();
+    /** Files moved down a level by trivial moves (several per move when disjoint L0 files move together). */
+    final AtomicLong filesMoved = new AtomicLong();
     final AtomicLong tombstonesDropped = new AtomicLong();
     final AtomicLong manifestRewrites = new AtomicLong();
     final AtomicLong filesDeleted = new AtomicLong();
@@ -16,7 +18,8 @@ final class Stats {
     @Override
     public String toString() {
         return "flushes=" + flushes + " compactions=" + compactions + " trivialMoves=" + trivialMoves
-                + " tombstonesDropped=" + tombstonesDropped + " manifestRewrites=" + manifestRewrites
+                + " filesMoved=" + filesMoved + " tombstonesDropped=" + tombstonesDropped
+                + " manifestRewrites=" + manifestRewrites
                 + " filesDeleted=" + filesDeleted + " stalls=" + stalls + " walSegmentsTruncated=" + walSegmentsTruncated;
     }
 }

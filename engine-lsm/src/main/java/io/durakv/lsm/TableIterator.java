@@ -16,11 +16,11 @@ final class TableIterator implements InternalIterator {
     private final TableCache.Handle handle;
     private final InternalIterator it;
 
-    private TableIterator(TableCache.Handle handle) {
+    private TableIterator(TableCache.Handle handle, boolean fillCache) {
         this.handle = handle;
         InternalIterator i;
         try {
-            i = handle.reader().iterator();
+            i = handle.reader().iterator(fillCache);
         } catch (RuntimeException e) {
             handle.close();
             throw e;
@@ -28,10 +28,18 @@ final class TableIterator implements InternalIterator {
         this.it = i;
     }
 
-    /** @return an iterator over one table, pinned until closed */
+    /** @return an iterator over one table, pinned until closed, filling the block cache */
     static TableIterator open(TableCache cache, Path dir, FileMeta file) {
+        return open(cache, dir, file, true);
+    }
+
+    /**
+     * @param fillCache whether blocks read from the file go into the block cache (false for compaction)
+     * @return an iterator over one table, pinned until closed
+     */
+    static TableIterator open(TableCache cache, Path dir, FileMeta file, boolean fillCache) {
         try {
-            return new TableIterator(cache.acquire(file.number, file.path(dir)));
+            return new TableIterator(cache.acquire(file.number, file.path(dir)), fillCache);
         } catch (IOException e) {
             throw new StoreException("cannot open SSTable " + LsmFormat.sstPath(dir, file.number) + ": " + e, e);
         }
@@ -78,6 +86,11 @@ final class TableIterator implements InternalIterator {
     }
 
     @Override
+    public byte[] takeValue() {
+        return it.takeValue();
+    }
+
+    @Override
     public void close() {
         try {
             it.close();
@@ -92,13 +105,20 @@ final class TableIterator implements InternalIterator {
         private final TableCache cache;
         private final Path dir;
         private final List<FileMeta> files;
+        private final boolean fillCache;
         private int index = -1;
         private TableIterator current;
 
         Level(TableCache cache, Path dir, List<FileMeta> files) {
+            this(cache, dir, files, true);
+        }
+
+        /** @param fillCache whether blocks read from the files go into the block cache (false for compaction) */
+        Level(TableCache cache, Path dir, List<FileMeta> files, boolean fillCache) {
             this.cache = cache;
             this.dir = dir;
             this.files = files;
+            this.fillCache = fillCache;
         }
 
         @Override
@@ -133,7 +153,7 @@ final class TableIterator implements InternalIterator {
             closeCurrent();
             index = i;
             if (i < files.size()) {
-                current = open(cache, dir, files.get(i));
+                current = open(cache, dir, files.get(i), fillCache);
             }
         }
 
@@ -183,6 +203,11 @@ final class TableIterator implements InternalIterator {
         @Override
         public byte[] value() {
             return at().value();
+        }
+
+        @Override
+        public byte[] takeValue() {
+            return at().takeValue();
         }
 
         private TableIterator at() {

@@ -21,11 +21,16 @@ class LsmConfigTest {
     @Test
     void defaultsAndLevelSizes() {
         LsmConfig c = config();
-        assertThat(c.memtableBytes()).isEqualTo(4L << 20);
+        assertThat(c.memtableBytes()).isEqualTo(32L << 20);
         assertThat(c.level0Trigger()).isEqualTo(4);
         assertThat(c.level0StopTrigger()).isEqualTo(12);
-        assertThat(c.maxBytesForLevel(1)).isEqualTo(10L << 20);
-        assertThat(c.maxBytesForLevel(3)).isEqualTo(1000L << 20);
+        assertThat(c.maxBytesForLevel(1)).isEqualTo(128L << 20);
+        assertThat(c.maxBytesForLevel(3)).isEqualTo(12800L << 20);
+        assertThat(c.targetFileBytes()).isEqualTo(8L << 20);
+        assertThat(c.closeFlushBytes()).isEqualTo(1L << 20);
+        assertThat(config("lsm.closeFlushBytes", "0").closeFlushBytes()).isZero();
+        assertThatThrownBy(() -> config("lsm.closeFlushBytes", "-1")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lsm.closeFlushBytes");
         assertThat(config("lsm.level0Trigger", "8").level0StopTrigger()).isEqualTo(24);
         assertThat(c.failingStallMillis()).isEqualTo(1000);
         assertThat(config("lsm.failingStallMillis", "0").failingStallMillis()).isZero();

@@ -45,6 +45,43 @@ class SstReaderTest {
         }
     }
 
+    /**
+     * A compaction's iterator (fillCache false) uses cached blocks but adds none, and hands out values it gave up
+     * ({@code takeValue}); a scan's iterator fills the cache.
+     */
+    @Test
+    void anIteratorThatDoesNotFillTheCacheReadsEveryEntryAndCachesNothing() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        List<Put> entries = entries(1000, 10);
+        write(disk, FILE, SstOptions.defaults(), entries);
+        BlockCache cache = new BlockCache(1 << 20);
+        try (SstReader r = SstReader.open(disk, FILE, 12, cache)) {
+            int n = 0;
+            try (InternalIterator it = r.iterator(false)) {
+                for (it.seekToFirst(); it.valid(); it.next(), n++) {
+                    Put e = entries.get(n);
+                    assertThat(it.key()).isEqualTo(e.key());
+                    assertThat(it.sequence()).isEqualTo(e.sequence());
+                    byte[] taken = it.takeValue();
+                    assertThat(taken).isEqualTo(e.value());
+                    if (taken != null) {
+                        taken[0] ^= 1; // the caller owns it: the iterator hands out a fresh copy next time
+                        assertThat(it.value()).isEqualTo(e.value());
+                    }
+                }
+            }
+            assertThat(n).isEqualTo(entries.size());
+            assertThat(cache.size()).as("blocks cached by a compaction's read").isZero();
+            assertThat(cache.misses()).isPositive();
+            try (InternalIterator it = r.iterator()) {
+                for (it.seekToFirst(); it.valid(); it.next()) {
+                    it.key();
+                }
+            }
+            assertThat(cache.size()).as("blocks cached by a scan").isEqualTo(r.index().size());
+        }
+    }
+
     @Test
     void manyThreadsGetConcurrently() throws Exception {
         SimulatedDisk disk = new SimulatedDisk();

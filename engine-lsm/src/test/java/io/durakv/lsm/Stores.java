@@ -1,11 +1,15 @@
 package io.durakv.lsm;
 
+import io.durakv.api.StoreException;
 import io.durakv.api.StoreOptions;
 import io.durakv.api.SyncMode;
 import io.durakv.api.io.Disk;
+import io.durakv.api.io.SimulatedDisk;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Opening stores in the engine's unit tests. */
 final class Stores {
@@ -22,6 +26,38 @@ final class Stores {
             b.property(properties[i], properties[i + 1]);
         }
         return LsmStore.open(DIR, b.build(), background);
+    }
+
+    /**
+     * Opens a store (inline flushes) on {@code disk}, puts {@link #key} 0 to {@code keys - 1} with values of
+     * {@code round}, and closes it, until the end or the power fails; a failure with the power on fails the test.
+     *
+     * @return how many puts were acknowledged
+     */
+    static int putAndClose(SimulatedDisk disk, int keys, int round, String... properties) {
+        LsmStore s;
+        try {
+            s = open(disk, false, properties);
+        } catch (StoreException e) {
+            assertThat(disk.poweredOff()).as("open failed with the power on: " + e).isTrue();
+            return 0;
+        }
+        int acked = 0;
+        try {
+            for (int i = 0; i < keys; i++) {
+                s.put(key(i), value(i, round));
+                acked++;
+            }
+        } catch (StoreException e) {
+            assertThat(disk.poweredOff()).as("a put failed with the power on: " + e).isTrue();
+        } finally {
+            try {
+                s.close();
+            } catch (StoreException e) {
+                assertThat(disk.poweredOff()).as("close failed with the power on: " + e).isTrue();
+            }
+        }
+        return acked;
     }
 
     static byte[] bytes(String s) {
