@@ -64,19 +64,26 @@ final class KeyDir {
         return e < limit && sizes[e >>> PAGE_SHIFT][e & (PAGE - 1)] != FREE;
     }
 
-    /** @return the entry of {@code key}, or -1 */
+    /**
+     * @return the entry of {@code key}, or -1. Probes at most the whole table, so that a caller reading without the
+     *         lock (and validating afterwards) ends even on a torn view of a table being changed; it may then also
+     *         fail with a runtime exception.
+     */
     int find(byte[] key) {
-        int mask = table.length - 1;
+        int[] t = table;
+        int mask = t.length - 1;
         int h = hash(key, 0, key.length);
-        for (int slot = h & mask; ; slot = (slot + 1) & mask) {
-            int t = table[slot];
-            if (t == 0) {
+        int slot = h & mask;
+        for (int probes = 0; probes <= mask; probes++, slot = (slot + 1) & mask) {
+            int v = t[slot];
+            if (v == 0) {
                 return -1;
             }
-            if (hashOf(t - 1) == h && keyEquals(t - 1, key)) {
-                return t - 1;
+            if (hashOf(v - 1) == h && keyEquals(v - 1, key)) {
+                return v - 1;
             }
         }
+        return -1;
     }
 
     long lsn(int e) {

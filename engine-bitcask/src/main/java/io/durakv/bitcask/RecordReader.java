@@ -6,8 +6,10 @@ import io.durakv.api.WriteBatch;
 import io.durakv.wal.BatchRecord;
 import io.durakv.wal.FramedFile;
 import io.durakv.wal.WalPosition;
+import io.durakv.wal.WriteAheadLog;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -19,6 +21,13 @@ import java.util.List;
  */
 final class RecordReader {
 
+    /** No operation size known: the first read call asks for a whole point-read window. */
+    static final int UNKNOWN_SIZE = -1;
+    /** A batch record's bytes before its first operation (version, operation count). */
+    private static final int RECORD_HEADER = 5;
+    /** The largest first read call worth asking for; a larger frame takes a second call anyway. */
+    private static final int MAX_GUESS = 4096;
+
     private RecordReader() {
     }
 
@@ -27,21 +36,34 @@ final class RecordReader {
      * holds a {@link Readers} registration from before it read the location.
      */
     static byte[] value(BitcaskStore store, byte[] key, long lsn, long location) {
+        return value(store, key, lsn, location, UNKNOWN_SIZE);
+    }
+
+    /**
+     * As {@link #value(BitcaskStore, byte[], long, long)}, with the size of the operation on {@code key}
+     * ({@link BitcaskFormat#opSize}, from the key directory): the first read call asks for the frame of a record
+     * holding that one operation, so a small value costs a small read (a batch record, longer, costs one more call).
+     */
+    static byte[] value(BitcaskStore store, byte[] key, long lsn, long location, int opSize) {
         long generation = BitcaskFormat.generation(location);
         long offset = BitcaskFormat.offset(location);
+        int expected = opSize == UNKNOWN_SIZE ? Integer.MAX_VALUE : RECORD_HEADER + opSize;
         Path file;
         byte[] record;
         try {
             if (generation == 0) {
                 Long segment = store.segments.floor(lsn);
-                file = store.dir.resolve(BitcaskFormat.DATA_DIR);
+                file = store.dataDir;
                 if (segment == null) {
                     throw new CorruptionException(file, offset, "no log segment holds LSN " + lsn);
                 }
-                record = store.wal.readAt(new WalPosition(lsn, segment, offset));
+                record = store.wal.readAt(new WalPosition(lsn, segment, offset),
+                        WriteAheadLog.frameBytes(Math.min(expected, MAX_GUESS)));
             } else {
-                file = store.dir.resolve(BitcaskFormat.mergeDataName(generation));
-                record = FramedFile.readAt(store.disk, file, offset, lsn);
+                FramedFile.Reader r = store.merged.reader(generation);
+                file = r.path();
+                record = readMerged(store.merged, r, generation, offset, lsn,
+                        (int) FramedFile.frameBytes(Math.min(expected, MAX_GUESS)));
             }
         } catch (IOException e) {
             throw new StoreException("cannot read LSN " + lsn + " at offset " + offset + " of generation "
@@ -50,13 +72,37 @@ final class RecordReader {
         return valueIn(record, key, file, offset, lsn);
     }
 
+    /** Reads a merged file's frame through its open reader; a reader found closed is replaced once. */
+    private static byte[] readMerged(MergedFiles merged, FramedFile.Reader r, long generation, long offset, long lsn,
+                                     int expected) throws IOException {
+        try {
+            return r.readAt(offset, lsn, expected);
+        } catch (ClosedChannelException e) {
+            // Another thread's interrupt closed the shared channel (or this thread's own: then fail).
+            merged.drop(generation, r);
+            if (Thread.currentThread().isInterrupted()) {
+                throw e;
+            }
+            return merged.reader(generation).readAt(offset, lsn, expected);
+        }
+    }
+
     /**
      * @return the value the last operation on {@code key} in {@code record} (a batch record read from {@code file}
      *         at {@code offset}, CRC already checked) puts
      * @throws CorruptionException if the record does not decode or does not put that key
      */
     static byte[] valueIn(byte[] record, byte[] key, Path file, long offset, long lsn) {
-        return valueIn(decode(record, file, offset, lsn), key, file, offset, lsn);
+        byte[] value;
+        try {
+            value = BatchRecord.lastPut(record, key);
+        } catch (IllegalArgumentException e) {
+            throw badRecord(file, offset, lsn, e);
+        }
+        if (value == null) {
+            throw notPut(key, file, offset, lsn);
+        }
+        return value;
     }
 
     /** @return the operations of {@code record}, read from {@code file} at {@code offset} */
@@ -64,8 +110,17 @@ final class RecordReader {
         try {
             return BatchRecord.decode(record);
         } catch (IllegalArgumentException e) {
-            throw new CorruptionException(file, offset, "bad batch record for LSN " + lsn + ": " + e.getMessage());
+            throw badRecord(file, offset, lsn, e);
         }
+    }
+
+    private static CorruptionException badRecord(Path file, long offset, long lsn, IllegalArgumentException e) {
+        return new CorruptionException(file, offset, "bad batch record for LSN " + lsn + ": " + e.getMessage());
+    }
+
+    private static CorruptionException notPut(byte[] key, Path file, long offset, long lsn) {
+        return new CorruptionException(file, offset, "record LSN " + lsn + " does not put the key of "
+                + key.length + " bytes that the key directory points at it for");
     }
 
     /** As {@link #valueIn(byte[], byte[], Path, long, long)} on decoded operations. */
@@ -79,7 +134,6 @@ final class RecordReader {
                 return op.value();
             }
         }
-        throw new CorruptionException(file, offset, "record LSN " + lsn + " does not put the key of "
-                + key.length + " bytes that the key directory points at it for");
+        throw notPut(key, file, offset, lsn);
     }
 }
