@@ -262,8 +262,9 @@ final class Merger {
         }
         long epoch = store.readers.enter();
         try {
+            RecordReader.Memo records = new RecordReader.Memo(); // a batch's keys come one after another
             for (DirectoryWalk.Entry e : chunk) {
-                WriteBatch.Op op = new WriteBatch.Op(e.key(), store.readValue(e.key(), e.lsn(), e.location()));
+                WriteBatch.Op op = new WriteBatch.Op(e.key(), records.value(store, e.key(), e.lsn(), e.location()));
                 long offset = out.append(e.lsn(), BatchRecord.encode(List.of(op)));
                 if (offset > BitcaskFormat.MAX_OFFSET) {
                     throw new StoreException("merged data file of generation " + generation + " passed "

@@ -9,10 +9,13 @@ import io.durakv.wal.WalPosition;
 import io.durakv.wal.WriteAheadLog;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads a value back from where the key directory says it is: a record of the log ({@code WriteAheadLog.readAt}) or
@@ -45,31 +48,75 @@ final class RecordReader {
      * holding that one operation, so a small value costs a small read (a batch record, longer, costs one more call).
      */
     static byte[] value(BitcaskStore store, byte[] key, long lsn, long location, int opSize) {
+        Record r = record(store, lsn, location, opSize);
+        return valueIn(r.bytes, key, r.file, BitcaskFormat.offset(location), lsn);
+    }
+
+    /** A record's payload as read (CRC and sequence number checked) and the file it was read from. */
+    record Record(byte[] bytes, Path file) {
+    }
+
+    /** Reads the record at {@code location} with sequence number {@code lsn}; see {@link #value}. */
+    static Record record(BitcaskStore store, long lsn, long location, int opSize) {
         long generation = BitcaskFormat.generation(location);
         long offset = BitcaskFormat.offset(location);
         int expected = opSize == UNKNOWN_SIZE ? Integer.MAX_VALUE : RECORD_HEADER + opSize;
-        Path file;
-        byte[] record;
         try {
             if (generation == 0) {
                 Long segment = store.segments.floor(lsn);
-                file = store.dataDir;
                 if (segment == null) {
-                    throw new CorruptionException(file, offset, "no log segment holds LSN " + lsn);
+                    throw new CorruptionException(store.dataDir, offset, "no log segment holds LSN " + lsn);
                 }
-                record = store.wal.readAt(new WalPosition(lsn, segment, offset),
-                        WriteAheadLog.frameBytes(Math.min(expected, MAX_GUESS)));
-            } else {
-                FramedFile.Reader r = store.merged.reader(generation);
-                file = r.path();
-                record = readMerged(store.merged, r, generation, offset, lsn,
-                        (int) FramedFile.frameBytes(Math.min(expected, MAX_GUESS)));
+                return new Record(store.wal.readAt(new WalPosition(lsn, segment, offset),
+                        WriteAheadLog.frameBytes(Math.min(expected, MAX_GUESS))), store.dataDir);
             }
+            FramedFile.Reader r = store.merged.reader(generation);
+            return new Record(readMerged(store.merged, r, generation, offset, lsn,
+                    (int) FramedFile.frameBytes(Math.min(expected, MAX_GUESS))), r.path());
         } catch (IOException e) {
             throw new StoreException("cannot read LSN " + lsn + " at offset " + offset + " of generation "
                     + generation + " in " + store.dir, e);
         }
-        return valueIn(record, key, file, offset, lsn);
+    }
+
+    /**
+     * Reads values for a walk that meets the keys of one record one after another (a merge walking the key directory
+     * in entry order meets a batch's keys in the order the batch inserted them): the last record read is kept, and a
+     * record met again is indexed by key, so that a batch record of n operations is read and checked once, not n
+     * times. Not thread-safe: one per walk.
+     */
+    static final class Memo {
+        private long lsn = -1;
+        private long location;
+        private Record record;
+        private int uses;
+        private Map<ByteBuffer, byte[]> lastPuts;
+
+        /** As {@link RecordReader#value(BitcaskStore, byte[], long, long)}, reusing the last record read. */
+        byte[] value(BitcaskStore store, byte[] key, long lsn, long location) {
+            if (record == null || lsn != this.lsn || location != this.location) {
+                record = record(store, lsn, location, UNKNOWN_SIZE);
+                this.lsn = lsn;
+                this.location = location;
+                uses = 0;
+                lastPuts = null;
+            }
+            long offset = BitcaskFormat.offset(location);
+            if (++uses < 3) {
+                return valueIn(record.bytes, key, record.file, offset, lsn);
+            }
+            if (lastPuts == null) {
+                lastPuts = new HashMap<>();
+                for (WriteBatch.Op op : decode(record.bytes, record.file, offset, lsn)) {
+                    lastPuts.put(ByteBuffer.wrap(op.key()), op.value()); // a later operation on a key wins
+                }
+            }
+            byte[] value = lastPuts.get(ByteBuffer.wrap(key));
+            if (value == null) {
+                throw notPut(key, record.file, offset, lsn);
+            }
+            return value.clone();
+        }
     }
 
     /** Reads a merged file's frame through its open reader; a reader found closed is replaced once. */
