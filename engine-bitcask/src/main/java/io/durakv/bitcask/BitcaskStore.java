@@ -270,7 +270,9 @@ public final class BitcaskStore implements KeyValueStore {
     public void put(byte[] key, byte[] value) {
         Limits.checkKey(key);
         Limits.checkValue(key, value);
-        write(List.of(new WriteBatch.Op(key.clone(), value.clone())));
+        // The value is only encoded into the log record, before this returns, and never kept (writes do not fill the
+        // cache), so it needs no copy; the key goes into the key directory after the append, so it is copied first.
+        write(List.of(new WriteBatch.Op(key.clone(), value)));
     }
 
     @Override

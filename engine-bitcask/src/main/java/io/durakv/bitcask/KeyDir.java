@@ -10,7 +10,9 @@ import java.util.Arrays;
  * removed entry's number is reused by a later insert). Per entry, four longs side by side in a paged {@code long[]}
  * (32 bytes, so that a lookup finds them all in one or two cache lines) hold the key's position in a byte arena, the
  * sequence number (LSN) of the record holding its value, the packed location of that record
- * ({@link BitcaskFormat#location}), and the key's hash with the operation's size. The hash table is an {@code int[]} of entry numbers with
+ * ({@link BitcaskFormat#location}), and the key's hash with the operation's size. The hash table is a {@code long[]} of
+ * slots holding the key's hash (high 32 bits) and its entry number + 1 (low 32 bits), so that probing past other keys
+ * and resizing never touch the entries; linear probing with
  * linear probing and backward-shift deletion, kept between 3/16 and 3/4 full. Keys live in 1 MiB arena pages behind a
  * two-byte length; removed keys' bytes are reclaimed by compacting the arena when they pass half of it.
  *
@@ -45,8 +47,8 @@ final class KeyDir {
     /** Bumped by every change to the entries (see {@link #version()}). */
     private long version;
 
-    /** Open-addressing table: entry number + 1, 0 when empty. */
-    private int[] table = new int[16];
+    /** Open-addressing table: the key's hash in the high 32 bits, entry number + 1 in the low 32; 0 when empty. */
+    private long[] table = new long[16];
 
     // Key arena.
     private byte[][] arena = new byte[0][];
@@ -82,17 +84,17 @@ final class KeyDir {
      *         fail with a runtime exception.
      */
     int find(byte[] key) {
-        int[] t = table;
+        long[] t = table;
         int mask = t.length - 1;
         int h = hash(key, 0, key.length);
         int slot = h & mask;
         for (int probes = 0; probes <= mask; probes++, slot = (slot + 1) & mask) {
-            int v = t[slot];
+            long v = t[slot];
             if (v == 0) {
                 return -1;
             }
-            if (hashOf(v - 1) == h && keyEquals(v - 1, key)) {
-                return v - 1;
+            if ((int) (v >>> 32) == h && keyEquals(entryOf(v), key)) {
+                return entryOf(v);
             }
         }
         return -1;
@@ -159,7 +161,7 @@ final class KeyDir {
         while (table[slot] != 0) {
             slot = (slot + 1) & mask;
         }
-        table[slot] = e + 1;
+        table[slot] = slotValue(h, e);
         count++;
         return e;
     }
@@ -176,14 +178,15 @@ final class KeyDir {
     void remove(int e) {
         version++;
         int mask = table.length - 1;
+        long mine = slotValue(hashOf(e), e);
         int slot = hashOf(e) & mask;
-        while (table[slot] != e + 1) {
+        while (table[slot] != mine) {
             slot = (slot + 1) & mask;
         }
         // Backward-shift deletion: move later members of the probe run into the hole, so lookups never need markers.
         int hole = slot;
         for (int i = (hole + 1) & mask; table[i] != 0; i = (i + 1) & mask) {
-            int home = hashOf(table[i] - 1) & mask;
+            int home = (int) (table[i] >>> 32) & mask;
             if (((i - home) & mask) >= ((i - hole) & mask)) {
                 table[hole] = table[i];
                 hole = i;
@@ -212,7 +215,7 @@ final class KeyDir {
         long entryPages = (long) entries.length * PAGE * FIELDS * 8;
         long pageArrays = 16 + 8L * entries.length; // array headers and page references, approximately
         long arenaBytes = (long) arena.length * ARENA_PAGE + 16L + 8L * arena.length;
-        return entryPages + pageArrays + (long) table.length * 4 + 16 + arenaBytes - keyBytes;
+        return entryPages + pageArrays + (long) table.length * 8 + 16 + arenaBytes - keyBytes;
     }
 
     // ---- internals ---------------------------------------------------------------------------------------------
@@ -277,11 +280,11 @@ final class KeyDir {
     }
 
     private void resize(int capacity) {
-        int[] t = new int[capacity];
+        long[] t = new long[capacity];
         int mask = capacity - 1;
-        for (int v : table) {
+        for (long v : table) {
             if (v != 0) {
-                int slot = hashOf(v - 1) & mask;
+                int slot = (int) (v >>> 32) & mask;
                 while (t[slot] != 0) {
                     slot = (slot + 1) & mask;
                 }
@@ -289,6 +292,16 @@ final class KeyDir {
             }
         }
         table = t;
+    }
+
+    /** @return a table slot's value for entry {@code e} whose key hashes to {@code h} */
+    private static long slotValue(int h, int e) {
+        return ((long) h << 32) | (e + 1L);
+    }
+
+    /** @return the entry number a non-empty table slot's value names */
+    private static int entryOf(long v) {
+        return (int) v - 1;
     }
 
     private boolean keyEquals(int e, byte[] key) {
