@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * The Bitcask store (docs/formats/bitcask.md): the live data files are the segments of one write-ahead log in
@@ -56,6 +57,8 @@ public final class BitcaskStore implements KeyValueStore {
     private static final Logger LOG = LoggerFactory.getLogger(BitcaskStore.class);
 
     final Path dir;
+    /** The log's directory ({@link BitcaskFormat#DATA_DIR}), named in errors of records read from it. */
+    final Path dataDir;
     final Disk disk;
     final BitcaskConfig config;
     private final DiskLock lock;
@@ -64,6 +67,14 @@ public final class BitcaskStore implements KeyValueStore {
     /** Guards {@link #keys} and {@link #space}. */
     final ReentrantReadWriteLock keysLock = new ReentrantReadWriteLock();
     final KeyDir keys = new KeyDir();
+    /**
+     * Held (for writing) by every writer of {@link #keys} inside keysLock's write lock ({@link #lockKeysForWrite}), so
+     * that a lookup can read the directory without any lock and validate afterwards that no writer ran meanwhile
+     * ({@link #lookup}); readers never take it, so they neither contend with each other nor with the writer.
+     */
+    private final StampedLock keysWriting = new StampedLock();
+    /** Guarded by keysLock's write lock. */
+    private long keysWriteStamp;
     /** The whole directory sorted at one version, for scans ({@link ScanIterator}); written under keysLock's read lock. */
     volatile ScanIterator.Sorted scanCache;
     /** The directory version the last scan saw; -1 before any. */
@@ -86,6 +97,8 @@ public final class BitcaskStore implements KeyValueStore {
     private long activeSegment;
 
     final Readers readers = new Readers();
+    /** Open read handles of merged data files. */
+    final MergedFiles merged;
     /** Values by key and LSN, filled by gets and short scans (the arrays in it are never changed or handed out). */
     final ValueCache cache;
     final Background background;
@@ -96,6 +109,7 @@ public final class BitcaskStore implements KeyValueStore {
 
     private BitcaskStore(Path dir, Disk disk, BitcaskConfig config, DiskLock lock, WriteAheadLog wal) {
         this.dir = dir;
+        this.dataDir = dir.resolve(BitcaskFormat.DATA_DIR);
         // The engine's own files go through it: structural work tells a failed force (fatal) from a failed write.
         this.disk = new ForceTaggingDisk(disk);
         this.config = config;
@@ -104,6 +118,7 @@ public final class BitcaskStore implements KeyValueStore {
         this.background = new Background(dir, config.backgroundMerge(), this::fail, this::retryable);
         this.merger = new Merger(this);
         this.cache = new ValueCache(config.cacheBytes());
+        this.merged = new MergedFiles(this.disk, dir);
     }
 
     /**
@@ -171,7 +186,7 @@ public final class BitcaskStore implements KeyValueStore {
             if (entry == null) {
                 return null;
             }
-            byte[] value = RecordReader.value(this, key, entry[0], entry[1]);
+            byte[] value = RecordReader.value(this, key, entry[0], entry[1], (int) entry[3]);
             cache.put(key.clone(), hash, entry[0], value);
             return value.clone();
         } finally {
@@ -179,15 +194,41 @@ public final class BitcaskStore implements KeyValueStore {
         }
     }
 
-    /** @return the LSN, location and hash of {@code key}'s entry, or null if it has none */
+    /** @return the LSN, location, hash and operation size of {@code key}'s entry, or null if it has none */
     private long[] lookup(byte[] key) {
+        long stamp = keysWriting.tryOptimisticRead();
+        if (stamp != 0) {
+            // No lock: the directory may change under this read, which then may see a torn state (and even fail);
+            // the result counts only if no writer held keysWriting meanwhile.
+            try {
+                int e = keys.find(key);
+                long[] found = e < 0 ? null : new long[]{keys.lsn(e), keys.location(e), keys.hash(e), keys.opSize(e)};
+                if (keysWriting.validate(stamp)) {
+                    return found;
+                }
+            } catch (RuntimeException torn) {
+                // Read again under the lock below: a real failure fails there too.
+            }
+        }
         keysLock.readLock().lock();
         try {
             int e = keys.find(key);
-            return e < 0 ? null : new long[]{keys.lsn(e), keys.location(e), keys.hash(e)};
+            return e < 0 ? null : new long[]{keys.lsn(e), keys.location(e), keys.hash(e), keys.opSize(e)};
         } finally {
             keysLock.readLock().unlock();
         }
+    }
+
+    /** Takes keysLock's write lock, for changing {@link #keys} (see {@link #keysWriting}). */
+    void lockKeysForWrite() {
+        keysLock.writeLock().lock();
+        keysWriteStamp = keysWriting.writeLock();
+    }
+
+    /** Releases what {@link #lockKeysForWrite} took. */
+    void unlockKeysForWrite() {
+        keysWriting.unlockWrite(keysWriteStamp);
+        keysLock.writeLock().unlock();
     }
 
     @Override
@@ -230,7 +271,9 @@ public final class BitcaskStore implements KeyValueStore {
     public void put(byte[] key, byte[] value) {
         Limits.checkKey(key);
         Limits.checkValue(key, value);
-        write(List.of(new WriteBatch.Op(key.clone(), value.clone())));
+        // The value is only encoded into the log record, before this returns, and never kept (writes do not fill the
+        // cache), so it needs no copy; the key goes into the key directory after the append, so it is copied first.
+        write(List.of(new WriteBatch.Op(key.clone(), value)));
     }
 
     @Override
@@ -325,14 +368,14 @@ public final class BitcaskStore implements KeyValueStore {
             segments.add(position.segment());
         }
         long location = BitcaskFormat.location(0, position.offset());
-        keysLock.writeLock().lock();
+        lockKeysForWrite();
         try {
             for (WriteBatch.Op op : ops) {
                 applyOp(op.isDelete(), op.key(), position.lsn(), location, BitcaskFormat.opSize(op),
                         position.segment());
             }
         } finally {
-            keysLock.writeLock().unlock();
+            unlockKeysForWrite();
         }
         for (WriteBatch.Op op : ops) {
             activeHints.add(op.isDelete(), op.key(), position.lsn(), position.offset(), BitcaskFormat.opSize(op));
@@ -552,6 +595,7 @@ public final class BitcaskStore implements KeyValueStore {
             applyLock.unlock();
         }
         background.stop();
+        merged.closeAll(); // the background is stopped: no merge opens or deletes a merged file any more
         RuntimeException error = null;
         try {
             wal.close();

@@ -7,9 +7,12 @@ import java.util.Arrays;
  * (docs/formats/bitcask.md, "Memory per key").
  *
  * <p>Layout: each key gets an <em>entry</em> number, stable for as long as the key is live (entries never move; a
- * removed entry's number is reused by a later insert). Per entry, paged primitive arrays hold the key's hash, its position in
- * a byte arena, the sequence number (LSN) of the record holding its value, the packed location of that record
- * ({@link BitcaskFormat#location}) and the operation's size. The hash table is an {@code int[]} of entry numbers with
+ * removed entry's number is reused by a later insert). Per entry, four longs side by side in a paged {@code long[]}
+ * (32 bytes, so that a lookup finds them all in one or two cache lines) hold the key's position in a byte arena, the
+ * sequence number (LSN) of the record holding its value, the packed location of that record
+ * ({@link BitcaskFormat#location}), and the key's hash with the operation's size. The hash table is a {@code long[]} of
+ * slots holding the key's hash (high 32 bits) and its entry number + 1 (low 32 bits), so that probing past other keys
+ * and resizing never touch the entries; linear probing with
  * linear probing and backward-shift deletion, kept between 3/16 and 3/4 full. Keys live in 1 MiB arena pages behind a
  * two-byte length; removed keys' bytes are reclaimed by compacting the arena when they pass half of it.
  *
@@ -26,28 +29,39 @@ final class KeyDir {
     private static final int ARENA_PAGE = 1 << ARENA_SHIFT;
     private static final int FREE = -1;
 
-    // Entries, paged so that growth never copies them; indexed by entry number.
-    private long[][] keyPos = new long[0][];
-    private long[][] lsns = new long[0][];
-    private long[][] locs = new long[0][];
-    private int[][] sizes = new int[0][];
-    /** Each key's hash, so that probes and resizes rarely touch the arena. */
-    private int[][] hashes = new int[0][];
+    // Entries, paged so that growth never copies them; indexed by entry number. Each entry is FIELDS longs side by
+    // side in its page (one 32-byte run, so a lookup touches one cache line for all of them): the key's arena
+    // position, the LSN, the location, and the key's hash (high 32 bits) with the operation size (low 32 bits; FREE
+    // for a free entry).
+    private static final int FIELDS = 4;
+    private static final int F_KEY = 0;
+    private static final int F_LSN = 1;
+    private static final int F_LOC = 2;
+    private static final int F_HASH_SIZE = 3;
+    private long[][] entries = new long[0][];
     /** Entry numbers handed out so far (live or free). */
     private int limit;
-    /** Head of the free-entry chain (linked through {@link #locs}), or -1. */
+    /** Head of the free-entry chain (linked through the location field), or -1. */
     private int freeHead = -1;
     private int count;
     /** Bumped by every change to the entries (see {@link #version()}). */
     private long version;
 
-    /** Open-addressing table: entry number + 1, 0 when empty. */
-    private int[] table = new int[16];
+    /** Open-addressing table: the key's hash in the high 32 bits, entry number + 1 in the low 32; 0 when empty. */
+    private long[] table = new long[16];
 
     // Key arena.
     private byte[][] arena = new byte[0][];
     private long arenaUsed;
     private long arenaGarbage;
+
+    private long get(int e, int field) {
+        return entries[e >>> PAGE_SHIFT][(e & (PAGE - 1)) * FIELDS + field];
+    }
+
+    private void set(int e, int field, long value) {
+        entries[e >>> PAGE_SHIFT][(e & (PAGE - 1)) * FIELDS + field] = value;
+    }
 
     /** @return the number of live keys */
     int size() {
@@ -61,39 +75,46 @@ final class KeyDir {
 
     /** @return whether entry {@code e} holds a live key */
     boolean isLive(int e) {
-        return e < limit && sizes[e >>> PAGE_SHIFT][e & (PAGE - 1)] != FREE;
+        return e < limit && opSize(e) != FREE;
     }
 
-    /** @return the entry of {@code key}, or -1 */
+    /**
+     * @return the entry of {@code key}, or -1. Probes at most the whole table, so that a caller reading without the
+     *         lock (and validating afterwards) ends even on a torn view of a table being changed; it may then also
+     *         fail with a runtime exception.
+     */
     int find(byte[] key) {
-        int mask = table.length - 1;
+        long[] t = table;
+        int mask = t.length - 1;
         int h = hash(key, 0, key.length);
-        for (int slot = h & mask; ; slot = (slot + 1) & mask) {
-            int t = table[slot];
-            if (t == 0) {
+        int slot = h & mask;
+        for (int probes = 0; probes <= mask; probes++, slot = (slot + 1) & mask) {
+            long v = t[slot];
+            if (v == 0) {
                 return -1;
             }
-            if (hashOf(t - 1) == h && keyEquals(t - 1, key)) {
-                return t - 1;
+            if ((int) (v >>> 32) == h && keyEquals(entryOf(v), key)) {
+                return entryOf(v);
             }
         }
+        return -1;
     }
 
     long lsn(int e) {
-        return lsns[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+        return get(e, F_LSN);
     }
 
     long location(int e) {
-        return locs[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+        return get(e, F_LOC);
     }
 
     int opSize(int e) {
-        return sizes[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+        return (int) get(e, F_HASH_SIZE);
     }
 
     /** @return a copy of entry {@code e}'s key */
     byte[] key(int e) {
-        long pos = keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+        long pos = get(e, F_KEY);
         byte[] page = arena[(int) (pos >>> ARENA_SHIFT)];
         int at = (int) (pos & (ARENA_PAGE - 1));
         int len = keyLength(page, at);
@@ -102,7 +123,7 @@ final class KeyDir {
 
     /** @return {@code Arrays.compareUnsigned} of entry {@code e}'s key with {@code other} */
     int compareKey(int e, byte[] other) {
-        long pos = keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+        long pos = get(e, F_KEY);
         byte[] page = arena[(int) (pos >>> ARENA_SHIFT)];
         int at = (int) (pos & (ARENA_PAGE - 1));
         return Arrays.compareUnsigned(page, at + 2, at + 2 + keyLength(page, at), other, 0, other.length);
@@ -116,9 +137,9 @@ final class KeyDir {
     /** Points entry {@code e} (live) at a new record. */
     void update(int e, long lsn, long location, int opSize) {
         version++;
-        lsns[e >>> PAGE_SHIFT][e & (PAGE - 1)] = lsn;
-        locs[e >>> PAGE_SHIFT][e & (PAGE - 1)] = location;
-        sizes[e >>> PAGE_SHIFT][e & (PAGE - 1)] = opSize;
+        set(e, F_LSN, lsn);
+        set(e, F_LOC, location);
+        setSize(e, opSize);
     }
 
     /**
@@ -132,15 +153,15 @@ final class KeyDir {
         }
         int e = newEntry();
         int h = hash(key, 0, key.length);
-        keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)] = storeKey(key);
-        hashes[e >>> PAGE_SHIFT][e & (PAGE - 1)] = h;
+        set(e, F_KEY, storeKey(key));
+        set(e, F_HASH_SIZE, ((long) h << 32) | (get(e, F_HASH_SIZE) & 0xFFFFFFFFL));
         update(e, lsn, location, opSize);
         int mask = table.length - 1;
         int slot = h & mask;
         while (table[slot] != 0) {
             slot = (slot + 1) & mask;
         }
-        table[slot] = e + 1;
+        table[slot] = slotValue(h, e);
         count++;
         return e;
     }
@@ -157,24 +178,25 @@ final class KeyDir {
     void remove(int e) {
         version++;
         int mask = table.length - 1;
+        long mine = slotValue(hashOf(e), e);
         int slot = hashOf(e) & mask;
-        while (table[slot] != e + 1) {
+        while (table[slot] != mine) {
             slot = (slot + 1) & mask;
         }
         // Backward-shift deletion: move later members of the probe run into the hole, so lookups never need markers.
         int hole = slot;
         for (int i = (hole + 1) & mask; table[i] != 0; i = (i + 1) & mask) {
-            int home = hashOf(table[i] - 1) & mask;
+            int home = (int) (table[i] >>> 32) & mask;
             if (((i - home) & mask) >= ((i - hole) & mask)) {
                 table[hole] = table[i];
                 hole = i;
             }
         }
         table[hole] = 0;
-        long pos = keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+        long pos = get(e, F_KEY);
         arenaGarbage += 2 + keyLength(arena[(int) (pos >>> ARENA_SHIFT)], (int) (pos & (ARENA_PAGE - 1)));
-        sizes[e >>> PAGE_SHIFT][e & (PAGE - 1)] = FREE;
-        locs[e >>> PAGE_SHIFT][e & (PAGE - 1)] = freeHead;
+        setSize(e, FREE);
+        set(e, F_LOC, freeHead);
         freeHead = e;
         count--;
         if (arenaGarbage > ARENA_PAGE && arenaGarbage * 2 > arenaUsed) {
@@ -190,10 +212,10 @@ final class KeyDir {
      *         length prefixes and unused arena space
      */
     long overheadBytes(long keyBytes) {
-        long entryPages = (long) keyPos.length * PAGE * (8 + 8 + 8 + 4 + 4);
-        long pageArrays = 4L * (16 + 8L * keyPos.length); // array headers and page references, approximately
+        long entryPages = (long) entries.length * PAGE * FIELDS * 8;
+        long pageArrays = 16 + 8L * entries.length; // array headers and page references, approximately
         long arenaBytes = (long) arena.length * ARENA_PAGE + 16L + 8L * arena.length;
-        return entryPages + pageArrays + (long) table.length * 4 + 16 + arenaBytes - keyBytes;
+        return entryPages + pageArrays + (long) table.length * 8 + 16 + arenaBytes - keyBytes;
     }
 
     // ---- internals ---------------------------------------------------------------------------------------------
@@ -201,23 +223,18 @@ final class KeyDir {
     private int newEntry() {
         if (freeHead >= 0) {
             int e = freeHead;
-            freeHead = (int) locs[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+            freeHead = (int) get(e, F_LOC);
             return e;
         }
         int e = limit++;
-        if ((e >>> PAGE_SHIFT) == keyPos.length) {
-            int pages = keyPos.length + 1;
-            keyPos = Arrays.copyOf(keyPos, pages);
-            lsns = Arrays.copyOf(lsns, pages);
-            locs = Arrays.copyOf(locs, pages);
-            sizes = Arrays.copyOf(sizes, pages);
-            hashes = Arrays.copyOf(hashes, pages);
-            hashes[pages - 1] = new int[PAGE];
-            keyPos[pages - 1] = new long[PAGE];
-            lsns[pages - 1] = new long[PAGE];
-            locs[pages - 1] = new long[PAGE];
-            sizes[pages - 1] = new int[PAGE];
-            Arrays.fill(sizes[pages - 1], FREE);
+        if ((e >>> PAGE_SHIFT) == entries.length) {
+            int pages = entries.length + 1;
+            long[] page = new long[PAGE * FIELDS];
+            for (int i = 0; i < PAGE; i++) {
+                page[i * FIELDS + F_HASH_SIZE] = FREE & 0xFFFFFFFFL;
+            }
+            entries = Arrays.copyOf(entries, pages);
+            entries[pages - 1] = page;
         }
         return e;
     }
@@ -254,21 +271,20 @@ final class KeyDir {
         arenaGarbage = 0;
         for (int e = 0; e < limit; e++) {
             if (isLive(e)) {
-                long pos = keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+                long pos = get(e, F_KEY);
                 byte[] page = old[(int) (pos >>> ARENA_SHIFT)];
                 int at = (int) (pos & (ARENA_PAGE - 1));
-                keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)] =
-                        storeKey(Arrays.copyOfRange(page, at + 2, at + 2 + keyLength(page, at)));
+                set(e, F_KEY, storeKey(Arrays.copyOfRange(page, at + 2, at + 2 + keyLength(page, at))));
             }
         }
     }
 
     private void resize(int capacity) {
-        int[] t = new int[capacity];
+        long[] t = new long[capacity];
         int mask = capacity - 1;
-        for (int v : table) {
+        for (long v : table) {
             if (v != 0) {
-                int slot = hashOf(v - 1) & mask;
+                int slot = (int) (v >>> 32) & mask;
                 while (t[slot] != 0) {
                     slot = (slot + 1) & mask;
                 }
@@ -278,8 +294,18 @@ final class KeyDir {
         table = t;
     }
 
+    /** @return a table slot's value for entry {@code e} whose key hashes to {@code h} */
+    private static long slotValue(int h, int e) {
+        return ((long) h << 32) | (e + 1L);
+    }
+
+    /** @return the entry number a non-empty table slot's value names */
+    private static int entryOf(long v) {
+        return (int) v - 1;
+    }
+
     private boolean keyEquals(int e, byte[] key) {
-        long pos = keyPos[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+        long pos = get(e, F_KEY);
         byte[] page = arena[(int) (pos >>> ARENA_SHIFT)];
         int at = (int) (pos & (ARENA_PAGE - 1));
         return keyLength(page, at) == key.length
@@ -292,7 +318,11 @@ final class KeyDir {
     }
 
     private int hashOf(int e) {
-        return hashes[e >>> PAGE_SHIFT][e & (PAGE - 1)];
+        return (int) (get(e, F_HASH_SIZE) >>> 32);
+    }
+
+    private void setSize(int e, int opSize) {
+        set(e, F_HASH_SIZE, (get(e, F_HASH_SIZE) & 0xFFFFFFFF00000000L) | (opSize & 0xFFFFFFFFL));
     }
 
     private static int keyLength(byte[] page, int at) {

@@ -159,7 +159,7 @@ final class Merger {
         // Step 5: point the key directory at the new file.
         long newFile = Space.mergeFile(generation);
         hints.forEach((delete, key, lsn, offset, size) -> {
-            store.keysLock.writeLock().lock();
+            store.lockKeysForWrite();
             try {
                 int e = store.keys.find(key);
                 store.space.added(newFile, size);
@@ -169,11 +169,11 @@ final class Merger {
                     store.space.dead(newFile, size); // overwritten or deleted while the merge ran
                 }
             } finally {
-                store.keysLock.writeLock().unlock();
+                store.unlockKeysForWrite();
             }
         });
         List<Long> replacedSegments = new ArrayList<>(store.segments.headSet(mergedBefore, false));
-        store.keysLock.writeLock().lock();
+        store.lockKeysForWrite();
         try {
             store.generation = generation;
             store.mergedBefore = mergedBefore;
@@ -182,7 +182,7 @@ final class Merger {
                 store.space.remove(s);
             }
         } finally {
-            store.keysLock.writeLock().unlock();
+            store.unlockKeysForWrite();
         }
 
         // Step 6: delete the replaced files once no reader can still be reading them.
@@ -217,6 +217,7 @@ final class Merger {
             store.disk.deleteIfExists(store.dir.resolve(BitcaskFormat.segmentHintName(s)));
         }
         for (long g : pendingGenerations) {
+            store.merged.release(g); // no reader of it remains (above)
             store.disk.deleteIfExists(store.dir.resolve(BitcaskFormat.mergeDataName(g)));
             store.disk.deleteIfExists(store.dir.resolve(BitcaskFormat.mergeHintName(g)));
         }
@@ -261,8 +262,9 @@ final class Merger {
         }
         long epoch = store.readers.enter();
         try {
+            RecordReader.Memo records = new RecordReader.Memo(); // a batch's keys come one after another
             for (DirectoryWalk.Entry e : chunk) {
-                WriteBatch.Op op = new WriteBatch.Op(e.key(), store.readValue(e.key(), e.lsn(), e.location()));
+                WriteBatch.Op op = new WriteBatch.Op(e.key(), records.value(store, e.key(), e.lsn(), e.location()));
                 long offset = out.append(e.lsn(), BatchRecord.encode(List.of(op)));
                 if (offset > BitcaskFormat.MAX_OFFSET) {
                     throw new StoreException("merged data file of generation " + generation + " passed "

@@ -93,13 +93,13 @@ final class Recovery {
                 break;
             }
             store.segments.add(segment);
-            store.keysLock.writeLock().lock();
+            store.lockKeysForWrite();
             try {
                 store.keys.reserve(store.keys.size() + hints.count());
                 hints.forEach((delete, key, lsn, offset, size) -> store.applyOp(delete, key, lsn,
                         BitcaskFormat.location(0, offset), size, segment));
             } finally {
-                store.keysLock.writeLock().unlock();
+                store.unlockKeysForWrite();
             }
             hinted++;
             if (covers != 0) { // written at a clean close while this segment was active: replay what follows
@@ -154,7 +154,7 @@ final class Recovery {
         long file = Space.mergeFile(generation);
         HintFile.Content hints = HintFile.read(store.disk, store.dir.resolve(BitcaskFormat.mergeHintName(generation)),
                 BitcaskFormat.KIND_MERGE_HINT, generation);
-        store.keysLock.writeLock().lock();
+        store.lockKeysForWrite();
         try {
             if (hints != null) {
                 store.keys.reserve(hints.count());
@@ -192,7 +192,7 @@ final class Recovery {
             }
             store.background.submit(() -> store.merger().rewriteHint(generation, rebuilt));
         } finally {
-            store.keysLock.writeLock().unlock();
+            store.unlockKeysForWrite();
         }
     }
 

@@ -70,6 +70,65 @@ class MergeTest {
         }
     }
 
+    /**
+     * Keys written in large batches (each batch one record, read once per merge for all its keys): a key put twice in
+     * one batch keeps the later value, a key deleted later in its batch and one put again later in it are right, and
+     * keys overwritten after the batch keep their newer value, across merges and a reopen.
+     */
+    @Test
+    void mergeOfKeysWrittenInLargeBatchesKeepsTheLastOperationOfEachKey() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        Map<Integer, byte[]> model = new TreeMap<>();
+        try (BitcaskStore s = Stores.open(disk)) {
+            for (int b = 0; b < 6; b++) {
+                io.durakv.api.WriteBatch batch = new io.durakv.api.WriteBatch();
+                for (int i = 0; i < 150; i++) {
+                    int k = b * 150 + i;
+                    batch.put(key(k), value(k, 1, 40));
+                    model.put(k, value(k, 1, 40));
+                    if (i % 10 == 3) {
+                        batch.put(key(k), value(k, 2, 40)); // the later put in the same batch wins
+                        model.put(k, value(k, 2, 40));
+                    }
+                    if (i % 10 == 5) {
+                        batch.delete(key(k - 1)); // deleted later in the batch
+                        model.remove(k - 1);
+                    }
+                    if (i % 10 == 7) {
+                        batch.delete(key(k));
+                        batch.put(key(k), value(k, 3, 40)); // deleted, then put again
+                        model.put(k, value(k, 3, 40));
+                    }
+                }
+                s.write(batch);
+            }
+            for (int k = 0; k < 900; k += 7) {
+                s.put(key(k), value(k, 4, 300));
+                model.put(k, value(k, 4, 300));
+            }
+            for (int i = 0; i < 400; i++) { // seals the batches' files
+                s.put(key(5000 + i), value(5000 + i, 1, 300));
+                model.put(5000 + i, value(5000 + i, 1, 300));
+            }
+            s.mergeNow();
+            assertThat(s.generation).isPositive();
+            for (int k : new ArrayList<>(model.keySet())) {
+                assertThat(s.get(key(k))).as("key %d", k).isEqualTo(model.get(k));
+            }
+            for (int k = 0; k < 900; k++) {
+                if (!model.containsKey(k)) {
+                    assertThat(s.get(key(k))).as("deleted key %d", k).isNull();
+                }
+            }
+            s.verify();
+        }
+        try (BitcaskStore s = Stores.open(disk)) {
+            for (Map.Entry<Integer, byte[]> e : model.entrySet()) {
+                assertThat(s.get(key(e.getKey()))).isEqualTo(e.getValue());
+            }
+        }
+    }
+
     @Test
     void mergeStartsByItselfWhenTheDeadRatioPassesTheThreshold() {
         SimulatedDisk disk = new SimulatedDisk();

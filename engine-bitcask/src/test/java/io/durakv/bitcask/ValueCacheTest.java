@@ -26,20 +26,49 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ValueCacheTest {
 
     @Test
-    void staysWithinItsBudgetAndEvictsLeastRecentlyUsedFirst() {
-        long budget = 16 * (8 * (100 + 8 + ValueCache.ENTRY_OVERHEAD)); // room for about 8 entries per shard
+    void staysWithinItsBudgetAndEvictsOldEntriesFirst() {
+        long budget = 16 * (8 * (100 + 8 + 112)); // room for about 8 to 16 entries per shard
         ValueCache cache = new ValueCache(budget);
         Random random = new Random(7);
         for (long lsn = 1; lsn <= 5000; lsn++) {
             byte[] k = key((int) lsn);
             cache.put(k, KeyDir.hash(k), lsn, new byte[random.nextInt(100)]);
-            assertThat(cache.bytes()).isLessThanOrEqualTo(budget);
+            assertThat(cache.bytes() + cache.tableBytes()).isLessThanOrEqualTo(budget);
         }
         assertThat(cache.size()).isBetween(50, 16 * 16);
         byte[] last = key(5000);
         assertThat(cache.get(last, KeyDir.hash(last), 5000)).as("the newest entry is kept").isNotNull();
         byte[] first = key(1);
         assertThat(cache.get(first, KeyDir.hash(first), 1)).as("the oldest entry went first").isNull();
+    }
+
+    /** The CLOCK hand spares an entry that lookups keep using, while a stream of new entries passes through. */
+    @Test
+    void anEntryInUseOutlivesAStreamOfNewOnes() {
+        long budget = 16 * (8 * (100 + 8 + 112));
+        ValueCache cache = new ValueCache(budget);
+        byte[] hot = key(-1);
+        cache.put(hot, KeyDir.hash(hot), 9, new byte[]{4, 2});
+        for (long lsn = 1; lsn <= 5000; lsn++) {
+            byte[] k = key((int) lsn);
+            cache.put(k, KeyDir.hash(k), lsn, new byte[60]);
+            assertThat(cache.get(hot, KeyDir.hash(hot), 9)).as("after %d new entries", lsn).containsExactly(4, 2);
+        }
+        byte[] early = key(10);
+        assertThat(cache.get(early, KeyDir.hash(early), 10)).as("an unused early entry went").isNull();
+    }
+
+    @Test
+    void aNewLsnOfAKeyReplacesItsEntry() {
+        ValueCache cache = new ValueCache(1 << 20);
+        byte[] k = key(3);
+        cache.put(k, KeyDir.hash(k), 1, new byte[500]);
+        long one = cache.bytes();
+        cache.put(k, KeyDir.hash(k), 2, new byte[300]);
+        assertThat(cache.size()).isEqualTo(1);
+        assertThat(cache.bytes()).isEqualTo(one - 200);
+        assertThat(cache.get(k, KeyDir.hash(k), 1)).isNull();
+        assertThat(cache.get(k, KeyDir.hash(k), 2)).hasSize(300);
     }
 
     @Test

@@ -97,19 +97,73 @@ public final class FramedFile {
     }
 
     /**
-     * Reads the payload of the frame at {@code offset}, which must carry sequence number {@code seq}.
+     * Reads the payload of the frame at {@code offset}, which must carry sequence number {@code seq}. Opens and
+     * closes the file; a caller reading many frames of one file keeps a {@link Reader} instead.
      *
      * @throws CorruptionException naming file and offset if there is no valid data frame with that number there
      */
     public static byte[] readAt(Disk disk, Path path, long offset, long seq) throws IOException {
-        try (SegmentReader r = SegmentReader.open(disk, path, SegmentReader.POINT_WINDOW)) {
+        try (Reader r = openReader(disk, path)) {
+            return r.readAt(offset, seq, SegmentReader.POINT_WINDOW);
+        }
+    }
+
+    /**
+     * Opens a finished framed file for point reads over one open handle ({@link Reader#readAt}). The file must no
+     * longer change: its size is read once, here.
+     */
+    public static Reader openReader(Disk disk, Path path) throws IOException {
+        DiskFile file = disk.open(path, OpenMode.READ);
+        try {
+            return new Reader(file, file.size());
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Point reads of a finished framed file over one open handle: no open, size query or close per read. Each read
+     * checks the frame like {@link FramedFile#readAt(Disk, Path, long, long)}. Thread-safe; closing it while a read
+     * runs makes that read fail with an {@link IOException}, never return wrong bytes.
+     */
+    public static final class Reader implements AutoCloseable {
+
+        private final DiskFile file;
+        private final long size;
+
+        private Reader(DiskFile file, long size) {
+            this.file = file;
+            this.size = size;
+        }
+
+        /** @return the file read */
+        public Path path() {
+            return file.path();
+        }
+
+        /**
+         * Reads the payload of the frame at {@code offset}, which must carry sequence number {@code seq}.
+         *
+         * @param expectedFrameBytes the frame's size on disk ({@link #frameBytes(int)}) if the caller knows it: the
+         *                           first read call asks for that many bytes (a wrong guess costs one more call)
+         * @throws CorruptionException naming file and offset if there is no valid data frame with that number there
+         */
+        public byte[] readAt(long offset, long seq, int expectedFrameBytes) throws IOException {
+            SegmentReader r = SegmentReader.point(file, size, expectedFrameBytes);
             Frame f = r.read(offset, seq, seq);
             if (f == null || !f.isData()) {
-                throw new CorruptionException(path, offset, f == null
+                throw new CorruptionException(file.path(), offset, f == null
                         ? "invalid frame (" + r.problem() + ") where sequence number " + seq + " was written"
                         : "a " + typeName(f.type()) + " where sequence number " + seq + " was written");
             }
             return f.payload();
+        }
+
+        /** Closes the handle. Idempotent. */
+        @Override
+        public void close() throws IOException {
+            file.close();
         }
     }
 

@@ -71,16 +71,22 @@ final class SegmentReader implements AutoCloseable {
     }
 
     /**
-     * A point reader over an open file the caller keeps, trusting {@code size} (a size the caller saw earlier; reads
-     * past it report the end of the file) and reading {@link #POINT_WINDOW} bytes per call into {@code buffer}
-     * (reused: frames' payloads are copies).
+     * A point reader over an open file the caller keeps, trusting {@code size}, whose first read call asks for
+     * {@code expectedBytes} (the frame's size if the caller knows it, header included; at least a frame header, at
+     * most {@link #POINT_WINDOW}) so that a small frame costs one small read; a frame longer than that costs a second
+     * read. Reads into the calling thread's reused window; frames' payloads are copies.
      */
-    static SegmentReader over(DiskFile file, long size, byte[] buffer) {
-        SegmentReader r = new SegmentReader(file, buffer.length, false, size);
+    static SegmentReader point(DiskFile file, long size, int expectedBytes) {
+        byte[] buffer = POINT_BUFFER.get();
+        SegmentReader r = new SegmentReader(file,
+                Math.max(FRAME_HEADER_SIZE, Math.min(expectedBytes, buffer.length)), false, size);
         r.window = buffer;
         r.view = ByteBuffer.wrap(buffer).order(ORDER);
         return r;
     }
+
+    /** Each reading thread's window for point reads: the payload is copied out, so the window can be reused. */
+    private static final ThreadLocal<byte[]> POINT_BUFFER = ThreadLocal.withInitial(() -> new byte[POINT_WINDOW]);
 
     /** @return the file's path */
     Path path() {

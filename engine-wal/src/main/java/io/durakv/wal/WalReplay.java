@@ -91,9 +91,10 @@ final class WalReplay {
     }
 
     /** @return the record at {@code position} in {@code path} */
-    static byte[] readAt(io.durakv.api.io.DiskFile file, long size, WalPosition position) throws IOException {
+    static byte[] readAt(io.durakv.api.io.DiskFile file, long size, WalPosition position, int expectedBytes)
+            throws IOException {
         Path path = file.path();
-        SegmentReader r = SegmentReader.over(file, size, POINT_BUFFER.get());
+        SegmentReader r = SegmentReader.point(file, size, expectedBytes);
         Frame f = r.read(position.offset(), position.lsn(), position.lsn());
         if (f == null || !f.isData()) {
             throw new CorruptionException(path, position.offset(), f == null
@@ -102,8 +103,4 @@ final class WalReplay {
         }
         return f.payload();
     }
-
-    /** Each reading thread's window for point reads: the payload is copied out, so the window can be reused. */
-    private static final ThreadLocal<byte[]> POINT_BUFFER =
-            ThreadLocal.withInitial(() -> new byte[SegmentReader.POINT_WINDOW]);
 }

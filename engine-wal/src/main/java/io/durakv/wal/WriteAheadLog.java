@@ -72,6 +72,11 @@ public final class WriteAheadLog implements AutoCloseable {
             this.size = file.size();
         }
     }
+    /** The highest written LSN {@link #readAt} has seen (it only grows); records up to it may be read. */
+    private volatile long readableThrough;
+    /** Set by {@link #close()} under segmentDeletion's write lock: reads fail as closed from then on. */
+    private volatile boolean readsClosed;
+
     /** Files of truncated segments waiting to be reused by rotation. */
     private final SegmentPool pool;
     private final GroupCommitter committer;
@@ -202,6 +207,11 @@ public final class WriteAheadLog implements AutoCloseable {
         }
     }
 
+    /** @return the bytes a record of {@code payloadBytes} takes in a segment, frame header included */
+    public static int frameBytes(int payloadBytes) {
+        return WalFormat.FRAME_HEADER_SIZE + payloadBytes;
+    }
+
     /**
      * Reads one record back by the position {@link #appendWithPosition} returned.
      *
@@ -209,10 +219,28 @@ public final class WriteAheadLog implements AutoCloseable {
      * @throws CorruptionException      if the record there is damaged
      */
     public byte[] readAt(WalPosition position) {
+        return readAt(position, SegmentReader.POINT_WINDOW);
+    }
+
+    /**
+     * As {@link #readAt(WalPosition)}, with the frame's expected size on disk ({@link #frameBytes(int)} of the
+     * record's length, if the caller knows it): the first read call asks for that many bytes instead of a 4 KiB
+     * window, so a small record costs a small read. A wrong guess costs at most one more read call, never a wrong
+     * result.
+     *
+     * @throws IllegalArgumentException as {@link #readAt(WalPosition)}
+     * @throws CorruptionException      if the record there is damaged
+     */
+    public byte[] readAt(WalPosition position, int expectedFrameBytes) {
         Objects.requireNonNull(position, "position");
         segmentDeletion.readLock().lock();
         try {
-            if (position.lsn() < 1 || position.lsn() > committer.lastLsn()) {
+            // The written LSN only grows: a read of an older record needs neither the committer's lock (which
+            // every append takes) nor its open check; close sets readsClosed under the write lock of segmentDeletion.
+            if (readsClosed) {
+                throw new StoreClosedException("the write-ahead log in " + dir + " is closed");
+            }
+            if (position.lsn() < 1 || position.lsn() > readableThrough && position.lsn() > refreshReadable()) {
                 throw new IllegalArgumentException("no record with LSN " + position.lsn() + " was written");
             }
             Path path = segments.get(position.segment());
@@ -242,7 +270,7 @@ public final class WriteAheadLog implements AutoCloseable {
             try {
                 long seen = h.size;
                 try {
-                    return WalReplay.readAt(h.file, seen, position);
+                    return WalReplay.readAt(h.file, seen, position, expectedFrameBytes);
                 } catch (CorruptionException e) {
                     // A segment without preallocation grows: the frame may end past the size this read trusted.
                     // Compared with that size, not with h.size, which another reader may have raised meanwhile.
@@ -253,7 +281,7 @@ public final class WriteAheadLog implements AutoCloseable {
                     if (now > h.size) {
                         h.size = now;
                     }
-                    return WalReplay.readAt(h.file, now, position);
+                    return WalReplay.readAt(h.file, now, position, expectedFrameBytes);
                 }
             } catch (java.nio.channels.ClosedChannelException e) {
                 // An interrupted reader (ClosedByInterruptException) closed the handle all readers share: drop it, so
@@ -385,6 +413,7 @@ public final class WriteAheadLog implements AutoCloseable {
         } finally {
             segmentDeletion.writeLock().lock();
             try {
+                readsClosed = true;
                 for (Long segment : List.copyOf(readFiles.keySet())) {
                     try {
                         closeReadFile(segment);
@@ -396,6 +425,17 @@ public final class WriteAheadLog implements AutoCloseable {
                 segmentDeletion.writeLock().unlock();
             }
         }
+    }
+
+    /** @return the written LSN now (asking the committer: throws if the log is closed), remembered for reads */
+    private long refreshReadable() {
+        long last = committer.lastLsn();
+        synchronized (readFiles) {
+            if (last > readableThrough) {
+                readableThrough = last;
+            }
+        }
+        return last;
     }
 
     /** Closes the cached read handle of {@code segment}, if any (write lock held, or the log closing). */

@@ -62,6 +62,35 @@ class FramedFileTest {
         assertThat(scan(disk.crash(7))).hasSize(written.size());
     }
 
+    /**
+     * A reader over one open handle reads every frame as the static read does, whatever size the caller expects (too
+     * small, exact, too large, past the end of the file), checks the sequence number, and fails after close.
+     */
+    @Test
+    void aReaderOverAnOpenHandleReadsEveryFrameWithAnyExpectedSize() throws IOException {
+        SimulatedDisk disk = new SimulatedDisk();
+        List<long[]> written = writeSample(disk);
+        FramedFile.Reader reader = FramedFile.openReader(disk, FILE);
+        try (reader) {
+            assertThat(reader.path()).isEqualTo(FILE);
+            for (int i = 0; i < written.size(); i++) {
+                byte[] expected = WalTesting.record(i, i < 50 ? i * 100 : (1 << 20) + 4000);
+                int exact = (int) FramedFile.frameBytes(expected.length);
+                for (int guess : new int[]{0, 1, exact - 1, exact, exact + 1, 4096, Integer.MAX_VALUE}) {
+                    assertThat(reader.readAt(written.get(i)[1], written.get(i)[0], guess))
+                            .as("frame %d, expected size %d", i, guess).isEqualTo(expected);
+                }
+            }
+            assertThatThrownBy(() -> reader.readAt(written.get(3)[1], written.get(3)[0] + 1, 100))
+                    .isInstanceOfSatisfying(CorruptionException.class, e -> {
+                        assertThat(e.file()).isEqualTo(FILE);
+                        assertThat(e.offset()).isEqualTo(written.get(3)[1]);
+                    }).hasMessageContaining("sequence number");
+        }
+        assertThatThrownBy(() -> reader.readAt(written.get(3)[1], written.get(3)[0], 100))
+                .isInstanceOf(IOException.class);
+    }
+
     @Test
     void aFileWithoutItsEndMarkerIsRefused() throws IOException {
         SimulatedDisk disk = new SimulatedDisk();
@@ -87,6 +116,16 @@ class FramedFileTest {
                 e -> assertThat(e.offset()).isEqualTo(written.get(20)[1]));
         assertThatThrownBy(() -> FramedFile.readAt(disk, FILE, written.get(20)[1], written.get(20)[0]))
                 .isInstanceOf(CorruptionException.class);
+        // The same through a reader over an open handle, which goes on reading the other frames.
+        try (FramedFile.Reader reader = FramedFile.openReader(disk, FILE)) {
+            assertThatThrownBy(() -> reader.readAt(written.get(20)[1], written.get(20)[0], 64))
+                    .isInstanceOfSatisfying(CorruptionException.class, e -> {
+                        assertThat(e.file()).isEqualTo(FILE);
+                        assertThat(e.offset()).isEqualTo(written.get(20)[1]);
+                    });
+            assertThat(reader.readAt(written.get(21)[1], written.get(21)[0], 64))
+                    .isEqualTo(WalTesting.record(21, 2100));
+        }
     }
 
     @Test

@@ -199,6 +199,25 @@ class WriteAheadLogTest {
         }
     }
 
+    /** The expected frame size only sizes the first read call: any guess reads the same record. */
+    @Test
+    void aReadWithAnExpectedFrameSizeReadsTheSameRecordForAnyGuess() {
+        try (WriteAheadLog log = WriteAheadLog.open(dir, small(SyncMode.NONE))) {
+            List<WalPosition> positions = new ArrayList<>();
+            for (int i = 1; i <= 40; i++) {
+                positions.add(log.appendWithPosition(record(i, i % 5 == 0 ? 6000 : 30 + i)));
+            }
+            for (int i = 0; i < positions.size(); i++) {
+                byte[] expected = record(i + 1, (i + 1) % 5 == 0 ? 6000 : 31 + i);
+                int exact = WriteAheadLog.frameBytes(expected.length);
+                for (int guess : new int[]{-1, 0, exact - 1, exact, exact + 100, 1 << 20}) {
+                    assertThat(log.readAt(positions.get(i), guess)).as("record %d, guess %d", i + 1, guess)
+                            .isEqualTo(expected);
+                }
+            }
+        }
+    }
+
     /**
      * A read handle remembers the segment's size; without preallocation the active segment grows after the handle
      * opened, and a record written since then must still read back (the handle looks at the size again), in every
