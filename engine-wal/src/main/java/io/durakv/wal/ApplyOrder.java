@@ -1,5 +1,6 @@
 package io.durakv.wal;
 
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
@@ -15,7 +16,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * (combining), at most {@link #MAX_COMBINED} besides its own: then it wakes the writer of the next ready record, which
  * goes on. The others never touch the lock: they sleep until their record is applied. A writer therefore sleeps
  * at most once per write, instead of once for every record applied before its own and again in the lock's queue
- * (with one shared condition, N writers released by one force cost N² wake-ups and a convoy on the lock). A writer's record is applied exactly once, under the lock, after every record before it; the
+ * (with one shared condition, N writers released by one force cost N² wake-ups and a convoy on the lock). A writer's
+ * record is applied exactly once, under the lock, after every record before it; the
  * writer returns only after its own record is applied, so a later read on its thread sees it.
  *
  * <p>Failures: a record's work that throws is reported to its own writer (on whatever thread ran it), and stops the
@@ -140,6 +142,9 @@ public final class ApplyOrder {
 
     /** Wakes every waiting writer to check the store (call when it fails or closes). */
     public void wakeAll() {
+        // The store's failure or close, set by the caller, is stored before the look at the waiting records (see
+        // applyReady): a writer that registers meanwhile sees it in its own check.
+        VarHandle.fullFence();
         for (Slot s : ready.values()) {
             LockSupport.unpark(s.owner);
         }
@@ -164,6 +169,10 @@ public final class ApplyOrder {
                 try {
                     s.work.run();
                     appliedLsn = s.lsn;
+                    // The other half of apply()'s put-then-read: ConcurrentHashMap looks a key up with acquire loads,
+                    // which the memory model lets run before the volatile store above; this look must not miss a
+                    // record whose writer read appliedLsn lower and left it to this writer.
+                    VarHandle.fullFence();
                 } catch (RuntimeException | Error e) {
                     s.error = e;
                     brokenLsn = s.lsn;

@@ -1,17 +1,23 @@
 package io.durakv.wal;
 
+import io.durakv.api.StoreClosedException;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Review of {@link ApplyOrder}'s combining (review-sync). */
 class ApplyOrderReviewTest {
@@ -50,6 +56,71 @@ class ApplyOrderReviewTest {
         assertThat(order.appliedLsn()).isEqualTo(writers.size() + 1);
         assertThat(byFirst).as("records the first writer applied before it returned, while the writer of the next "
                 + "record arrived during each").isLessThanOrEqualTo(ApplyOrder.MAX_COMBINED + 1);
+    }
+
+    /**
+     * The store closes while record 1's work waits with the lock released (an LSM stall) and the writers of records 2
+     * and 3 wait for their turn: every writer gets the store's exception — record 1's from its work's own check,
+     * records 2 and 3 by withdrawing them — nothing is applied, and none of them hangs. A record that comes back from
+     * the log after that is not applied either.
+     */
+    @Test
+    void closingWhileAWorkWaitsWithTheLockReleasedFailsEveryWaitingWriterAndAppliesNothing() throws Exception {
+        AtomicReference<RuntimeException> closed = new AtomicReference<>();
+        Runnable check = () -> {
+            RuntimeException e = closed.get();
+            if (e != null) {
+                throw e;
+            }
+        };
+        ApplyOrder order = new ApplyOrder(lock, check, 0);
+        Condition room = lock.newCondition();
+        CountDownLatch stalled = new CountDownLatch(1);
+        List<Long> applied = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<Void> first = CompletableFuture.runAsync(() -> order.apply(1, () -> {
+            stalled.countDown();
+            while (closed.get() == null) {
+                room.awaitUninterruptibly(); // the lock is released meanwhile
+            }
+            check.run();
+            applied.add(1L);
+        }));
+        assertThat(stalled.await(10, TimeUnit.SECONDS)).isTrue();
+        List<Thread> waiting = new ArrayList<>();
+        List<CompletableFuture<Throwable>> later = new ArrayList<>();
+        for (long lsn = 2; lsn <= 3; lsn++) {
+            long l = lsn;
+            CompletableFuture<Throwable> f = new CompletableFuture<>();
+            Thread t = new Thread(() -> {
+                try {
+                    order.apply(l, () -> applied.add(l));
+                    f.complete(null);
+                } catch (Throwable e) {
+                    f.complete(e);
+                }
+            });
+            t.start();
+            WalTesting.awaitParkedOn(t, order);
+            waiting.add(t);
+            later.add(f);
+        }
+        StoreClosedException closing = new StoreClosedException("the store is closed");
+        lock.lock();
+        try {
+            closed.set(closing);
+            order.wakeAll();
+            room.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        Throwable firstError = first.handle((v, e) -> e).get(20, TimeUnit.SECONDS);
+        assertThat(firstError).hasRootCause(closing);
+        for (CompletableFuture<Throwable> f : later) {
+            assertThat(f.get(20, TimeUnit.SECONDS)).isSameAs(closing);
+        }
+        assertThatThrownBy(() -> order.apply(4, () -> applied.add(4L))).isSameAs(closing);
+        assertThat(applied).isEmpty();
+        assertThat(order.appliedLsn()).isZero();
     }
 
     /** One record's work: when the first writer runs it, the writer of the next record arrives and sleeps. */
