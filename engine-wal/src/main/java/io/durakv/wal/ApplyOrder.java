@@ -1,5 +1,6 @@
 package io.durakv.wal;
 
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
@@ -12,9 +13,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>A writer whose record is logged calls {@link #apply(long, Runnable)}. The writer of the next record in order takes
  * the store's lock and applies every record that is ready in order — its own and those of writers whose records came
  * back from the log first but whose turn had not come — and wakes exactly the writers whose records it applied
- * (combining). The others never touch the lock: they sleep until their record is applied. A writer therefore sleeps
+ * (combining), at most {@link #MAX_COMBINED} besides its own: then it wakes the writer of the next ready record, which
+ * goes on. The others never touch the lock: they sleep until their record is applied. A writer therefore sleeps
  * at most once per write, instead of once for every record applied before its own and again in the lock's queue
- * (with one shared condition, N writers released by one force cost N² wake-ups and a convoy on the lock). A writer's record is applied exactly once, under the lock, after every record before it; the
+ * (with one shared condition, N writers released by one force cost N² wake-ups and a convoy on the lock). A writer's
+ * record is applied exactly once, under the lock, after every record before it; the
  * writer returns only after its own record is applied, so a later read on its thread sees it.
  *
  * <p>Failures: a record's work that throws is reported to its own writer (on whatever thread ran it), and stops the
@@ -44,6 +47,12 @@ public final class ApplyOrder {
             this.owner = owner;
         }
     }
+
+    /**
+     * The most records one writer applies in a pass besides its own: then it hands the order to the writer of the
+     * next ready record, so that no writer applies others' records for as long as they keep coming.
+     */
+    static final int MAX_COMBINED = 64;
 
     private final ReentrantLock lock;
     private final Runnable checkWritable;
@@ -115,6 +124,11 @@ public final class ApplyOrder {
             if (Thread.interrupted()) {
                 interrupted = true; // the record is logged: it is applied all the same; the caller sees the flag
             }
+            // Handed the order (a writer stopped after its share, see applyReady) or woken otherwise: the next
+            // record's writer applies it and what follows.
+            if (!slot.done && broken == null && lsn == appliedLsn + 1) {
+                applyReady();
+            }
         }
         restoreInterrupt(interrupted);
         Throwable e = slot.error;
@@ -128,20 +142,37 @@ public final class ApplyOrder {
 
     /** Wakes every waiting writer to check the store (call when it fails or closes). */
     public void wakeAll() {
+        // The store's failure or close, set by the caller, is stored before the look at the waiting records (see
+        // applyReady): a writer that registers meanwhile sees it in its own check.
+        VarHandle.fullFence();
         for (Slot s : ready.values()) {
             LockSupport.unpark(s.owner);
         }
     }
 
-    /** Applies every ready record in order, under the lock; wakes the writers of those it applied. */
+    /**
+     * Applies the ready records in order, under the lock, at most {@link #MAX_COMBINED} besides the caller's own; wakes
+     * the writers of those it applied. If it stops at that bound with the next record ready, it wakes that record's
+     * writer, which goes on (see {@link #apply}): else a writer whose record is long applied would go on applying the
+     * others' records for as long as their writers keep coming back, and never return.
+     */
     private void applyReady() {
         lock.lock();
         try {
+            Thread me = Thread.currentThread();
+            int others = 0;
             Slot s;
-            while (broken == null && (s = ready.remove(appliedLsn + 1)) != null) {
+            while (broken == null && others < MAX_COMBINED && (s = ready.remove(appliedLsn + 1)) != null) {
+                if (s.owner != me) {
+                    others++;
+                }
                 try {
                     s.work.run();
                     appliedLsn = s.lsn;
+                    // The other half of apply()'s put-then-read: ConcurrentHashMap looks a key up with acquire loads,
+                    // which the memory model lets run before the volatile store above; this look must not miss a
+                    // record whose writer read appliedLsn lower and left it to this writer.
+                    VarHandle.fullFence();
                 } catch (RuntimeException | Error e) {
                     s.error = e;
                     brokenLsn = s.lsn;
@@ -154,6 +185,13 @@ public final class ApplyOrder {
             }
             if (broken != null) {
                 wakeAll();
+            } else {
+                // Stopped at the bound, or found nothing: a next record put meanwhile was either seen here, or its
+                // writer sees appliedLsn already at its predecessor and applies it itself.
+                Slot next = ready.get(appliedLsn + 1);
+                if (next != null && next.owner != me) {
+                    LockSupport.unpark(next.owner);
+                }
             }
         } finally {
             lock.unlock();

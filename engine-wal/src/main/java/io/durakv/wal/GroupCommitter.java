@@ -135,18 +135,25 @@ final class GroupCommitter {
             p.lsn = nextLsn++;
             queue.add(p);
             boolean forced = mode == SyncMode.SYNC;
+            boolean wroteForOthers = false;
             while (true) {
                 // Checked first: once a failed turn has handed p's LSN out again, another record may be written under it.
                 if (p.error != null) {
                     throw p.error;
                 }
+                boolean done = forced ? forcedLsn >= p.lsn : writtenLsn >= p.lsn;
                 // Whoever is awake writes what is queued, its own record or others' (a write costs less than waking
-                // a sleeper to do it).
+                // a sleeper to do it) — but once its own record is done, only once: appenders may keep arriving
+                // during each write, and this one must return. Then it hands the queue to a sleeper.
                 if (!writeBusy && !queue.isEmpty() && failure == null) {
-                    runWriteTurn(p);
-                    continue;
+                    if (!done || !wroteForOthers) {
+                        wroteForOthers = done;
+                        runWriteTurn(p);
+                        continue;
+                    }
+                    wakeSleepers(null);
                 }
-                if (forced ? forcedLsn >= p.lsn : writtenLsn >= p.lsn) {
+                if (done) {
                     return;
                 }
                 if (failure != null) {
@@ -571,8 +578,9 @@ final class GroupCommitter {
 
     /**
      * After a turn (lock held): records a failure, wakes those waiting. {@code appender}: the record of the appender
-     * that held the turn, or null (sync, close): an appender goes on to write the queue itself, and to force when its
-     * own record is written but not forced, so no sleeper is woken for those turns ({@link #append}).
+     * that held the turn, or null (sync, close): an appender goes on to write the queue itself (or, once its own record
+     * is done and it wrote for others once, wakes a sleeper to write it), and to force when its own record is written
+     * but not forced, so no sleeper is woken for those turns here ({@link #append}).
      */
     private void finishTurn(Throwable error, Pending appender) {
         if (error != null) {

@@ -21,6 +21,17 @@ final class WalTesting {
     private WalTesting() {
     }
 
+    /** Waits (up to 10 s, else fails) until {@code t} is parked with {@code blocker}, or has ended. */
+    static void awaitParkedOn(Thread t, Object blocker) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (java.util.concurrent.locks.LockSupport.getBlocker(t) != blocker && t.isAlive()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(t.getName() + " did not park on " + blocker);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
     /** Options with 64 KiB segments on {@code disk}. */
     static WalOptions.Builder small(SyncMode mode, Disk disk) {
         return WalOptions.builder().syncMode(mode).segmentBytes(SMALL_SEGMENT).disk(disk);
