@@ -579,8 +579,8 @@ final class GroupCommitter {
     /**
      * After a turn (lock held): records a failure, wakes those waiting. {@code appender}: the record of the appender
      * that held the turn, or null (sync, close): an appender goes on to write the queue itself (or, once its own record
-     * is done and it wrote for others once, wakes a sleeper to write it), and to force when its own record is written
-     * but not forced, so no sleeper is woken for those turns here ({@link #append}).
+     * is done and it wrote for others once, wakes a sleeper to write it), so no sleeper is woken for the write turn
+     * here ({@link #append}).
      */
     private void finishTurn(Throwable error, Pending appender) {
         if (error != null) {
@@ -645,8 +645,9 @@ final class GroupCommitter {
     private void wakeSleepers(Pending appender) {
         boolean forced = mode == SyncMode.SYNC;
         boolean writeTaker = appender != null || writeBusy || queue.isEmpty();
-        boolean forceTaker = !forced || forceBusy || writtenLsn <= forcedLsn
-                || appender != null && appender.error == null && forcedLsn < appender.lsn;
+        // A force turn that is free and needed always wakes a sleeper, even when the appender that held the turn
+        // could force next: it writes for arrivals first, and may keep doing so while they arrive during its writes.
+        boolean forceTaker = !forced || forceBusy || writtenLsn <= forcedLsn;
         for (int i = 0; i < sleepers.size(); i++) {
             Pending p = sleepers.get(i);
             boolean wake;
