@@ -74,10 +74,30 @@ final class PageFile implements AutoCloseable {
      * @throws IOException         if the read fails
      */
     ByteBuffer read(int id, byte expectedType) throws IOException {
+        return read(id, expectedType, newPage());
+    }
+
+    /** Each thread's buffer for {@link #readTransient}: direct, so that a read copies the page once. */
+    private static final ThreadLocal<ByteBuffer> TRANSIENT = new ThreadLocal<>();
+
+    /**
+     * As {@link #read}, into this thread's reusable direct buffer: the result is valid only until this thread's next
+     * {@code readTransient}, for a caller that copies out what it keeps (decoding a node, an overflow chain).
+     */
+    ByteBuffer readTransient(int id, byte expectedType) throws IOException {
+        ByteBuffer b = TRANSIENT.get();
+        if (b == null || b.capacity() < pageSize) {
+            b = ByteBuffer.allocateDirect(Math.max(pageSize, BTreeFormat.DEFAULT_PAGE_SIZE));
+            TRANSIENT.set(b);
+        }
+        b.clear().limit(pageSize);
+        return read(id, expectedType, b.slice().order(ByteOrder.BIG_ENDIAN));
+    }
+
+    private ByteBuffer read(int id, byte expectedType, ByteBuffer page) throws IOException {
         if (id < FIRST_DATA_PAGE) {
             throw new CorruptionException(path(), offset(id), "pointer to page " + id + ", which is not a data page");
         }
-        ByteBuffer page = newPage();
         try {
             file.readFully(offset(id), page);
         } catch (EOFException e) {
