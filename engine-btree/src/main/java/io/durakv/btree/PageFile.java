@@ -131,13 +131,70 @@ final class PageFile implements AutoCloseable {
      * it. Durable after {@link #force()}.
      */
     void write(int id, ByteBuffer page, long generation) throws IOException {
+        stamp(id, page, generation);
+        file.write(offset(id), page.duplicate().clear());
+    }
+
+    private void stamp(int id, ByteBuffer page, long generation) {
         if (id < FIRST_DATA_PAGE) {
             throw new IllegalArgumentException("page " + id + " is a header slot");
         }
         page.putInt(P_PAGE_ID, id);
         page.putLong(P_GENERATION, generation);
         page.putInt(P_CRC, crc(page));
-        file.write(offset(id), page.duplicate().clear());
+    }
+
+    /**
+     * @param buffer where runs are gathered: its capacity (at least one page) bounds the bytes of one write
+     * @return a writer of pages stamped with {@code generation} that writes each run of consecutive page ids with one
+     *         write call
+     */
+    RunWriter runWriter(long generation, ByteBuffer buffer) {
+        return new RunWriter(generation, buffer);
+    }
+
+    /**
+     * Writes pages as {@link #write} does, but gathers pages of consecutive ids and writes each run with one call:
+     * a checkpoint allocates the lowest free pages in the order it writes them, so most of its pages form runs.
+     * Pages are durable after {@link #flush()} and {@link #force()}. Not thread-safe.
+     */
+    final class RunWriter {
+        private final long generation;
+        private final ByteBuffer run;
+        private int first;
+        private int count;
+
+        private RunWriter(long generation, ByteBuffer buffer) {
+            if (buffer.capacity() < pageSize) {
+                throw new IllegalArgumentException("a run buffer of " + buffer.capacity() + " bytes holds no page");
+            }
+            this.generation = generation;
+            this.run = buffer;
+        }
+
+        /** Stamps {@code page} with {@code id} and adds it to the current run, writing that run first if needed. */
+        void write(int id, ByteBuffer page) throws IOException {
+            stamp(id, page, generation);
+            if (count > 0 && (id != first + count || run.remaining() < pageSize)) {
+                flush();
+            }
+            if (count == 0) {
+                first = id;
+                run.clear();
+            }
+            run.put(page.duplicate().clear());
+            count++;
+        }
+
+        /** Writes the current run, if any. */
+        void flush() throws IOException {
+            if (count == 0) {
+                return;
+            }
+            count = 0;
+            run.flip();
+            file.write(offset(first), run);
+        }
     }
 
     /** Writes {@code header} into its slot. Durable after {@link #force()}. */
