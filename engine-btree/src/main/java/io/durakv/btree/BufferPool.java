@@ -94,26 +94,50 @@ final class BufferPool {
      * @throws StoreException      if the read fails
      */
     Node node(int id) {
+        Node n = cached(id, true);
+        if (n == null) {
+            n = read(id);
+            put(id, n);
+        }
+        return n;
+    }
+
+    /**
+     * Returns the node on page {@code id} if it is cached (marking it used), else reads it without caching it: the
+     * node and its arrays then belong to the caller alone (a scan streaming through leaves hands them out without
+     * copying, and does not evict what lookups use).
+     *
+     * @param owned set to whether the node was read for the caller ({@code owned[0]})
+     */
+    Node cachedOrRead(int id, boolean[] owned) {
+        Node n = cached(id, true);
+        owned[0] = n == null;
+        return n != null ? n : read(id);
+    }
+
+    private Node cached(int id, boolean mark) {
         Table t = table;
         if (id >= 0 && id < t.nodes.length) {
             Node n = (Node) ENTRY.getAcquire(t.nodes, id);
             if (n != null) {
                 byte c = chances(n);
-                if (t.marks[id] != c) {
+                if (mark && t.marks[id] != c) {
                     t.marks[id] = c; // written only when it changes: hits of many threads share the line
                 }
                 return n;
             }
         }
-        Node n;
+        return null;
+    }
+
+    /** Reads and decodes page {@code id}, not caching it. */
+    private Node read(int id) {
         try {
             ByteBuffer page = file.readTransient(id, PageFile.ANY_NODE);
-            n = PageCodec.decodeNode(page, id, file.pageSize(), file.path(), file.offset(id));
+            return PageCodec.decodeNode(page, id, file.pageSize(), file.path(), file.offset(id));
         } catch (IOException e) {
             throw new StoreException("cannot read page " + id + " of " + file.path(), e);
         }
-        put(id, n);
-        return n;
     }
 
     /** @return the child {@code i} of an internal node: the node in the slot, or the cached or read page */
@@ -155,8 +179,7 @@ final class BufferPool {
 
     /** @return whether page {@code id} is cached (tests) */
     boolean cached(int id) {
-        Table t = table;
-        return id >= 0 && id < t.nodes.length && ENTRY.getAcquire(t.nodes, id) != null;
+        return cached(id, false) != null;
     }
 
     /** @return the number of cached nodes */

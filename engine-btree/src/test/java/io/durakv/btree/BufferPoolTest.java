@@ -1,5 +1,7 @@
 package io.durakv.btree;
 
+import io.durakv.api.KeyValue;
+import io.durakv.api.KeyValueIterator;
 import io.durakv.api.WriteBatch;
 import io.durakv.api.io.SimulatedDisk;
 import org.junit.jupiter.api.Test;
@@ -38,8 +40,8 @@ class BufferPoolTest {
                 String.valueOf(BUDGET));
     }
 
-    @Test
-    void randomReadsOfATreeManyTimesTheCacheReturnEveryValueWithinTheBudget() throws java.io.IOException {
+    /** Writes {@link #KEYS} keys in random order and closes the store (a checkpoint: every node clean). */
+    private void load() {
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < KEYS; i++) {
             order.add(i);
@@ -54,6 +56,51 @@ class BufferPoolTest {
                 s.write(b);
             }
         }
+    }
+
+    @Test
+    void aFullScanHandsOutArraysOfItsOwnAndLeavesTheCachedLeavesCached() throws java.io.IOException {
+        load();
+        try (BTreeStore s = open()) {
+            Random r = new Random(4);
+            for (int i = 0; i < 2000; i++) {
+                s.get(key(r.nextInt(KEYS)));
+            }
+            List<Integer> cachedBefore = new ArrayList<>();
+            for (int id = 0; id < s.pool().file().size() / PAGE; id++) {
+                if (s.pool().cached(id)) {
+                    cachedBefore.add(id);
+                }
+            }
+            assertThat(cachedBefore.size()).isGreaterThan(BUDGET / PAGE / 2);
+            for (int round = 0; round < 2; round++) {
+                int i = 0;
+                try (KeyValueIterator it = s.scan(null, null)) {
+                    while (it.hasNext()) {
+                        KeyValue kv = it.next();
+                        assertThat(kv.key()).as("entry %d, round %d", i, round).isEqualTo(key(i));
+                        assertThat(kv.value()).as("entry %d, round %d", i, round).isEqualTo(value(i));
+                        // The arrays belong to the caller: scribbling on them changes nothing in the store.
+                        java.util.Arrays.fill(kv.key(), (byte) 0);
+                        java.util.Arrays.fill(kv.value(), (byte) 0);
+                        i++;
+                    }
+                }
+                assertThat(i).isEqualTo(KEYS);
+            }
+            for (int id : cachedBefore) {
+                assertThat(s.pool().cached(id)).as("page %d, cached before the scans", id).isTrue();
+            }
+            for (int i = 0; i < KEYS; i += 7) {
+                assertThat(s.get(key(i))).isEqualTo(value(i));
+            }
+            s.verify();
+        }
+    }
+
+    @Test
+    void randomReadsOfATreeManyTimesTheCacheReturnEveryValueWithinTheBudget() throws java.io.IOException {
+        load();
         try (BTreeStore s = open()) {
             int maxNodes = BUDGET / PAGE + 1;
             Random r = new Random(9);
