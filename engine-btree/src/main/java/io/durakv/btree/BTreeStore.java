@@ -211,6 +211,11 @@ public final class BTreeStore implements KeyValueStore {
         return snapshots;
     }
 
+    /** @return the current root (tests) */
+    Node root() {
+        return current.root();
+    }
+
     boolean isClosed() {
         return state.isClosed();
     }

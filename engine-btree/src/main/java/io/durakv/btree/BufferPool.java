@@ -5,10 +5,9 @@ import io.durakv.api.StoreException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 
 import static io.durakv.btree.BTreeFormat.*;
 
@@ -17,8 +16,9 @@ import static io.durakv.btree.BTreeFormat.*;
  * read from the data file. Dirty nodes are never here: the tree holds them by reference until a checkpoint writes
  * them, so eviction can never lose a change.
  *
- * <p>Eviction is CLOCK-like: a node that was used since the hand last passed gets a second chance. A lookup is a
- * {@link ConcurrentHashMap} read; only eviction takes a lock, so readers never wait for one another.
+ * <p>Eviction is CLOCK-like: a node that was used since the hand last passed gets a second chance. A lookup is one
+ * read of an array indexed by page id (no hashing, no boxing); only caching a node (after a read or a checkpoint)
+ * takes a lock, so readers of cached nodes never wait for one another.
  *
  * <p>Correctness of a cached page relies on the free-space rules ({@link FreeSpace}): a page id is rewritten only
  * after no reader can still reach the node it held, and the checkpoint that rewrites it replaces the cache entry.
@@ -27,22 +27,48 @@ import static io.durakv.btree.BTreeFormat.*;
  */
 final class BufferPool {
 
+    private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(Node[].class);
+
+    /**
+     * Use marks. A hit or caching sets a leaf's mark to {@link #LEAF_CHANCES} and an internal node's to
+     * {@link #INTERNAL_CHANCES}; each pass of the eviction hand lowers a mark by one and evicts a node whose mark is
+     * 0. Internal nodes (a few hundred for a million keys) thus outlive the leaves a random read streams through,
+     * and a lookup that misses a leaf does not also miss its parent.
+     */
+    static final byte LEAF_CHANCES = 1;
+    static final byte INTERNAL_CHANCES = 4;
+
     private final PageFile file;
     private final long budget;
-    private final Map<Integer, Cached> pages = new ConcurrentHashMap<>();
-    private final AtomicLong bytes = new AtomicLong();
-    /** Guards {@link #hand}. */
-    private final Object evictLock = new Object();
-    private Iterator<Map.Entry<Integer, Cached>> hand;
 
-    private static final class Cached {
-        final Node node;
-        volatile boolean used = true;
+    /**
+     * The cached nodes and their use marks, both indexed by page id (page ids are dense: the file's pages numbered
+     * from 0). Nodes are read with acquire and written with release semantics; marks are plain bytes (a lost mark
+     * costs a node one chance, never correctness).
+     */
+    private static final class Table {
+        final Node[] nodes;
+        final byte[] marks;
 
-        Cached(Node node) {
-            this.node = node;
+        Table(int size) {
+            nodes = new Node[size];
+            marks = new byte[size];
+        }
+
+        Table(Table from, int size) {
+            nodes = Arrays.copyOf(from.nodes, size);
+            marks = Arrays.copyOf(from.marks, size);
         }
     }
+
+    /** Replaced by a larger copy when a page id past its end is cached. Changed only under {@link #lock}. */
+    private volatile Table table = new Table(1024);
+    /** Guards every change of {@link #table}, {@link #bytes}, {@link #count} and {@link #hand}. */
+    private final Object lock = new Object();
+    private long bytes;
+    private int count;
+    /** The eviction hand: the page id the next eviction looks at first. */
+    private int hand;
 
     /** Per-node memory cost: the page plus object overhead. */
     private final int nodeCost;
@@ -57,6 +83,10 @@ final class BufferPool {
         return file;
     }
 
+    private static byte chances(Node n) {
+        return n.isLeaf() ? LEAF_CHANCES : INTERNAL_CHANCES;
+    }
+
     /**
      * Returns the clean node on page {@code id}, reading it if it is not cached.
      *
@@ -64,20 +94,50 @@ final class BufferPool {
      * @throws StoreException      if the read fails
      */
     Node node(int id) {
-        Cached c = pages.get(id);
-        if (c != null) {
-            c.used = true;
-            return c.node;
+        Node n = cached(id, true);
+        if (n == null) {
+            n = read(id);
+            put(id, n);
         }
-        Node n;
+        return n;
+    }
+
+    /**
+     * Returns the node on page {@code id} if it is cached (marking it used), else reads it without caching it: the
+     * node and its arrays then belong to the caller alone (a scan streaming through leaves hands them out without
+     * copying, and does not evict what lookups use).
+     *
+     * @param owned set to whether the node was read for the caller ({@code owned[0]})
+     */
+    Node cachedOrRead(int id, boolean[] owned) {
+        Node n = cached(id, true);
+        owned[0] = n == null;
+        return n != null ? n : read(id);
+    }
+
+    private Node cached(int id, boolean mark) {
+        Table t = table;
+        if (id >= 0 && id < t.nodes.length) {
+            Node n = (Node) ENTRY.getAcquire(t.nodes, id);
+            if (n != null) {
+                byte c = chances(n);
+                if (mark && t.marks[id] != c) {
+                    t.marks[id] = c; // written only when it changes: hits of many threads share the line
+                }
+                return n;
+            }
+        }
+        return null;
+    }
+
+    /** Reads and decodes page {@code id}, not caching it. */
+    private Node read(int id) {
         try {
-            ByteBuffer page = file.read(id, PageFile.ANY_NODE);
-            n = PageCodec.decodeNode(page, id, file.pageSize(), file.path(), file.offset(id));
+            ByteBuffer page = file.readTransient(id, PageFile.ANY_NODE);
+            return PageCodec.decodeNode(page, id, file.pageSize(), file.path(), file.offset(id));
         } catch (IOException e) {
             throw new StoreException("cannot read page " + id + " of " + file.path(), e);
         }
-        put(id, n);
-        return n;
     }
 
     /** @return the child {@code i} of an internal node: the node in the slot, or the cached or read page */
@@ -88,21 +148,45 @@ final class BufferPool {
 
     /** Caches a node a checkpoint has just written to page {@code id}, replacing what the page held before. */
     void put(int id, Node n) {
-        Cached old = pages.put(id, new Cached(n));
-        if (old == null && bytes.addAndGet(nodeCost) > budget) {
-            evict();
+        synchronized (lock) {
+            Table t = table;
+            if (id >= t.nodes.length) {
+                t = new Table(t, Math.max(id + 1, t.nodes.length + (t.nodes.length >> 1)));
+                table = t;
+            }
+            Node old = (Node) ENTRY.getAcquire(t.nodes, id);
+            t.marks[id] = chances(n);
+            ENTRY.setRelease(t.nodes, id, n);
+            if (old == null) {
+                count++;
+                bytes += nodeCost;
+                if (bytes > budget) {
+                    evict(t);
+                }
+            }
         }
     }
 
     /** Forgets every cached page (used when the store closes). */
     void clear() {
-        pages.clear();
-        bytes.set(0);
+        synchronized (lock) {
+            table = new Table(1024);
+            bytes = 0;
+            count = 0;
+            hand = 0;
+        }
+    }
+
+    /** @return whether page {@code id} is cached (tests) */
+    boolean cached(int id) {
+        return cached(id, false) != null;
     }
 
     /** @return the number of cached nodes */
     int size() {
-        return pages.size();
+        synchronized (lock) {
+            return count;
+        }
     }
 
     /** Reads the value an overflow chain holds, checking every page and the total length. */
@@ -117,7 +201,7 @@ final class BufferPool {
                     throw new CorruptionException(file.path(), 0, "overflow chain from page " + ref.firstPage()
                             + " ends after " + filled + " of " + value.length + " bytes");
                 }
-                ByteBuffer page = file.read(id, TYPE_OVERFLOW);
+                ByteBuffer page = file.readTransient(id, TYPE_OVERFLOW);
                 int n = PageCodec.count(page, Math.min(cap, value.length - filled), file.path(), file.offset(id));
                 if (n == 0) {
                     throw new CorruptionException(file.path(), file.offset(id) + P_COUNT, "empty overflow page");
@@ -133,24 +217,28 @@ final class BufferPool {
         return value;
     }
 
-    private void evict() {
-        synchronized (evictLock) {
-            int scanned = 0;
-            int limit = 2 * pages.size() + 2;
-            while (bytes.get() > budget && scanned++ < limit) {
-                if (hand == null || !hand.hasNext()) {
-                    hand = pages.entrySet().iterator();
-                    if (!hand.hasNext()) {
-                        return;
-                    }
-                }
-                Map.Entry<Integer, Cached> e = hand.next();
-                Cached c = e.getValue();
-                if (c.used) {
-                    c.used = false;
-                } else if (pages.remove(e.getKey(), c)) {
-                    bytes.addAndGet(-nodeCost);
-                }
+    /**
+     * CLOCK: moves the hand over the table until the budget holds, lowering the mark of each node it passes and
+     * removing those whose mark is 0. Lock held; {@code t} is the current table.
+     */
+    private void evict(Table t) {
+        Node[] nodes = t.nodes;
+        byte[] marks = t.marks;
+        long limit = (INTERNAL_CHANCES + 1L) * nodes.length + 2;
+        for (long scanned = 0; bytes > budget && scanned < limit; scanned++) {
+            if (hand >= nodes.length) {
+                hand = 0;
+            }
+            int i = hand++;
+            if (nodes[i] == null) {
+                continue;
+            }
+            if (marks[i] > 0) {
+                marks[i]--;
+            } else {
+                ENTRY.setRelease(nodes, i, null);
+                count--;
+                bytes -= nodeCost;
             }
         }
     }

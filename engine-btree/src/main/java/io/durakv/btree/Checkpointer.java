@@ -32,6 +32,13 @@ final class Checkpointer {
     private final int pageSize;
     /** The generation of the checkpoint in progress; stamped on every page it writes. */
     private long generation;
+    /** Where the checkpoint gathers runs of pages with consecutive ids, written with one call each. */
+    private final ByteBuffer runBuffer;
+    /** The writer of the checkpoint in progress. */
+    private PageFile.RunWriter pages;
+
+    /** Bytes of the largest write of a run of pages. */
+    static final int RUN_BYTES = 256 << 10;
 
     /**
      * @param forceLog    makes every log record appended so far durable ({@code WriteAheadLog::sync})
@@ -48,6 +55,7 @@ final class Checkpointer {
         this.truncateLog = truncateLog;
         this.logFailed = logFailed;
         this.pageSize = file.pageSize();
+        this.runBuffer = ByteBuffer.allocateDirect(Math.max(RUN_BYTES, pageSize));
     }
 
     /**
@@ -88,6 +96,7 @@ final class Checkpointer {
         // Steps 2 to 4 and 6's header write change only pages free in the durable header, and in memory only what
         // space.rollback() restores: the tree takes the new page ids in step 8, after the header is durable.
         space.begin();
+        pages = file.runWriter(generation, runBuffer);
         List<Runnable> publish = new ArrayList<>();
         int rootId;
         int[] listPages;
@@ -105,6 +114,7 @@ final class Checkpointer {
             listPages = plan[0];
             freeIds = plan[1];
             writeFreeList(listPages, freeIds);
+            pages.flush();
         } catch (IOException e) {
             space.rollback();
             throw new Undone("checkpoint " + generation + " of " + file.path() + " failed to write its pages", e);
@@ -222,7 +232,7 @@ final class Checkpointer {
                     + " bytes");
         }
         int id = space.allocate();
-        file.write(id, page, generation);
+        pages.write(id, page);
         publish.add(() -> {
             n.setPageId(id);
             pool.put(id, n);
@@ -242,7 +252,7 @@ final class Checkpointer {
             int from = i * cap;
             PageCodec.encodeOverflow(page, value, from, Math.min(cap, value.length - from),
                     i + 1 < count ? ids[i + 1] : 0);
-            file.write(ids[i], page, generation);
+            pages.write(ids[i], page);
         }
         return new OverflowRef(ids[0], value.length);
     }
@@ -254,7 +264,7 @@ final class Checkpointer {
             int count = Math.min(per, freeIds.length - from);
             ByteBuffer page = file.newPage();
             PageCodec.encodeFreeList(page, freeIds, from, count, j + 1 < listPages.length ? listPages[j + 1] : 0);
-            file.write(listPages[j], page, generation);
+            pages.write(listPages[j], page);
         }
     }
 }

@@ -21,12 +21,18 @@ final class Cursor implements KeyValueIterator {
         final Node node;
         /** Leaf: the next entry. Internal: the child being visited. */
         int index;
+        /** A leaf read for this scan alone (not cached): its arrays are handed out without copies. */
+        final boolean owned;
 
-        Frame(Node node, int index) {
+        Frame(Node node, int index, boolean owned) {
             this.node = node;
             this.index = index;
+            this.owned = owned;
         }
     }
+
+    /** Out parameter of {@link BufferPool#cachedOrRead}. */
+    private final boolean[] owned = new boolean[1];
 
     private final BTreeStore store;
     private final long version;
@@ -56,11 +62,11 @@ final class Cursor implements KeyValueIterator {
         }
         while (!n.isLeaf()) {
             int ci = from == null ? 0 : n.childIndex(from);
-            stack.push(new Frame(n, ci));
+            stack.push(new Frame(n, ci, false));
             n = store.pool().child(n, ci);
         }
         int i = from == null ? 0 : n.search(from);
-        stack.push(new Frame(n, i >= 0 ? i : -(i + 1)));
+        stack.push(new Frame(n, i >= 0 ? i : -(i + 1), false));
     }
 
     private KeyValue fetch() {
@@ -75,21 +81,44 @@ final class Cursor implements KeyValueIterator {
                         stack.clear();
                         return null;
                     }
-                    return new KeyValue(key.clone(), store.value(n.slot(i)));
+                    Object slot = n.slot(i);
+                    if (f.owned) {
+                        return new KeyValue(key, slot instanceof byte[] v ? v : store.value(slot));
+                    }
+                    return new KeyValue(key.clone(), store.value(slot));
                 }
                 stack.pop();
             } else if (++f.index < n.slotCount()) {
-                Node c = store.pool().child(n, f.index);
+                Node c = leafOrChild(n, f.index);
                 while (!c.isLeaf()) {
-                    stack.push(new Frame(c, 0));
-                    c = store.pool().child(c, 0);
+                    stack.push(new Frame(c, 0, false));
+                    c = leafOrChild(c, 0);
                 }
-                stack.push(new Frame(c, 0));
+                stack.push(new Frame(c, 0, owned[0]));
             } else {
                 stack.pop();
             }
         }
         return null;
+    }
+
+    /**
+     * Child {@code i} of {@code parent} as the scan moves on: a node in memory or in the pool is shared (and copied
+     * from); a page the pool does not hold is read for this scan alone, not cached, so that a long scan neither
+     * evicts what lookups use nor copies its entries twice ({@link #owned} tells which).
+     */
+    private Node leafOrChild(Node parent, int i) {
+        Object s = parent.slot(i);
+        owned[0] = false;
+        if (s instanceof Node n) {
+            return n;
+        }
+        Node n = store.pool().cachedOrRead((Integer) s, owned);
+        if (owned[0] && !n.isLeaf()) {
+            owned[0] = false; // internal nodes are few and every scan and lookup passes them: cache them
+            store.pool().put(n.pageId(), n);
+        }
+        return n;
     }
 
     private void checkUsable() {

@@ -74,10 +74,30 @@ final class PageFile implements AutoCloseable {
      * @throws IOException         if the read fails
      */
     ByteBuffer read(int id, byte expectedType) throws IOException {
+        return read(id, expectedType, newPage());
+    }
+
+    /** Each thread's buffer for {@link #readTransient}: direct, so that a read copies the page once. */
+    private static final ThreadLocal<ByteBuffer> TRANSIENT = new ThreadLocal<>();
+
+    /**
+     * As {@link #read}, into this thread's reusable direct buffer: the result is valid only until this thread's next
+     * {@code readTransient}, for a caller that copies out what it keeps (decoding a node, an overflow chain).
+     */
+    ByteBuffer readTransient(int id, byte expectedType) throws IOException {
+        ByteBuffer b = TRANSIENT.get();
+        if (b == null || b.capacity() < pageSize) {
+            b = ByteBuffer.allocateDirect(Math.max(pageSize, BTreeFormat.DEFAULT_PAGE_SIZE));
+            TRANSIENT.set(b);
+        }
+        b.clear().limit(pageSize);
+        return read(id, expectedType, b.slice().order(ByteOrder.BIG_ENDIAN));
+    }
+
+    private ByteBuffer read(int id, byte expectedType, ByteBuffer page) throws IOException {
         if (id < FIRST_DATA_PAGE) {
             throw new CorruptionException(path(), offset(id), "pointer to page " + id + ", which is not a data page");
         }
-        ByteBuffer page = newPage();
         try {
             file.readFully(offset(id), page);
         } catch (EOFException e) {
@@ -111,13 +131,70 @@ final class PageFile implements AutoCloseable {
      * it. Durable after {@link #force()}.
      */
     void write(int id, ByteBuffer page, long generation) throws IOException {
+        stamp(id, page, generation);
+        file.write(offset(id), page.duplicate().clear());
+    }
+
+    private void stamp(int id, ByteBuffer page, long generation) {
         if (id < FIRST_DATA_PAGE) {
             throw new IllegalArgumentException("page " + id + " is a header slot");
         }
         page.putInt(P_PAGE_ID, id);
         page.putLong(P_GENERATION, generation);
         page.putInt(P_CRC, crc(page));
-        file.write(offset(id), page.duplicate().clear());
+    }
+
+    /**
+     * @param buffer where runs are gathered: its capacity (at least one page) bounds the bytes of one write
+     * @return a writer of pages stamped with {@code generation} that writes each run of consecutive page ids with one
+     *         write call
+     */
+    RunWriter runWriter(long generation, ByteBuffer buffer) {
+        return new RunWriter(generation, buffer);
+    }
+
+    /**
+     * Writes pages as {@link #write} does, but gathers pages of consecutive ids and writes each run with one call:
+     * a checkpoint allocates the lowest free pages in the order it writes them, so most of its pages form runs.
+     * Pages are durable after {@link #flush()} and {@link #force()}. Not thread-safe.
+     */
+    final class RunWriter {
+        private final long generation;
+        private final ByteBuffer run;
+        private int first;
+        private int count;
+
+        private RunWriter(long generation, ByteBuffer buffer) {
+            if (buffer.capacity() < pageSize) {
+                throw new IllegalArgumentException("a run buffer of " + buffer.capacity() + " bytes holds no page");
+            }
+            this.generation = generation;
+            this.run = buffer;
+        }
+
+        /** Stamps {@code page} with {@code id} and adds it to the current run, writing that run first if needed. */
+        void write(int id, ByteBuffer page) throws IOException {
+            stamp(id, page, generation);
+            if (count > 0 && (id != first + count || run.remaining() < pageSize)) {
+                flush();
+            }
+            if (count == 0) {
+                first = id;
+                run.clear();
+            }
+            run.put(page.duplicate().clear());
+            count++;
+        }
+
+        /** Writes the current run, if any. */
+        void flush() throws IOException {
+            if (count == 0) {
+                return;
+            }
+            count = 0;
+            run.flip();
+            file.write(offset(first), run);
+        }
     }
 
     /** Writes {@code header} into its slot. Durable after {@link #force()}. */

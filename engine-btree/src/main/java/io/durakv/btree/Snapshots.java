@@ -2,8 +2,8 @@ package io.durakv.btree;
 
 import java.util.TreeMap;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.StampedLock;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
@@ -24,7 +24,12 @@ import java.util.function.ToLongFunction;
  */
 final class Snapshots {
 
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /**
+     * Lookups hold its read side, {@link #whenQuiet} its write side. A {@link StampedLock}: a read lock is one
+     * compare-and-set each way, with no per-thread hold count (lookups never nest it).
+     */
+    private final StampedLock lock = new StampedLock();
+    private final Lock lookupLock = lock.asReadLock();
     /** Open scans per root version; guarded by {@code this}. */
     private final TreeMap<Long, Integer> open = new TreeMap<>();
     /** Held while a scan reads and registers its version, and while a write is applied and published. */
@@ -32,7 +37,7 @@ final class Snapshots {
 
     /** @return the lock a lookup holds while it reads the tree */
     Lock lookupLock() {
-        return lock.readLock();
+        return lookupLock;
     }
 
     /**
@@ -91,11 +96,11 @@ final class Snapshots {
      * while no lookup is in progress.
      */
     void whenQuiet(LongConsumer reuse) {
-        lock.writeLock().lock();
+        long stamp = lock.writeLock();
         try {
             reuse.accept(oldest());
         } finally {
-            lock.writeLock().unlock();
+            lock.unlockWrite(stamp);
         }
     }
 }
