@@ -71,6 +71,16 @@ public final class CrashOracle {
         e.ackSeq = clock.incrementAndGet();
     }
 
+    /**
+     * Records that {@code e}'s operation threw and is known not to have been applied (a write refused on a full disk,
+     * which the engines never log): it leaves the history, so a state that holds it anyway fails the check.
+     */
+    void failed(int thread, Entry e) {
+        synchronized (history.get(thread)) {
+            history.get(thread).remove(e);
+        }
+    }
+
     /** @return the start stamp of a {@code sync()} call; pass it to {@link #syncCompleted(long)} when it returns */
     long syncStarted() {
         return clock.incrementAndGet();
