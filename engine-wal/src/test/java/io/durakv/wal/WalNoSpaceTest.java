@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -125,57 +126,71 @@ class WalNoSpaceTest {
      */
     @Test
     void framesOfAFailedWriteNeverComeBackAfterALaterRecord() throws Exception {
-        for (int attempt = 0; attempt < 5; attempt++) {
-            SimulatedDisk sim = new SimulatedDisk();
-            CountingDisk disk = new CountingDisk(sim);
-            int size = 200;
-            // A write of at least two frames fails after writing them.
-            int twoFrames = 2 * (WalFormat.FRAME_HEADER_SIZE + size);
-            // Record writes only (a segment's zero-fill is written in chunks of 64 KiB or more): all bytes, then fail.
-            disk.writeFault.set((path, index, length) -> length >= twoFrames && length < 32 * 1024
-                    && path.getFileName().toString().endsWith(".log") ? length : -1);
-            WriteAheadLog log = WriteAheadLog.open(ROOT, small(SyncMode.SYNC, disk).build());
-            List<byte[]> acked = Collections.synchronizedList(new ArrayList<>());
-            List<Thread> threads = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                int thread = t;
-                threads.add(new Thread(() -> {
-                    // Every thread stops once the write failed: a later append would overwrite the failed frames.
-                    for (int i = 0; i < 400 && disk.writeFaultsFired.get() == 0; i++) {
-                        byte[] r = record(100_000L * (thread + 1) + i, size);
+        SimulatedDisk sim = new SimulatedDisk();
+        CountingDisk disk = new CountingDisk(sim);
+        int size = 200;
+        int twoFrames = 2 * (WalFormat.FRAME_HEADER_SIZE + size);
+        WriteAheadLog log = WriteAheadLog.open(ROOT, small(SyncMode.SYNC, disk).build());
+        Object committer = WalReviewTurnsTest.field(WriteAheadLog.class, "committer").get(log);
+        List<byte[]> acked = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> others = new ArrayList<>();
+        List<Throwable> refused = Collections.synchronizedList(new ArrayList<>());
+        // Deterministic: the first record's write holds until two more appenders sleep in the queue behind it; the
+        // writer then writes both of theirs in one call, which puts all its bytes in the file and still fails.
+        // Record writes only (a segment's zero-fill is written in chunks of 64 KiB or more).
+        disk.writeFault.set((path, index, length) -> {
+            if (!path.getFileName().toString().endsWith(".log") || length >= 32 * 1024) {
+                return -1;
+            }
+            if (length >= twoFrames) {
+                return length;
+            }
+            if (others.isEmpty()) {
+                for (int t = 1; t <= 2; t++) {
+                    byte[] r = record(100_000L * t, size);
+                    Thread th = new Thread(() -> {
                         try {
                             log.append(r);
                             acked.add(r);
                         } catch (StoreException e) {
-                            return;
+                            refused.add(e);
                         }
-                    }
-                }));
+                    }, "appender-" + t);
+                    others.add(th);
+                    th.start();
+                    WalTesting.awaitParkedOn(th, committer);
+                }
             }
-            threads.forEach(Thread::start);
-            for (Thread t : threads) {
-                t.join();
-            }
-            if (disk.writeFaultsFired.get() == 0) {
-                log.close();
-                continue; // no write carried two frames this time
-            }
-            assertThat(log.isFailed()).isFalse();
-            byte[] later = record(999_999, size);
-            log.append(later);
-            acked.add(later);
-            // SYNC: every acknowledged record is forced; power is lost now, without a clean close.
-            SimulatedDisk after = sim.crash(attempt);
-            log.close();
+            return -1;
+        });
+        byte[] first = record(1, size);
+        assertThat(log.append(first)).isEqualTo(1);
+        acked.add(first);
+        for (Thread t : others) {
+            t.join(TimeUnit.SECONDS.toMillis(10));
+            assertThat(t.isAlive()).isFalse();
+        }
+        assertThat(disk.writeFaultsFired.get()).as("the write of two frames failed").isEqualTo(1);
+        assertThat(refused).as("both appends it carried threw").hasSize(2);
+        assertThat(log.isFailed()).isFalse();
+        // Lands exactly where the first failed frame was, with the LSN it had: without the wipe, the second failed
+        // frame would follow it as a valid record.
+        byte[] later = record(999_999, size);
+        assertThat(log.append(later)).isEqualTo(2);
+        acked.add(later);
+        // SYNC: every acknowledged record is forced; power is lost now, without a clean close.
+        List<SimulatedDisk> images = new ArrayList<>();
+        for (long seed = 0; seed < 5; seed++) {
+            images.add(sim.crash(seed));
+        }
+        log.close();
+        for (SimulatedDisk after : images) {
             try (WriteAheadLog again = WriteAheadLog.open(ROOT, small(SyncMode.SYNC, after).build())) {
                 List<Entry> all = replayAll(again);
                 assertThat(all).extracting(Entry::bytes).as("exactly the acknowledged records")
-                        .containsExactlyInAnyOrderElementsOf(acked);
-                assertThat(all.get(all.size() - 1).bytes()).isEqualTo(later);
+                        .containsExactlyElementsOf(acked);
             }
-            return;
         }
-        throw new AssertionError("no write carried two frames in five attempts");
     }
 
     /**
