@@ -16,6 +16,9 @@ import java.nio.file.Path;
  * more by it; it keeps rotation, which must force the whole old segment before sealing it, from stalling the
  * appender while a segment's worth of dirty pages goes to the device. Appends never wait for it.
  *
+ * <p>After each force it also makes the spare segment file rotation will use, when one is due
+ * ({@link WriteAheadLog}, "spare"), so that no appender waits while a new segment is zero-filled.
+ *
  * <p>If its force fails, the log is fail-stop (the next append or sync throws) and the thread exits.
  *
  * <p>Thread-safe: {@link #stop()} may be called from any thread, once or more.
@@ -27,9 +30,12 @@ final class BatchFlusher {
     private final GroupCommitter committer;
     private final long intervalNanos;
     private final Thread thread;
+    /** Run after each background force: makes a spare segment file when one is due (off the appenders' path). */
+    private final Runnable afterForce;
 
-    private BatchFlusher(GroupCommitter committer, Path dir, WalOptions options) {
+    private BatchFlusher(GroupCommitter committer, Path dir, WalOptions options, Runnable afterForce) {
         this.committer = committer;
+        this.afterForce = afterForce;
         this.intervalNanos = options.syncMode() == io.durakv.api.SyncMode.BATCH ? options.batchInterval().toNanos()
                 : Long.MAX_VALUE;
         this.thread = new Thread(this::run, "durakv-wal-flusher[" + dir + "]");
@@ -37,8 +43,8 @@ final class BatchFlusher {
     }
 
     /** Starts the flusher thread. */
-    static BatchFlusher start(GroupCommitter committer, Path dir, WalOptions options) {
-        BatchFlusher f = new BatchFlusher(committer, dir, options);
+    static BatchFlusher start(GroupCommitter committer, Path dir, WalOptions options, Runnable afterForce) {
+        BatchFlusher f = new BatchFlusher(committer, dir, options, afterForce);
         f.thread.start();
         return f;
     }
@@ -67,6 +73,7 @@ final class BatchFlusher {
                 LOG.error("background force of the write-ahead log failed; the log is fail-stop until reopened", e);
                 return;
             }
+            afterForce.run();
         }
     }
 }

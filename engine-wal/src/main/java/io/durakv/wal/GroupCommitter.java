@@ -283,6 +283,16 @@ final class GroupCommitter {
         }
     }
 
+    /** @return the offset in the active segment up to which records are written */
+    long writtenOffset() {
+        lock.lock();
+        try {
+            return writtenOffset;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** @return the last LSN written (0 if the log is empty) */
     long lastLsn() {
         lock.lock();

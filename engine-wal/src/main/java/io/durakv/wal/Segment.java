@@ -133,6 +133,45 @@ final class Segment implements AutoCloseable {
     }
 
     /**
+     * The LSN a spare file's header names ({@link #createSpare}): no segment ever starts there, so recovery keeps the
+     * file for the pool, and there is at most one spare at a time.
+     */
+    static final long SPARE_LSN = Long.MAX_VALUE;
+
+    /**
+     * Makes a spare segment file for the pool ahead of rotation, off the appenders' path: a header naming
+     * {@link #SPARE_LSN}, zeros to the segment size, forced with its size ({@code force(true)}), under the recycle
+     * name of {@code SPARE_LSN}. Rotation then reuses it like a truncated segment's file instead of zero-filling a new
+     * file while an appender waits. It holds no record, so no crash state of it can matter: a file cut short or
+     * with a damaged header is deleted by recovery, a whole one is kept for the pool. The directory is not forced: a
+     * lost name only loses the spare, and rotation forces the directory when it renames the file.
+     *
+     * <p>Nothing here is fatal to the log (the file holds no data): a failed call deletes what was made (as far as it
+     * can) and throws.
+     *
+     * @return the spare's path
+     */
+    static Path createSpare(Disk disk, Path dir, WalOptions options) throws IOException {
+        Path path = dir.resolve(recycleName(SPARE_LSN));
+        DiskFile file = disk.open(path, OpenMode.CREATE_NEW);
+        try {
+            try (file) {
+                file.write(0, FrameCodec.header(SPARE_LSN, FLAG_RECYCLED, capacity(options)));
+                writeZeros(file, HEADER_SIZE, options.segmentBytes());
+                file.force(true);
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                disk.delete(path);
+            } catch (IOException | RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+        return path;
+    }
+
+    /**
      * Opens an existing segment whose valid frames end at {@code end}, for appending there. The caller (recovery) must
      * {@link #forceAll()} before any record is written, so that {@code end} is truly forced.
      */

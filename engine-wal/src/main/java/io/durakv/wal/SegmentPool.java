@@ -41,6 +41,19 @@ final class SegmentPool {
         files.addLast(recycled);
     }
 
+    /**
+     * Adds a spare file made ahead of rotation ({@link Segment#createSpare}) if the pool has room.
+     *
+     * @return false if it has none (the caller deletes the spare)
+     */
+    synchronized boolean offerSpare(Path spare) {
+        if (!enabled || files.size() >= MAX_FILES) {
+            return false;
+        }
+        files.addLast(spare);
+        return true;
+    }
+
     /** Puts back a file {@link #take()} gave out and rotation could not use (a failed header write or rename). */
     synchronized void giveBack(Path recycled) {
         files.addFirst(recycled);

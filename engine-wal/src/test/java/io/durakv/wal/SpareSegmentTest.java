@@ -1,0 +1,189 @@
+package io.durakv.wal;
+
+import io.durakv.api.SyncMode;
+import io.durakv.api.io.DiskOp;
+import io.durakv.api.io.FaultRule;
+import io.durakv.api.io.SimulatedDisk;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static io.durakv.wal.WalTesting.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The spare segment file BATCH and NONE make in the background once the active segment is half written, so that
+ * rotation reuses it instead of zero-filling a new segment while an appender waits.
+ */
+class SpareSegmentTest {
+
+    private static final Path DIR = Path.of("/wal");
+    private static final long SEGMENT = 4L << 20;
+    private static final int RECORD = 1000;
+    private static final Path SPARE = DIR.resolve(WalFormat.recycleName(Segment.SPARE_LSN));
+
+    private static WalOptions options(SyncMode mode, io.durakv.api.io.Disk disk) {
+        return WalOptions.builder().syncMode(mode).segmentBytes(SEGMENT).batchInterval(Duration.ofMillis(5))
+                .disk(disk).build();
+    }
+
+    /** Appends records until the active segment is past half full; @return the records appended */
+    private static List<byte[]> fillHalf(WriteAheadLog log, long from) {
+        List<byte[]> records = new ArrayList<>();
+        long n = SEGMENT / 2 / (RECORD + WalFormat.FRAME_HEADER_SIZE) + 2;
+        for (long i = 0; i < n; i++) {
+            byte[] r = record(from + i, RECORD);
+            log.append(r);
+            records.add(r);
+        }
+        return records;
+    }
+
+    /** Appends until the log rotates; @return the records appended */
+    private static List<byte[]> fillToRotation(WriteAheadLog log, long from) {
+        List<byte[]> records = new ArrayList<>();
+        int segments = log.segmentStarts().length;
+        for (long i = from; log.segmentStarts().length == segments; i++) {
+            byte[] r = record(i, RECORD);
+            log.append(r);
+            records.add(r);
+        }
+        return records;
+    }
+
+    @Test
+    void batchMakesASpareOnceHalfASegmentIsWrittenAndRotationReusesItWithoutZeroFilling() throws Exception {
+        SimulatedDisk sim = new SimulatedDisk();
+        CountingDisk disk = new CountingDisk(sim);
+        try (WriteAheadLog log = WriteAheadLog.open(DIR, options(SyncMode.BATCH, disk))) {
+            List<byte[]> acked = new ArrayList<>(fillHalf(log, 1));
+            awaitTrue(() -> spareReady(log), "the spare file");
+            long writesBefore = disk.writes.get();
+            List<byte[]> more = fillToRotation(log, 100_000);
+            acked.addAll(more);
+            long rotationWrites = disk.writes.get() - writesBefore - more.size();
+            // A new segment would take SEGMENT / 64 KiB zero-fill writes on the appender's path; the spare takes one
+            // header write (plus the old segment's end marker).
+            assertThat(rotationWrites).as("writes of the rotation besides the records").isLessThanOrEqualTo(3);
+            assertThat(sim.exists(SPARE)).as("the spare became the new segment").isFalse();
+            assertThat(replayAll(log)).extracting(Entry::bytes).containsExactlyElementsOf(acked);
+        }
+    }
+
+    @Test
+    void aSpareSurvivesACleanCloseAndIsUsedAfterReopen() throws Exception {
+        SimulatedDisk sim = new SimulatedDisk();
+        List<byte[]> acked = new ArrayList<>();
+        try (WriteAheadLog log = WriteAheadLog.open(DIR, options(SyncMode.NONE, sim))) {
+            for (long i = 1; i <= 10; i++) {
+                byte[] r = record(i, RECORD);
+                log.append(r);
+                acked.add(r);
+            }
+            log.sync();
+        }
+        assertThat(sim.exists(SPARE)).as("no spare for a segment not yet half written").isFalse();
+        try (WriteAheadLog log = WriteAheadLog.open(DIR, options(SyncMode.BATCH, sim))) {
+            acked.addAll(fillHalf(log, 10_000));
+            awaitTrue(() -> spareReady(log), "the spare file");
+        }
+        assertThat(sim.exists(SPARE)).isTrue();
+        CountingDisk disk = new CountingDisk(sim);
+        try (WriteAheadLog log = WriteAheadLog.open(DIR, options(SyncMode.SYNC, disk))) {
+            long writesBefore = disk.writes.get();
+            List<byte[]> more = fillToRotation(log, 100_000);
+            acked.addAll(more);
+            assertThat(disk.writes.get() - writesBefore - more.size()).isLessThanOrEqualTo(3);
+            assertThat(sim.exists(SPARE)).isFalse();
+            assertThat(replayAll(log)).extracting(Entry::bytes).containsExactlyElementsOf(acked);
+        }
+    }
+
+    @Test
+    void aFullDiskOnlyCostsTheSpareAndTheLogGoesOn() throws Exception {
+        SimulatedDisk sim = new SimulatedDisk();
+        sim.inject(FaultRule.fromNthCall(DiskOp.WRITE, ".*\\.recycle", 1));
+        try (WriteAheadLog log = WriteAheadLog.open(DIR, options(SyncMode.BATCH, sim))) {
+            List<byte[]> acked = new ArrayList<>(fillHalf(log, 1));
+            // The flusher tries once for this segment, fails and deletes what it made.
+            Thread.sleep(100);
+            assertThat(sim.exists(SPARE)).isFalse();
+            assertThat(log.isFailed()).isFalse();
+            acked.addAll(fillToRotation(log, 100_000));
+            acked.addAll(fillHalf(log, 200_000));
+            sim.clearFaults();
+            // A new segment: the flusher tries again and succeeds.
+            awaitTrue(() -> spareReady(log), "the spare file once the disk has room");
+            assertThat(replayAll(log)).extracting(Entry::bytes).containsExactlyElementsOf(acked);
+        }
+    }
+
+    /**
+     * Power loss at every write of the spare's making (header, each 64 KiB of zeros) and after its force: recovery
+     * opens every image, keeps or deletes the spare, loses nothing forced, and the log rotates on.
+     */
+    @Test
+    void powerLossWhileTheSpareIsMadeLosesNothingAndTheLogRotatesOn() throws Exception {
+        SimulatedDisk sim = new SimulatedDisk();
+        CountingDisk disk = new CountingDisk(sim);
+        List<SimulatedDisk> images = new ArrayList<>();
+        java.util.concurrent.CountDownLatch synced = new java.util.concurrent.CountDownLatch(1);
+        // Before each write of the spare (header, then each chunk of zeros), once every record is forced: a crash.
+        disk.writeFault.set((path, index, length) -> {
+            if (path.equals(SPARE)) {
+                try {
+                    synced.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                for (long seed = 0; seed < 2; seed++) {
+                    images.add(sim.crash(index * 2 + seed));
+                }
+            }
+            return -1;
+        });
+        List<byte[]> forced;
+        try (WriteAheadLog log = WriteAheadLog.open(DIR, options(SyncMode.BATCH, disk))) {
+            forced = fillHalf(log, 1);
+            log.sync();
+            synced.countDown();
+            awaitTrue(() -> spareReady(log), "the spare file");
+            disk.writeFault.set(null);
+            images.add(sim.crash(1)); // after the spare's force
+        }
+        assertThat(images.size()).as("crash images taken while the spare was made").isGreaterThanOrEqualTo(5);
+        for (SimulatedDisk image : images) {
+            try (WriteAheadLog log = WriteAheadLog.open(DIR, options(SyncMode.SYNC, image))) {
+                assertThat(replayAll(log)).extracting(Entry::bytes).containsExactlyElementsOf(forced);
+                List<byte[]> all = new ArrayList<>(forced);
+                all.addAll(fillToRotation(log, 100_000));
+                assertThat(replayAll(log)).extracting(Entry::bytes).containsExactlyElementsOf(all);
+                assertThat(image.exists(SPARE)).as("a spare the crash left is used or deleted").isFalse();
+            }
+        }
+    }
+
+    /** @return whether the spare is made: forced and in the log's pool (its file exists from its first write on) */
+    private static boolean spareReady(WriteAheadLog log) {
+        try {
+            return ((SegmentPool) WalReviewTurnsTest.field(WriteAheadLog.class, "pool").get(log)).size() > 0;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(2);
+        }
+    }
+}
