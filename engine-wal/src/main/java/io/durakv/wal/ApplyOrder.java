@@ -163,11 +163,21 @@ public final class ApplyOrder {
             int others = 0;
             Slot s;
             while (broken == null && others < MAX_COMBINED && (s = ready.remove(appliedLsn + 1)) != null) {
+                // Another writer's work runs without this thread's interrupt flag: an interrupt meant for this
+                // writer must not break I/O done for that one (an interrupted FileChannel call closes the channel).
+                boolean interrupted = false;
                 if (s.owner != me) {
                     others++;
+                    interrupted = Thread.interrupted();
                 }
                 try {
-                    s.work.run();
+                    try {
+                        s.work.run();
+                    } finally {
+                        if (interrupted) {
+                            me.interrupt();
+                        }
+                    }
                     appliedLsn = s.lsn;
                     // The other half of apply()'s put-then-read: ConcurrentHashMap looks a key up with acquire loads,
                     // which the memory model lets run before the volatile store above; this look must not miss a

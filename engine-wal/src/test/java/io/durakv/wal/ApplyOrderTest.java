@@ -168,6 +168,26 @@ class ApplyOrderTest {
     }
 
     @Test
+    void anotherWritersWorkRunsWithoutTheAppliersInterruptFlagWhichTheApplierKeeps() throws Exception {
+        ApplyOrder order = new ApplyOrder(lock, check, 0);
+        AtomicReference<Boolean> flagInOthersWork = new AtomicReference<>();
+        AtomicReference<Boolean> flagInOwnWork = new AtomicReference<>();
+        CompletableFuture<Void> second = CompletableFuture.runAsync(
+                () -> order.apply(2, () -> flagInOthersWork.set(Thread.currentThread().isInterrupted())));
+        awaitWaiting(second);
+        Thread.currentThread().interrupt();
+        try {
+            order.apply(1, () -> flagInOwnWork.set(Thread.currentThread().isInterrupted()));
+            assertThat(Thread.currentThread().isInterrupted()).as("the applier's flag after").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        second.get(10, TimeUnit.SECONDS);
+        assertThat(flagInOwnWork.get()).as("its own work sees its flag").isTrue();
+        assertThat(flagInOthersWork.get()).as("another writer's work, run by the interrupted applier").isFalse();
+    }
+
+    @Test
     void aWorkThatWaitsWithTheLockReleasedIsNotAppliedTwiceAndKeepsTheOrder() throws Exception {
         ApplyOrder order = new ApplyOrder(lock, check, 0);
         var condition = lock.newCondition();
