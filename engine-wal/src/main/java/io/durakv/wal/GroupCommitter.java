@@ -148,10 +148,10 @@ final class GroupCommitter {
                 if (!writeBusy && !queue.isEmpty() && failure == null) {
                     if (!done || !wroteForOthers) {
                         wroteForOthers = done;
-                        runWriteTurn(p);
+                        runWriteTurn(true);
                         continue;
                     }
-                    wakeSleepers(null);
+                    wakeSleepers(false);
                 }
                 if (done) {
                     return;
@@ -160,7 +160,7 @@ final class GroupCommitter {
                     throw failedEarlier();
                 }
                 if (writtenLsn >= p.lsn && !forceBusy) {
-                    runForceTurn(p);
+                    runForceTurn(true);
                     continue;
                 }
                 // Sleep until a turn end wakes this appender: done (then return without the lock, so that the N
@@ -431,19 +431,19 @@ final class GroupCommitter {
         }
         if (writtenLsn < lsn) {
             if (!writeBusy && !queue.isEmpty()) {
-                runWriteTurn(null);
+                runWriteTurn(false);
             } else {
                 progress.awaitUninterruptibly();
             }
         } else if (!forceBusy) {
-            runForceTurn(null);
+            runForceTurn(false);
         } else {
             progress.awaitUninterruptibly();
         }
     }
 
     /** One write turn (lock held on entry and exit, released during the I/O). */
-    private void runWriteTurn(Pending appender) {
+    private void runWriteTurn(boolean appender) {
         writeBusy = true;
         List<Pending> batch = queue;
         queue = new ArrayList<>();
@@ -505,7 +505,7 @@ final class GroupCommitter {
     }
 
     /** One force turn (lock held on entry and exit, released during the I/O). */
-    private void runForceTurn(Pending appender) {
+    private void runForceTurn(boolean appender) {
         forceBusy = true;
         if (mode == SyncMode.SYNC) {
             gather();
@@ -587,12 +587,12 @@ final class GroupCommitter {
     }
 
     /**
-     * After a turn (lock held): records a failure, wakes those waiting. {@code appender}: the record of the appender
-     * that held the turn, or null (sync, close): an appender goes on to write the queue itself (or, once its own record
+     * After a turn (lock held): records a failure, wakes those waiting. {@code appender}: whether an appender held the
+     * turn (not sync or close): an appender goes on to write the queue itself (or, once its own record
      * is done and it wrote for others once, wakes a sleeper to write it), so no sleeper is woken for the write turn
      * here ({@link #append}).
      */
-    private void finishTurn(Throwable error, Pending appender) {
+    private void finishTurn(Throwable error, boolean appender) {
         if (error != null) {
             recordFailure(error);
         }
@@ -648,13 +648,13 @@ final class GroupCommitter {
     private void signalProgress() {
         progress.signalAll();
         if (!sleepers.isEmpty()) {
-            wakeSleepers(null);
+            wakeSleepers(false);
         }
     }
 
-    private void wakeSleepers(Pending appender) {
+    private void wakeSleepers(boolean appenderWritesNext) {
         boolean forced = mode == SyncMode.SYNC;
-        boolean writeTaker = appender != null || writeBusy || queue.isEmpty();
+        boolean writeTaker = appenderWritesNext || writeBusy || queue.isEmpty();
         // A force turn that is free and needed always wakes a sleeper, even when the appender that held the turn
         // could force next: it writes for arrivals first, and may keep doing so while they arrive during its writes.
         boolean forceTaker = !forced || forceBusy || writtenLsn <= forcedLsn;

@@ -133,6 +133,9 @@ class SpareSegmentTest {
         CountingDisk disk = new CountingDisk(sim);
         List<SimulatedDisk> images = new ArrayList<>();
         java.util.concurrent.CountDownLatch synced = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicLong forcesAtLastSpareWrite = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicInteger spareWrites = new java.util.concurrent.atomic.AtomicInteger();
+        long spareWriteCalls = 1 + SEGMENT / (1 << 20); // the header, then zeros in 1 MiB chunks
         // Before each write of the spare (header, then each chunk of zeros), once every record is forced: a crash.
         disk.writeFault.set((path, index, length) -> {
             if (path.equals(SPARE)) {
@@ -144,6 +147,8 @@ class SpareSegmentTest {
                 for (long seed = 0; seed < 2; seed++) {
                     images.add(sim.crash(index * 2 + seed));
                 }
+                forcesAtLastSpareWrite.set(disk.forcesStarted.get());
+                spareWrites.incrementAndGet();
             }
             return -1;
         });
@@ -151,12 +156,23 @@ class SpareSegmentTest {
         try (WriteAheadLog log = WriteAheadLog.open(DIR, options(SyncMode.BATCH, disk))) {
             forced = fillHalf(log, 1);
             log.sync();
+            // Hold file forces: the first one after the spare's last write is the spare's own (the thread making it
+            // forces right after writing), so a crash can come right before it, all of the spare written, none forced.
+            java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+            disk.forceGate = gate;
             synced.countDown();
-            awaitTrue(() -> spareReady(log), "the spare file");
+            awaitTrue(() -> spareWrites.get() == spareWriteCalls
+                    && disk.forcesStarted.get() > forcesAtLastSpareWrite.get(), "the spare's force");
             disk.writeFault.set(null);
-            images.add(sim.crash(1)); // after the spare's force
+            for (long seed = 100; seed < 104; seed++) {
+                images.add(sim.crash(seed)); // right before the spare's force
+            }
+            disk.forceGate = null;
+            gate.countDown();
+            awaitTrue(() -> spareReady(log), "the spare file");
+            images.add(sim.crash(1)); // right after the spare's force
         }
-        assertThat(images.size()).as("crash images taken while the spare was made").isGreaterThanOrEqualTo(5);
+        assertThat(images.size()).as("crash images taken while the spare was made").isGreaterThanOrEqualTo(9);
         for (SimulatedDisk image : images) {
             try (WriteAheadLog log = WriteAheadLog.open(DIR, options(SyncMode.SYNC, image))) {
                 assertThat(replayAll(log)).extracting(Entry::bytes).containsExactlyElementsOf(forced);
