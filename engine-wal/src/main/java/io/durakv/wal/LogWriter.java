@@ -116,7 +116,8 @@ final class LogWriter {
             clearFailedWrite();
             for (Pending p : batch) {
                 int frameBytes = FRAME_HEADER_SIZE + p.payload.length;
-                if (sealed || !active.fits(frameBytes)) {
+                // Counts the frames still in the buffer: they go to this segment before this one.
+                if (sealed || !active.fits(buffer.position() + (long) frameBytes)) {
                     flush();
                     rotate(p.lsn);
                 }

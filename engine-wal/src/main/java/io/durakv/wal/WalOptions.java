@@ -32,6 +32,7 @@ public final class WalOptions {
     private final long segmentBytes;
     private final Disk disk;
     private final boolean preallocate;
+    private final boolean mappedWrites;
     private final long maxUnforcedBytes;
 
     private WalOptions(Builder b) {
@@ -40,6 +41,7 @@ public final class WalOptions {
         this.segmentBytes = b.segmentBytes;
         this.disk = b.disk;
         this.preallocate = b.preallocate;
+        this.mappedWrites = b.mappedWrites;
         this.maxUnforcedBytes = b.maxUnforcedBytes;
     }
 
@@ -82,6 +84,17 @@ public final class WalOptions {
     }
 
     /**
+     * @return whether BATCH and NONE logs write records by memory copies into a mapping of the preallocated active
+     *         segment instead of a write call per group of records, where the disk maps files
+     *         ({@link io.durakv.api.io.DiskFile#mapForWriting}; {@link io.durakv.api.io.LocalDisk#mapsFiles()}).
+     *         The bytes reach the page cache either way before an append returns; SYNC logs never map (a force per
+     *         record makes mapped pages fault again)
+     */
+    public boolean mappedWrites() {
+        return mappedWrites;
+    }
+
+    /**
      * @return in {@link SyncMode#BATCH}, the number of written-but-unforced bytes at which the background force runs
      *         early instead of waiting for the rest of {@link #batchInterval()}
      */
@@ -92,7 +105,7 @@ public final class WalOptions {
     @Override
     public String toString() {
         return "WalOptions[syncMode=" + syncMode + ", batchInterval=" + batchInterval + ", segmentBytes="
-                + segmentBytes + ", preallocate=" + preallocate + ", maxUnforcedBytes=" + maxUnforcedBytes
+                + segmentBytes + ", preallocate=" + preallocate + ", mappedWrites=" + mappedWrites + ", maxUnforcedBytes=" + maxUnforcedBytes
                 + ", disk=" + disk + "]";
     }
 
@@ -103,6 +116,7 @@ public final class WalOptions {
         private long segmentBytes = DEFAULT_SEGMENT_BYTES;
         private Disk disk = LocalDisk.INSTANCE;
         private boolean preallocate = true;
+        private boolean mappedWrites = true;
         private long maxUnforcedBytes = DEFAULT_MAX_UNFORCED_BYTES;
 
         private Builder() {
@@ -143,6 +157,16 @@ public final class WalOptions {
          */
         public Builder preallocate(boolean preallocate) {
             this.preallocate = preallocate;
+            return this;
+        }
+
+        /**
+         * @param mappedWrites whether BATCH and NONE logs write through a memory mapping of the preallocated active
+         *                     segment where the disk maps files (default true; see {@link WalOptions#mappedWrites()}).
+         *                     Off: a write call per group of records, as SYNC does
+         */
+        public Builder mappedWrites(boolean mappedWrites) {
+            this.mappedWrites = mappedWrites;
             return this;
         }
 

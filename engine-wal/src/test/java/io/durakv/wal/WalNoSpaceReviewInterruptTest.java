@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import static io.durakv.wal.WalTesting.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Review of the no-space change: not every failed write is a full disk. An appender thread that is interrupted while it
@@ -31,7 +32,8 @@ class WalNoSpaceReviewInterruptTest {
     @EnumSource(SyncMode.class)
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void anInterruptedWriteThatClosesTheSegmentMakesTheLogFailStopNotWedged(SyncMode mode) {
-        WriteAheadLog log = WriteAheadLog.open(dir, small(mode, LocalDisk.INSTANCE).build());
+        // Write calls, not a mapping: an interrupted write call closes the channel.
+        WriteAheadLog log = WriteAheadLog.open(dir, small(mode, LocalDisk.INSTANCE).mappedWrites(false).build());
         try {
             assertThat(log.append(record(1, 100))).isEqualTo(1);
             log.sync();
@@ -63,6 +65,34 @@ class WalNoSpaceReviewInterruptTest {
             assertThat(lsns(replayAll(again))).startsWith(1L);
             long next = again.lastLsn() + 1;
             assertThat(again.append(record(next, 100))).isEqualTo(next);
+        }
+    }
+
+    /**
+     * Where BATCH and NONE logs write through a mapping, a write is a memory copy, which an interrupt cannot stop: the
+     * interrupted append is written and acknowledged, the caller keeps its interrupt flag, and the log goes on.
+     */
+    @ParameterizedTest
+    @EnumSource(value = SyncMode.class, names = {"BATCH", "NONE"})
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void anInterruptedAppendThroughAMappingIsWrittenAndKeepsTheFlag(SyncMode mode) {
+        assumeTrue(LocalDisk.mapsFiles(), "this JVM gives no mappings (LocalDisk.mapsFiles)");
+        try (WriteAheadLog log = WriteAheadLog.open(dir, small(mode, LocalDisk.INSTANCE).build())) {
+            assertThat(log.append(record(1, 100))).isEqualTo(1);
+            Thread.currentThread().interrupt();
+            long lsn;
+            try {
+                lsn = log.append(record(2, 100));
+                assertThat(Thread.currentThread().isInterrupted()).as("the caller's flag is kept").isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(lsn).isEqualTo(2);
+            assertThat(log.isFailed()).isFalse();
+            assertThat(log.append(record(3, 100))).isEqualTo(3);
+        }
+        try (WriteAheadLog again = WriteAheadLog.open(dir, small(mode, LocalDisk.INSTANCE).build())) {
+            assertThat(lsns(replayAll(again))).containsExactly(1L, 2L, 3L);
         }
     }
 }

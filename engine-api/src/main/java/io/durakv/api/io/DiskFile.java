@@ -64,6 +64,24 @@ public interface DiskFile extends AutoCloseable {
      */
     void force(boolean metadata) throws IOException;
 
+    /**
+     * Opens a {@link WriteMapping} over the first {@code size} bytes of this file, for writes that are memory copies
+     * into the page cache where the disk can map files ({@link LocalDisk}). The default gives writes through this
+     * handle ({@link WriteMapping#through}): so does every disk but {@link LocalDisk}, including a
+     * {@link ForwardingDisk}, whose wrappers thus see every write. The handle must stay open while the mapping is
+     * used; close the mapping first.
+     *
+     * @param size the bytes from the start of the file to cover; the file must already be at least that long (it is
+     *             never grown here)
+     * @throws IOException if the file is shorter than {@code size} or cannot be mapped
+     */
+    default WriteMapping mapForWriting(long size) throws IOException {
+        if (size() < size) {
+            throw new IOException("cannot map " + size + " bytes of " + path() + ": the file has only " + size());
+        }
+        return WriteMapping.through(this, size);
+    }
+
     /** Cuts the file to {@code size} bytes (does nothing if it is not larger). Durable after a force. */
     void truncate(long size) throws IOException;
 

@@ -165,6 +165,16 @@ public final class LocalDisk implements Disk {
         return parent == null ? abs : parent.toRealPath().resolve(abs.getFileName());
     }
 
+    /**
+     * @return whether {@link DiskFile#mapForWriting} of this disk's files gives real memory mappings: only on a JVM
+     * that raises a fault during a copy into a mapping (a file cut short, a device error) inside the write that
+     * caused it (Java 17 raises it later, after the write returned; checked once, with a scratch file in the
+     * temporary directory). Elsewhere it gives writes through the file handle.
+     */
+    public static boolean mapsFiles() {
+        return LocalMapping.faultsRaisedInCall();
+    }
+
     @Override
     public String toString() {
         return "LocalDisk";
@@ -217,6 +227,24 @@ public final class LocalDisk implements Disk {
         @Override
         public void truncate(long size) throws IOException {
             ch.truncate(size);
+        }
+
+        @Override
+        public WriteMapping mapForWriting(long size) throws IOException {
+            long fileSize = ch.size();
+            if (fileSize < size) {
+                // FileChannel.map would grow the file with a hole; a copy into a hole the file system then cannot
+                // allocate fails as a fault, not as a write error. Refused: the caller preallocates.
+                throw new IOException("cannot map " + size + " bytes of " + path + ": the file has only " + fileSize);
+            }
+            if (size > Integer.MAX_VALUE) {
+                throw new IOException("cannot map " + size + " bytes of " + path + ": a mapping covers at most "
+                        + Integer.MAX_VALUE);
+            }
+            if (!LocalMapping.faultsRaisedInCall()) {
+                return WriteMapping.through(this, size);
+            }
+            return new LocalMapping(path, ch.map(FileChannel.MapMode.READ_WRITE, 0, size));
         }
 
         @Override

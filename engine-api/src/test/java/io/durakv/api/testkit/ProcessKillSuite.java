@@ -55,6 +55,14 @@ public abstract class ProcessKillSuite {
     /** @return the engine name, as {@link KeyValueStores#open} knows it (or a {@code StorageEngine} class name) */
     protected abstract String engine();
 
+    /**
+     * @return the {@code java} of the child processes: one that maps log files where one is found
+     * ({@link ChildJava#forChildren()}), so that kills also land in mapped log writes
+     */
+    protected Path childJava() {
+        return ChildJava.forChildren();
+    }
+
     /** @return engine properties for every open; small thresholds make structural work frequent */
     protected Map<String, String> properties() {
         return Map.of();
@@ -108,7 +116,7 @@ public abstract class ProcessKillSuite {
             long base = Long.getLong("durakv.kill.seed", new Random().nextLong());
             tests.add(DynamicTest.dynamicTest(mode + " kills=" + kills() + " seed=" + base, () -> {
                 System.out.println(engine() + " " + mode + ": kill seed " + base
-                        + " (replay with -Ddurakv.kill.seed=" + base + ")");
+                        + " (replay with -Ddurakv.kill.seed=" + base + "), children on " + childJava());
                 Path dir = tmp.resolve(engine() + "-" + mode);
                 NavigableMap<byte[], byte[]> baseline = CrashOracle.newMap();
                 Random rnd = new Random(base);
@@ -126,6 +134,23 @@ public abstract class ProcessKillSuite {
             }));
         }
         return tests.stream();
+    }
+
+    /**
+     * The children write their logs through memory mappings where a JVM that maps files was found (so the NONE kills
+     * above cover mapped log writes): their {@code java} says so itself. Skipped, saying why, where none was found.
+     */
+    @Test
+    void childrenMapLogFilesWhereAJvmThatCanWasFound() throws Exception {
+        Path java = ChildJava.mapping();
+        org.junit.jupiter.api.Assumptions.assumeTrue(java != null && java.equals(childJava()),
+                "no JVM of version 18 or later found for the children (set -Ddurakv.test.mappingJava)");
+        Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                ChildJava.class.getName()).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).as("output of %s", java).contains("mapsFiles=true");
     }
 
     /**
@@ -300,7 +325,7 @@ public abstract class ProcessKillSuite {
     private Process start(String command, Path dir, SyncMode mode, long seed, int cycle, Path errLog)
             throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                childJava().toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"),
                 KillChild.class.getName(), command, engine(), dir.toString(), mode.name(),

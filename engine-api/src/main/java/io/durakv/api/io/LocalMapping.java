@@ -1,0 +1,212 @@
+package io.durakv.api.io;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * {@link LocalDisk}'s {@link WriteMapping}: a shared read-write {@link MappedByteBuffer} over the start of the file.
+ * Writes are copies into it; {@link #force()} is {@link MappedByteBuffer#force(int, int)} ({@code msync}); close
+ * releases the mapping at once through the JDK's cleaner ({@code sun.misc.Unsafe.invokeCleaner}, in the
+ * {@code jdk.unsupported} module), or leaves it to the garbage collector where that is not available.
+ */
+final class LocalMapping implements WriteMapping {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalMapping.class);
+
+    /** A page at least as large as the kernel's, for the probe. */
+    private static final int PROBE_PAGE = 64 << 10;
+    /** In-range writes before the probe's fault: about 2 ms, past the JIT's compile thresholds. */
+    private static final int PROBE_WARM_UP_WRITES = 50_000;
+
+    /** {@code sun.misc.Unsafe.invokeCleaner(ByteBuffer)} bound to the instance, or null if not available. */
+    private static final MethodHandle UNMAP = findUnmap();
+
+    /**
+     * @return whether this JVM raises a fault during a copy into a mapping inside {@link #write} (found once, by
+     * {@link #probe}). Java 17 raises it at some later point of the thread instead, after the write returned as if it
+     * had worked: a failed write would be acknowledged. Where it does not, {@link LocalDisk} gives writes through the
+     * file handle.
+     */
+    static boolean faultsRaisedInCall() {
+        return Probe.RAISED_IN_CALL;
+    }
+
+    /**
+     * Decides on first use (its own class, so that the probe thread can use this one meanwhile): Java 18 and later
+     * raise a pending fault of compiled code when a native call returns (JDK-8274379; Java 17 does not, measured: the
+     * fault surfaced in a later, unrelated call), and the probe checks this JVM does.
+     */
+    private static final class Probe {
+        static final boolean RAISED_IN_CALL = Runtime.version().feature() >= 18 && probe();
+    }
+
+    private final Path path;
+    private final MappedByteBuffer buffer;
+    private final int size;
+    /** Set by close before the mapping is released; later calls fail instead of touching released memory. */
+    private volatile boolean closed;
+
+    LocalMapping(Path path, MappedByteBuffer buffer) {
+        this.path = path;
+        this.buffer = buffer;
+        this.size = buffer.capacity();
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public boolean mapped() {
+        return true;
+    }
+
+    @Override
+    public void write(long position, ByteBuffer src) throws IOException {
+        int n = src.remaining();
+        ThroughFileMapping.checkRange(path, size, position, n);
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        try {
+            // An absolute bulk put: no shared position, so writers of different ranges do not interfere.
+            buffer.put((int) position, src, src.position(), n);
+            // The JVM reports a fault during the copy as an InternalError it raises later, at the thread's next
+            // transition; this native call is one, on the JVMs {@link #faultsRaisedInCall()} found to deliver it there.
+            Thread.holdsLock(this);
+        } catch (InternalError e) {
+            // The JVM turns a fault during the copy (SIGBUS: the page is past the end of a file cut short, a hole the
+            // file system could not allocate, a device error) into an InternalError; the caller sees a failed write.
+            throw new IOException("writing " + n + " bytes at offset " + position + " of the mapping of " + path
+                    + " failed (" + e.getMessage() + "): the file was cut short, or its blocks could not be"
+                    + " allocated or written", e);
+        }
+        src.position(src.position() + n);
+    }
+
+    @Override
+    public void force() throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        try {
+            buffer.force(0, size);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (UNMAP != null) {
+            try {
+                UNMAP.invokeExact((ByteBuffer) buffer);
+            } catch (Throwable e) {
+                LOG.warn("could not release the mapping of {} at once; the garbage collector will: {}", path,
+                        e.toString());
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LocalMapping[" + path + ", " + size + " bytes" + (closed ? ", closed" : "") + "]";
+    }
+
+    /**
+     * Maps a scratch file in the temporary directory, cuts it short, writes past its end through {@link #write} and
+     * checks that the fault surfaces as that call's {@link IOException}. Runs on a thread of its own, which ends after
+     * it: where the JVM raises the fault later, it is raised in that thread and nowhere else. Any other outcome, or no
+     * temporary directory, gives false.
+     */
+    private static boolean probe() {
+        boolean[] raisedInCall = new boolean[1];
+        Thread t = new Thread(() -> {
+            try {
+                raisedInCall[0] = probeOnThisThread();
+            } catch (Throwable late) {
+                // The fault raised after the write returned (or any other failure): not synchronous.
+                raisedInCall[0] = false;
+            }
+        }, "durakv-mapping-probe");
+        t.setDaemon(true);
+        t.setUncaughtExceptionHandler((thread, e) -> LOG.debug("mapping probe: {}", e.toString()));
+        t.start();
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        boolean result = !t.isAlive() && raisedInCall[0];
+        LOG.debug("mapped writes {}: a fault during a copy into a mapping is {} raised inside the write",
+                result ? "on" : "off", result ? "" : "not");
+        return result;
+    }
+
+    private static boolean probeOnThisThread() throws IOException {
+        Path file = Files.createTempFile("durakv-mapping-probe", ".tmp");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            int size = 2 * PROBE_PAGE;
+            ch.write(ByteBuffer.allocate(size), 0);
+            LocalMapping m = new LocalMapping(file, ch.map(FileChannel.MapMode.READ_WRITE, 0, size));
+            try {
+                // Writes in range first, often enough for the JIT to compile write as it runs in a store; then
+                // the fault, raised inside the call both times.
+                ByteBuffer eight = ByteBuffer.allocate(8);
+                for (int i = 0; i < PROBE_WARM_UP_WRITES; i++) {
+                    m.write((i * 8L) % PROBE_PAGE, eight.clear());
+                }
+                ch.truncate(PROBE_PAGE);
+                for (int attempt = 0; attempt < 2; attempt++) {
+                    try {
+                        m.write(size - 8, eight.clear());
+                        return false;
+                    } catch (IOException expected) {
+                        // raised in the call, as it should be
+                    }
+                }
+                return true;
+            } finally {
+                m.close();
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static MethodHandle findUnmap() {
+        try {
+            Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
+            Field f = unsafeClass.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            Object unsafe = f.get(null);
+            MethodHandle h = MethodHandles.lookup().findVirtual(unsafeClass, "invokeCleaner",
+                    MethodType.methodType(void.class, ByteBuffer.class));
+            return h.bindTo(unsafe);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            LoggerFactory.getLogger(LocalMapping.class).info("mapped files are released by the garbage collector,"
+                    + " not at close: sun.misc.Unsafe.invokeCleaner is not available ({})", e.toString());
+            return null;
+        }
+    }
+}
