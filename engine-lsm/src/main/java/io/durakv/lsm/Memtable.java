@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Layout (an arena skip list, like LevelDB's and RocksDB's inline skip lists): no object per entry. Key and value
  * bytes are copied, contiguously, into large {@code byte[]} pages; each node is a run of {@code int}s in large
- * {@code int[]} pages: where its key and value are, their lengths, its sequence number, then one next-node reference
- * per level. A reference is {@code page << NODE_PAGE_BITS | offset}; 0 is the head node (never a successor), so 0
+ * {@code int[]} pages: where its key and value are, their lengths, its sequence number, the key's first 8 bytes, then one
+ * next-node reference per level. A reference is {@code page << NODE_PAGE_BITS | offset}; 0 is the head node (never a successor), so 0
  * also means "none". A probe thus touches one node page and one data page per level instead of following index node,
  * node, key object and key array, and the garbage collector sees a few dozen large arrays instead of millions of
  * small objects. Nodes are never changed once linked, and never removed.
@@ -41,6 +41,8 @@ final class Memtable {
     }
 
     private static final VarHandle LINK = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle BIG_ENDIAN_LONG =
+            MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
     static final int MAX_HEIGHT = 12;
     /** A node reaches level {@code i + 1} with probability 1/4 once it reached level {@code i}. */
@@ -54,7 +56,10 @@ final class Memtable {
     private static final int VALUE_LENGTH = 3;
     private static final int SEQ_HIGH = 4;
     private static final int SEQ_LOW = 5;
-    private static final int NEXT = 6;
+    /** The key's first 8 bytes (zero-padded), big-endian: most comparisons end here, without the data page. */
+    private static final int PREFIX_HIGH = 6;
+    private static final int PREFIX_LOW = 7;
+    private static final int NEXT = 8;
 
     private static final int NODE_PAGE_BITS = 18;
     private static final int NODE_OFFSET_MASK = (1 << NODE_PAGE_BITS) - 1;
@@ -175,10 +180,30 @@ final class Memtable {
         return ((long) p[o + SEQ_HIGH] << 32) | (p[o + SEQ_LOW] & 0xFFFFFFFFL);
     }
 
-    /** @return the sign of (node's internal key) - (key, seq) in internal-key order */
-    private int compare(int node, byte[] key, long seq) {
+    /**
+     * @return the key's first 8 bytes as an unsigned big-endian number, zero-padded: two keys whose prefixes differ
+     *         compare as their prefixes do (a padding zero differs only from a real non-zero byte of a longer key that
+     *         the shorter one is a prefix of, and so sorts after it, as in byte order)
+     */
+    private static long prefix(byte[] key) {
+        if (key.length >= 8) {
+            return (long) BIG_ENDIAN_LONG.get(key, 0);
+        }
+        long p = 0;
+        for (int i = 0; i < 8; i++) {
+            p = (p << 8) | (i < key.length ? key[i] & 0xFF : 0);
+        }
+        return p;
+    }
+
+    /** @return the sign of (node's internal key) - (key, seq) in internal-key order; {@code prefix} is key's */
+    private int compare(int node, byte[] key, long prefix, long seq) {
         int[] p = nodePage(node);
         int o = node & NODE_OFFSET_MASK;
+        long nodePrefix = ((long) p[o + PREFIX_HIGH] << 32) | (p[o + PREFIX_LOW] & 0xFFFFFFFFL);
+        if (nodePrefix != prefix) {
+            return Long.compareUnsigned(nodePrefix, prefix);
+        }
         int off = p[o + DATA_OFFSET];
         int c = Arrays.compareUnsigned(dataPages[p[o + DATA_PAGE]], off, off + p[o + KEY_LENGTH], key, 0, key.length);
         return c != 0 ? c : Long.compare(seq, sequence(p, o));
@@ -186,6 +211,7 @@ final class Memtable {
 
     /** @return the first node at or after (key, seq) in internal-key order, 0 if none */
     private int seekNode(byte[] key, long seq) {
+        long prefix = prefix(key);
         int x = HEAD;
         int n = 0;
         int knownNotLess = 0; // a node already found not less than the target: no need to compare it again
@@ -195,7 +221,7 @@ final class Memtable {
                 if (n == 0 || n == knownNotLess) {
                     break;
                 }
-                if (compare(n, key, seq) < 0) {
+                if (compare(n, key, prefix, seq) < 0) {
                     x = n;
                 } else {
                     knownNotLess = n;
@@ -216,7 +242,8 @@ final class Memtable {
      */
     private boolean insert(byte[] key, long seq, byte[] value) {
         int top = height;
-        boolean fromSplice = last != 0 && compare(last, key, seq) < 0;
+        long prefix = prefix(key);
+        boolean fromSplice = last != 0 && compare(last, key, prefix, seq) < 0;
         if (!fromSplice) {
             Arrays.fill(splice, 0, top, HEAD);
         }
@@ -234,7 +261,7 @@ final class Memtable {
                 if (n == 0) {
                     break;
                 }
-                int c = compare(n, key, seq);
+                int c = compare(n, key, prefix, seq);
                 if (c >= 0) {
                     if (c == 0) {
                         found = n;
@@ -257,7 +284,7 @@ final class Memtable {
             }
             height = h;
         }
-        int node = newNode(h, key, seq, value);
+        int node = newNode(h, key, prefix, seq, value);
         int[] p = nodePage(node);
         int o = node & NODE_OFFSET_MASK;
         for (int level = 0; level < h; level++) {
@@ -287,7 +314,7 @@ final class Memtable {
     }
 
     /** Copies the entry into the data pages and fills a node for it (not linked yet). */
-    private int newNode(int h, byte[] key, long seq, byte[] value) {
+    private int newNode(int h, byte[] key, long prefix, long seq, byte[] value) {
         int valueLength = value == null ? -1 : value.length;
         int entry = key.length + Math.max(0, valueLength);
         int page;
@@ -332,6 +359,8 @@ final class Memtable {
         current[o + VALUE_LENGTH] = valueLength;
         current[o + SEQ_HIGH] = (int) (seq >>> 32);
         current[o + SEQ_LOW] = (int) seq;
+        current[o + PREFIX_HIGH] = (int) (prefix >>> 32);
+        current[o + PREFIX_LOW] = (int) prefix;
         return node;
     }
 

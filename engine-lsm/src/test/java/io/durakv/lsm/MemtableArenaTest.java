@@ -36,9 +36,11 @@ class MemtableArenaTest {
             case 0 -> ByteBuffer.allocate(8).putLong(i).array(); // ascending
             case 1 -> ByteBuffer.allocate(8).putLong(Long.MAX_VALUE - i).array(); // descending
             default -> {
-                byte[] k = new byte[1 + r.nextInt(3)]; // few distinct keys: many versions and repeats in a batch
+                // Few distinct keys (many versions, repeats in a batch); lengths on both sides of the 8-byte prefix
+                // a node keeps, with zero bytes that equal its padding.
+                byte[] k = new byte[r.nextInt(4) == 0 ? 7 + r.nextInt(4) : 1 + r.nextInt(3)];
                 for (int j = 0; j < k.length; j++) {
-                    k[j] = (byte) ("ab\u00ff".charAt(r.nextInt(3)));
+                    k[j] = (byte) ("a\u0000\u00ff".charAt(r.nextInt(k.length > 3 ? 2 : 3)));
                 }
                 yield k;
             }
