@@ -106,18 +106,39 @@ final class Memtable {
 
     /** Adds the operations of log record {@code lsn}. Only one thread at a time (the store's writer lock). */
     void apply(List<WriteBatch.Op> ops, long lsn) {
-        // Latest first: an operation that finds its internal key present was replaced by a later one of the batch.
-        for (int i = ops.size() - 1; i >= 0; i--) {
-            WriteBatch.Op op = ops.get(i);
-            byte[] value = op.isDelete() ? null : op.value();
-            if (insert(op.key(), lsn, value)) {
-                bytes.addAndGet(ENTRY_OVERHEAD + op.key().length + (value == null ? 0 : value.length));
+        int n = ops.size();
+        if (strictlyAscending(ops)) {
+            // No key twice; in key order, so that each insert starts from the previous one's path.
+            for (int i = 0; i < n; i++) {
+                add(ops.get(i), lsn);
+            }
+        } else {
+            // Latest first: an operation that finds its internal key present was replaced by a later one of the
+            // batch. (A batch in descending key order is thus inserted in key order too.)
+            for (int i = n - 1; i >= 0; i--) {
+                add(ops.get(i), lsn);
             }
         }
         if (firstSequence == 0) {
             firstSequence = lsn;
         }
         lastSequence = lsn;
+    }
+
+    private void add(WriteBatch.Op op, long lsn) {
+        byte[] value = op.isDelete() ? null : op.value();
+        if (insert(op.key(), lsn, value)) {
+            bytes.addAndGet(ENTRY_OVERHEAD + op.key().length + (value == null ? 0 : value.length));
+        }
+    }
+
+    private static boolean strictlyAscending(List<WriteBatch.Op> ops) {
+        for (int i = 1; i < ops.size(); i++) {
+            if (Arrays.compareUnsigned(ops.get(i - 1).key(), ops.get(i).key()) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** @return the newest entry of {@code userKey} with sequence {@code <= maxSequence}, or null if there is none */

@@ -72,6 +72,12 @@ class MemtableArenaTest {
                     byte[] k = key(r, mode, counter++);
                     ops.add(new WriteBatch.Op(k, r.nextInt(5) == 0 ? null : value(r)));
                 }
+                if (r.nextInt(8) == 0) { // a batch in key order or against it (with any repeats of a key in it)
+                    ops.sort((x, y) -> Arrays.compareUnsigned(x.key(), y.key()));
+                    if (r.nextBoolean()) {
+                        java.util.Collections.reverse(ops);
+                    }
+                }
                 lsn++;
                 m.apply(ops, lsn);
                 for (WriteBatch.Op op : ops) {
