@@ -471,6 +471,21 @@ final class Memtable {
             return value(); // already a fresh copy
         }
 
+        /** The value straight out of its data page: a flush copies each value once, into the table's block. */
+        @Override
+        public void addTo(SstWriter table) throws java.io.IOException {
+            requireValid();
+            int[] p = nodePage(node);
+            int o = node & NODE_OFFSET_MASK;
+            int valueLength = p[o + VALUE_LENGTH];
+            if (valueLength < 0) {
+                table.add(key(), Memtable.sequence(p, o), EntryKind.DELETE, null);
+            } else {
+                table.add(key(), Memtable.sequence(p, o), EntryKind.PUT, dataPages[p[o + DATA_PAGE]],
+                        p[o + DATA_OFFSET] + p[o + KEY_LENGTH], valueLength);
+            }
+        }
+
         private void requireValid() {
             if (node == 0) {
                 throw new IllegalStateException("the memtable iterator is not at an entry");

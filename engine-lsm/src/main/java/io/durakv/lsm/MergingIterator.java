@@ -146,6 +146,11 @@ final class MergingIterator implements InternalIterator {
         return at().takeValue();
     }
 
+    @Override
+    public void addTo(SstWriter table) throws java.io.IOException {
+        at().addTo(table);
+    }
+
     private InternalIterator at() {
         if (current == null) {
             throw new IllegalStateException("the merging iterator is not at an entry");
