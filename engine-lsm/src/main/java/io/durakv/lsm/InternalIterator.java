@@ -44,6 +44,14 @@ interface InternalIterator extends AutoCloseable {
         return v == null ? null : v.clone();
     }
 
+    /**
+     * Adds the current entry to {@code table} (a flush or compaction writing it out). A source whose values sit in
+     * larger arrays hands the value's range over instead of copying it out first.
+     */
+    default void addTo(SstWriter table) throws java.io.IOException {
+        table.add(key(), sequence(), kind(), value());
+    }
+
     /** Releases resources (file references, pinned blocks). Idempotent. */
     @Override
     void close();

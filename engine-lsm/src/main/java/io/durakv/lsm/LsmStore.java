@@ -252,7 +252,7 @@ public final class LsmStore implements KeyValueStore {
                 hit = v.immutables().get(i).get(key, s.sequence());
             }
             if (hit != null) {
-                return hit.kind() == EntryKind.PUT ? hit.value().clone() : null;
+                return hit.kind() == EntryKind.PUT ? hit.value() : null; // a memtable hit is a fresh copy too
             }
             SstEntry e = getFromTables(v.version(), key, s.sequence());
             // A table entry's value is already a fresh copy out of its block: no second copy.

@@ -487,7 +487,7 @@ final class Maintenance {
                 if (previous != null && Arrays.equals(previous, key)) {
                     continue; // an older version, shadowed
                 }
-                previous = key.clone();
+                previous = key; // sources never change an array they returned
                 if (it.kind() == EntryKind.DELETE && base != null && Compaction.isBottomFor(base, outputLevel, key)) {
                     store.stats.tombstonesDropped.incrementAndGet();
                     continue;
@@ -503,7 +503,7 @@ final class Maintenance {
                     partial = path;
                     w = SstWriter.create(store.disk, path, store.config.sstOptions());
                 }
-                w.add(key, it.sequence(), it.kind(), it.value());
+                it.addTo(w);
                 if (flushFile == null && w.estimatedBytes() >= targetBytes) {
                     outputs.add(new Output(number, w.finish()));
                     w = null;

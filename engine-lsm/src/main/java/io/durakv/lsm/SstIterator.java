@@ -23,6 +23,15 @@ final class SstIterator implements InternalIterator {
     private byte[] key;
     private byte[] value;
     private boolean closed;
+    /** Bytes of data blocks {@code spanFirst..spanLast} read ahead in one call, or null. */
+    private byte[] span;
+    private int spanFirst;
+    private int spanLast;
+    /** How many bytes the next read-ahead reads: 0 after a seek, then doubling. */
+    private int readAhead;
+
+    static final int FIRST_READ_AHEAD = 16 << 10;
+    static final int MAX_READ_AHEAD = 256 << 10;
 
     SstIterator(SstReader reader) {
         this(reader, true);
@@ -111,6 +120,7 @@ final class SstIterator implements InternalIterator {
     @Override
     public void close() {
         closed = true;
+        span = null;
         blockNumber = index.size();
     }
 
@@ -122,20 +132,63 @@ final class SstIterator implements InternalIterator {
                 blockNumber = index.size();
                 return;
             }
-            load(blockNumber + 1);
+            loadNext(blockNumber + 1);
             block.seekToFirst();
         }
     }
 
+    /** Positions in block {@code b} (a seek): no read-ahead yet, the scan may stop within the block. */
     private void load(int b) {
+        span = null;
+        readAhead = 0;
         blockNumber = index.size(); // unpositioned if the block cannot be read
         try {
             block.reset(reader.dataBlock(b, fillCache));
             blockNumber = b;
         } catch (IOException e) {
-            throw new StoreException("reading data block " + b + " of " + reader.path() + " at offset "
-                    + index.offset(b) + " failed", e);
+            throw failed(b, e);
         }
+    }
+
+    /**
+     * Moves on to block {@code b}, the one after the current: from the cache, else from the bytes read ahead, else
+     * read with the blocks after it in one call of {@link #readAhead} bytes, which doubles on every such read from
+     * {@link #FIRST_READ_AHEAD} up to {@link #MAX_READ_AHEAD} (a scan that goes on reads ever larger runs of blocks,
+     * one that stops soon reads little more than it needs).
+     */
+    private void loadNext(int b) {
+        blockNumber = index.size();
+        try {
+            Block next = reader.cachedDataBlock(b);
+            if (next == null && (span == null || b < spanFirst || b > spanLast)) {
+                readAhead = readAhead == 0 ? FIRST_READ_AHEAD : Math.min(MAX_READ_AHEAD, readAhead * 2);
+                int last = b;
+                long start = index.offset(b);
+                while (last + 1 < index.size()
+                        && index.offset(last + 1) + index.blockSize(last + 1) + SstFormat.TRAILER_SIZE - start
+                        <= readAhead) {
+                    last++;
+                }
+                span = last == b ? null : reader.readSpan(b, last);
+                spanFirst = b;
+                spanLast = last;
+            }
+            if (next == null) {
+                next = span == null ? reader.dataBlock(b, fillCache) : reader.dataBlockFrom(span, spanFirst, b, fillCache);
+            }
+            if (b == spanLast) {
+                span = null;
+            }
+            block.reset(next);
+            blockNumber = b;
+        } catch (IOException e) {
+            throw failed(b, e);
+        }
+    }
+
+    private StoreException failed(int b, IOException e) {
+        return new StoreException("reading data block " + b + " of " + reader.path() + " at offset "
+                + index.offset(b) + " failed", e);
     }
 
     private void requireValid() {

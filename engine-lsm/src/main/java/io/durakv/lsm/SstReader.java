@@ -260,6 +260,42 @@ final class SstReader implements AutoCloseable {
         return b;
     }
 
+    /**
+     * Reads the bytes of data blocks {@code first..last} (adjacent in the file: the index checked that each block
+     * starts where the previous one's trailer ends) in one call, for a scan reading ahead. Nothing is checked here:
+     * {@link #dataBlockFrom} checks each block when the scan reaches it, so damage to a block read ahead is reported
+     * only if the scan gets there.
+     */
+    byte[] readSpan(int first, int last) throws IOException {
+        ensureOpen();
+        long from = index.offset(first);
+        long to = index.offset(last) + index.blockSize(last) + SstFormat.TRAILER_SIZE;
+        return readFully(file, from, Math.toIntExact(to - from));
+    }
+
+    /**
+     * @return data block {@code block} out of {@code span}, the bytes {@link #readSpan} read from block
+     *         {@code spanFirst} on: checked and parsed like a block read alone, and cached if {@code fillCache}
+     */
+    Block dataBlockFrom(byte[] span, int spanFirst, int block, boolean fillCache) {
+        ensureOpen();
+        long offset = index.offset(block);
+        int size = index.blockSize(block);
+        int at = Math.toIntExact(offset - index.offset(spanFirst));
+        byte[] b = Arrays.copyOfRange(span, at, at + size + SstFormat.TRAILER_SIZE);
+        checkBlock(b, path, offset, size, SstFormat.TYPE_DATA);
+        Block parsed = Block.parse(b, size, path, offset, SstFormat.TYPE_DATA);
+        if (cache != null && fillCache) {
+            cache.put(fileId, offset, parsed);
+        }
+        return parsed;
+    }
+
+    /** @return data block {@code block} if the block cache holds it, else null */
+    Block cachedDataBlock(int block) {
+        return cache == null ? null : cache.get(fileId, index.offset(block));
+    }
+
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("SSTable reader of " + path + " is closed");
@@ -274,17 +310,22 @@ final class SstReader implements AutoCloseable {
      */
     private static byte[] readBlock(DiskFile f, long offset, int size, byte type) throws IOException {
         byte[] b = readFully(f, offset, size + SstFormat.TRAILER_SIZE);
+        checkBlock(b, f.path(), offset, size, type);
+        return b;
+    }
+
+    /** Checks the trailer (type and CRC32C) of a block whose contents are {@code b[0, size)}. */
+    private static void checkBlock(byte[] b, Path path, long offset, int size, byte type) {
         byte actualType = b[size];
         CRC32C crc = new CRC32C();
         crc.update(b, 0, size + 1);
         if (SstCoding.getIntLE(b, size + 1) != (int) crc.getValue()) {
-            throw new CorruptionException(f.path(), offset, SstFormat.typeName(type) + " checksum mismatch");
+            throw new CorruptionException(path, offset, SstFormat.typeName(type) + " checksum mismatch");
         }
         if (actualType != type) {
-            throw new CorruptionException(f.path(), offset, "expected a " + SstFormat.typeName(type) + ", found a "
+            throw new CorruptionException(path, offset, "expected a " + SstFormat.typeName(type) + ", found a "
                     + SstFormat.typeName(actualType));
         }
-        return b;
     }
 
     private static byte[] readFully(DiskFile f, long offset, int length) throws IOException {

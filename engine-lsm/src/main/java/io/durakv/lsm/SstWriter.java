@@ -79,7 +79,21 @@ final class SstWriter implements AutoCloseable {
      * @throws IllegalArgumentException if the entry is out of order or malformed; nothing is written then
      */
     void add(byte[] userKey, long sequence, byte kind, byte[] value) throws IOException {
+        add(userKey, sequence, kind, value, 0, value == null ? 0 : value.length);
+    }
+
+    /**
+     * As {@link #add(byte[], long, byte, byte[])} with the value in {@code value[valueFrom, valueFrom + valueLength)}
+     * (copied before this returns), so that a source holding values inside larger arrays (a memtable's data pages)
+     * hands them over without a copy of its own.
+     */
+    void add(byte[] userKey, long sequence, byte kind, byte[] value, int valueFrom, int valueLength)
+            throws IOException {
         checkWritable();
+        if (value != null && (valueFrom < 0 || valueLength < 0 || valueLength > value.length - valueFrom)) {
+            throw new IllegalArgumentException("value range [" + valueFrom + ", +" + valueLength
+                    + ") outside an array of " + value.length + " bytes");
+        }
         if (userKey == null) {
             throw new IllegalArgumentException("an SSTable entry needs a key, got null");
         }
@@ -98,8 +112,10 @@ final class SstWriter implements AutoCloseable {
         if (sequence < 0 || sequence > SstFormat.MAX_SEQUENCE) {
             throw new IllegalArgumentException("sequence " + sequence + " outside [0, " + SstFormat.MAX_SEQUENCE + "]");
         }
-        long valueLength = value == null ? 0 : value.length;
-        if (userKey.length + valueLength > SstFormat.MAX_ENTRY_BYTES) {
+        if (value == null) {
+            valueLength = 0;
+        }
+        if ((long) userKey.length + valueLength > SstFormat.MAX_ENTRY_BYTES) {
             throw new IllegalArgumentException("entry of " + userKey.length + " key bytes and " + valueLength
                     + " value bytes exceeds " + SstFormat.MAX_ENTRY_BYTES + " bytes");
         }
@@ -120,7 +136,7 @@ final class SstWriter implements AutoCloseable {
                 firstKey = lastKey;
             }
         }
-        data.add(lastKey, sequence, kind, value, 0, (int) valueLength);
+        data.add(lastKey, sequence, kind, value, valueFrom, valueLength);
         lastSequence = sequence;
         smallestSequence = Math.min(smallestSequence, sequence);
         largestSequence = Math.max(largestSequence, sequence);

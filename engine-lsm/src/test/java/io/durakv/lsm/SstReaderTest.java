@@ -160,6 +160,78 @@ class SstReaderTest {
         }
     }
 
+    /**
+     * A scan reads runs of blocks in one call (read-ahead, doubling up to {@link SstIterator#MAX_READ_AHEAD}), and
+     * checks each block only when it gets there: a damaged block that was read ahead fails the scan that reaches it,
+     * naming the file and the block's offset, and does not fail a scan that stops before it.
+     */
+    @Test
+    void aScanReadsAheadInFewCallsAndChecksEachBlockOnlyWhenItGetsThere() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        List<Put> entries = entries(20_000, 40);
+        write(disk, FILE, SstOptions.defaults().withBlockBytes(512), entries);
+        int damaged;
+        long damagedAt;
+        try (SstReader r = SstReader.open(disk, FILE, 12, null)) {
+            int blocks = r.index().size();
+            assertThat(blocks).isGreaterThan(1000);
+            long reads = disk.calls(DiskOp.READ);
+            int n = 0;
+            try (InternalIterator it = r.iterator()) {
+                for (it.seekToFirst(); it.valid(); it.next(), n++) {
+                    assertThat(it.key()).isEqualTo(entries.get(n).key());
+                    assertThat(it.value()).isEqualTo(entries.get(n).value());
+                }
+            }
+            assertThat(n).isEqualTo(entries.size());
+            long scanReads = disk.calls(DiskOp.READ) - reads;
+            assertThat(scanReads).as("read calls for %d blocks", blocks).isLessThan(blocks / 50);
+            // A seek then a scan from the middle: the same entries, read ahead too.
+            n = 10_000;
+            try (InternalIterator it = r.iterator()) {
+                for (it.seek(entries.get(n).key()); it.valid(); it.next(), n++) {
+                    assertThat(it.key()).isEqualTo(entries.get(n).key());
+                }
+            }
+            assertThat(n).isEqualTo(entries.size());
+            damaged = blocks / 2;
+            damagedAt = r.index().offset(damaged);
+        }
+        var f = disk.open(FILE, io.durakv.api.io.OpenMode.READ_WRITE);
+        try {
+            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+            f.readFully(damagedAt + 3, one);
+            one.put(0, (byte) (one.get(0) ^ 0x10)).rewind();
+            f.write(damagedAt + 3, one);
+        } finally {
+            f.close();
+        }
+        try (SstReader r = SstReader.open(disk, FILE, 12, null)) {
+            int stop = 0; // the last entry before the damaged block
+            while (r.index().find(entries.get(stop + 1).key(), entries.get(stop + 1).sequence()) < damaged) {
+                stop++;
+            }
+            try (InternalIterator it = r.iterator()) {
+                it.seekToFirst();
+                for (int n = 0; n < stop; n++) {
+                    it.next(); // the read-ahead has read the damaged block with the ones before it by the end
+                }
+                assertThat(it.key()).isEqualTo(entries.get(stop).key());
+            }
+            try (InternalIterator it = r.iterator()) {
+                it.seekToFirst();
+                assertThatThrownBy(() -> {
+                    while (it.valid()) {
+                        it.next();
+                    }
+                }).isInstanceOf(io.durakv.api.CorruptionException.class)
+                        .hasMessageContaining(FILE.toString()).hasMessageContaining("checksum mismatch")
+                        .satisfies(e -> assertThat(((io.durakv.api.CorruptionException) e).offset())
+                                .isEqualTo(damagedAt));
+            }
+        }
+    }
+
     @Test
     void anUnpositionedIteratorHasNoEntry() throws Exception {
         SimulatedDisk disk = new SimulatedDisk();

@@ -77,6 +77,13 @@ class SstWriterTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sequence");
             assertThatThrownBy(() -> w.add(key(1), SstFormat.MAX_SEQUENCE + 1, EntryKind.PUT, new byte[1]))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sequence");
+            byte[] page = new byte[10];
+            assertThatThrownBy(() -> w.add(key(1), 1, EntryKind.PUT, page, 8, 3))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside an array of 10");
+            assertThatThrownBy(() -> w.add(key(1), 1, EntryKind.PUT, page, -1, 2))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside");
+            assertThatThrownBy(() -> w.add(key(1), 1, EntryKind.PUT, page, 2, -1))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside");
             assertThat(w.entries()).isZero();
             assertThat(disk.calls(DiskOp.WRITE)).isEqualTo(writesBefore);
             assertThat(disk.content(FILE)).isEmpty();
@@ -260,5 +267,27 @@ class SstWriterTest {
         return java.util.HexFormat.of().formatHex(key) + "@" + sequence + (kind == EntryKind.PUT
                 ? "=" + (value.length > 64 ? value.length + ":" + java.util.Arrays.hashCode(value)
                 : java.util.HexFormat.of().formatHex(value)) : " deleted");
+    }
+
+    /** A value handed over as a range of a larger array (a memtable's data page) reads back as that range. */
+    @Test
+    void aValueGivenAsARangeOfALargerArrayIsStoredAsThatRange() throws Exception {
+        SimulatedDisk disk = disk();
+        byte[] page = new byte[70_000];
+        new java.util.Random(5).nextBytes(page);
+        try (SstWriter w = SstWriter.create(disk, FILE, SstOptions.defaults())) {
+            w.add(key(1), 3, EntryKind.PUT, page, 100, 17);
+            w.add(key(2), 2, EntryKind.PUT, page, 0, 0);
+            w.add(key(3), 1, EntryKind.PUT, page, 1000, 65_000); // larger than a block
+            w.add(key(4), 4, EntryKind.DELETE, null, 0, 0);
+            w.finish();
+        }
+        try (SstReader r = SstReader.open(disk, FILE, 1, null)) {
+            assertThat(r.get(key(1), Long.MAX_VALUE).value()).isEqualTo(java.util.Arrays.copyOfRange(page, 100, 117));
+            assertThat(r.get(key(2), Long.MAX_VALUE).value()).isEmpty();
+            assertThat(r.get(key(3), Long.MAX_VALUE).value())
+                    .isEqualTo(java.util.Arrays.copyOfRange(page, 1000, 66_000));
+            assertThat(r.get(key(4), Long.MAX_VALUE).kind()).isEqualTo(EntryKind.DELETE);
+        }
     }
 }
