@@ -151,11 +151,19 @@ final class LocalMapping implements WriteMapping {
         t.setDaemon(true);
         t.setUncaughtExceptionHandler((thread, e) -> LOG.debug("mapping probe: {}", e.toString()));
         t.start();
-        try {
-            t.join(10_000);
-        } catch (InterruptedException e) {
+        // Waits through interrupts (restoring the flag after): the first thread to open a mapped log may carry one,
+        // and a probe cut short would turn mapped writes off for the life of the JVM.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        boolean interrupted = false;
+        while (t.isAlive() && System.nanoTime() < deadline) {
+            try {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-            return false;
         }
         boolean result = !t.isAlive() && raisedInCall[0];
         LOG.debug("mapped writes {}: a fault during a copy into a mapping is {} raised inside the write",
