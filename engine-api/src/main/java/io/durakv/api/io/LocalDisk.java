@@ -244,7 +244,7 @@ public final class LocalDisk implements Disk {
             if (!LocalMapping.faultsRaisedInCall()) {
                 return WriteMapping.through(this, size);
             }
-            return new LocalMapping(path, ch.map(FileChannel.MapMode.READ_WRITE, 0, size));
+            return LocalMapping.map(path, ch, (int) size);
         }
 
         @Override

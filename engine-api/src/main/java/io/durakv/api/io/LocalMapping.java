@@ -18,10 +18,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * {@link LocalDisk}'s {@link WriteMapping}: a shared read-write {@link MappedByteBuffer} over the start of the file.
- * Writes are copies into it; {@link #force()} is {@link MappedByteBuffer#force(int, int)} ({@code msync}); close
- * releases the mapping at once through the JDK's cleaner ({@code sun.misc.Unsafe.invokeCleaner}, in the
- * {@code jdk.unsupported} module), or leaves it to the garbage collector where that is not available.
+ * {@link LocalDisk}'s {@link WriteMapping}: a shared read-write mapping of the start of the file, written through a
+ * {@link ByteBuffer} view. Writes are copies into it; {@link #force()} is {@code msync}. Close releases the mapping at
+ * once: on Java 22 and later through the foreign memory API (the mapping belongs to a shared
+ * {@code java.lang.foreign.Arena}, which close closes; reached by reflection, as this code is compiled for Java 17),
+ * before that through the JDK's cleaner ({@code sun.misc.Unsafe.invokeCleaner}, in the {@code jdk.unsupported} module,
+ * which Java 24 and later warn about), or by the garbage collector where neither is available.
  */
 final class LocalMapping implements WriteMapping {
 
@@ -34,6 +36,8 @@ final class LocalMapping implements WriteMapping {
 
     /** {@code sun.misc.Unsafe.invokeCleaner(ByteBuffer)} bound to the instance, or null if not available. */
     private static final MethodHandle UNMAP = findUnmap();
+    /** The foreign memory API's calls (Java 22+), or null. */
+    private static final Foreign FOREIGN = Foreign.find();
 
     /**
      * @return whether this JVM raises a fault during a copy into a mapping inside {@link #write} (found once, by
@@ -55,15 +59,39 @@ final class LocalMapping implements WriteMapping {
     }
 
     private final Path path;
-    private final MappedByteBuffer buffer;
+    private final ByteBuffer buffer;
     private final int size;
+    /** The foreign memory segment and its arena (Java 22+), or null: the buffer is a plain MappedByteBuffer. */
+    private final Object segment;
+    private final AutoCloseable arena;
     /** Set by close before the mapping is released; later calls fail instead of touching released memory. */
     private volatile boolean closed;
 
-    LocalMapping(Path path, MappedByteBuffer buffer) {
+    private LocalMapping(Path path, ByteBuffer buffer, Object segment, AutoCloseable arena) {
         this.path = path;
         this.buffer = buffer;
         this.size = buffer.capacity();
+        this.segment = segment;
+        this.arena = arena;
+    }
+
+    /** Maps {@code [0, size)} of {@code ch} for reading and writing (the file must be that long already). */
+    static LocalMapping map(Path path, FileChannel ch, int size) throws IOException {
+        if (FOREIGN == null) {
+            return new LocalMapping(path, ch.map(FileChannel.MapMode.READ_WRITE, 0, size), null, null);
+        }
+        AutoCloseable arena = FOREIGN.newArena();
+        try {
+            Object segment = FOREIGN.map(ch, size, arena);
+            return new LocalMapping(path, FOREIGN.asByteBuffer(segment), segment, arena);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                arena.close();
+            } catch (Exception undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -105,7 +133,11 @@ final class LocalMapping implements WriteMapping {
             throw new ClosedChannelException();
         }
         try {
-            buffer.force(0, size);
+            if (segment != null) {
+                FOREIGN.force(segment);
+            } else {
+                ((MappedByteBuffer) buffer).force(0, size);
+            }
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
@@ -117,7 +149,16 @@ final class LocalMapping implements WriteMapping {
             return;
         }
         closed = true;
-        if (UNMAP != null) {
+        if (arena != null) {
+            try {
+                // A shared arena's close waits until no thread is inside an access to it; an access after it throws
+                // instead of touching released memory.
+                arena.close();
+            } catch (Exception | Error e) {
+                LOG.warn("could not release the mapping of {} at once; the garbage collector will: {}", path,
+                        e.toString());
+            }
+        } else if (UNMAP != null) {
             try {
                 UNMAP.invokeExact((ByteBuffer) buffer);
             } catch (Throwable e) {
@@ -176,7 +217,7 @@ final class LocalMapping implements WriteMapping {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             int size = 2 * PROBE_PAGE;
             ch.write(ByteBuffer.allocate(size), 0);
-            LocalMapping m = new LocalMapping(file, ch.map(FileChannel.MapMode.READ_WRITE, 0, size));
+            LocalMapping m = map(file, ch, size);
             try {
                 // Writes in range first, often enough for the JIT to compile write as it runs in a store; then
                 // the fault, raised inside the call both times.
@@ -203,6 +244,9 @@ final class LocalMapping implements WriteMapping {
     }
 
     private static MethodHandle findUnmap() {
+        if (Runtime.version().feature() >= 22) {
+            return null; // the foreign memory API releases mappings there; invokeCleaner is deprecated for removal
+        }
         try {
             Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
             Field f = unsafeClass.getDeclaredField("theUnsafe");
@@ -215,6 +259,73 @@ final class LocalMapping implements WriteMapping {
             LoggerFactory.getLogger(LocalMapping.class).info("mapped files are released by the garbage collector,"
                     + " not at close: sun.misc.Unsafe.invokeCleaner is not available ({})", e.toString());
             return null;
+        }
+    }
+
+    /** The calls of {@code java.lang.foreign} this class makes (Java 22 and later), found by reflection once. */
+    private static final class Foreign {
+        private final MethodHandle ofShared;
+        private final MethodHandle map;
+        private final MethodHandle asByteBuffer;
+        private final MethodHandle force;
+
+        private Foreign(MethodHandle ofShared, MethodHandle map, MethodHandle asByteBuffer, MethodHandle force) {
+            this.ofShared = ofShared;
+            this.map = map;
+            this.asByteBuffer = asByteBuffer;
+            this.force = force;
+        }
+
+        /** @return the calls, or null before Java 22 or if any is missing */
+        static Foreign find() {
+            if (Runtime.version().feature() < 22) {
+                return null;
+            }
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+                Class<?> arena = Class.forName("java.lang.foreign.Arena");
+                Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
+                return new Foreign(
+                        lookup.findStatic(arena, "ofShared", MethodType.methodType(arena)),
+                        lookup.findVirtual(FileChannel.class, "map", MethodType.methodType(segment,
+                                FileChannel.MapMode.class, long.class, long.class, arena)),
+                        lookup.findVirtual(segment, "asByteBuffer", MethodType.methodType(ByteBuffer.class)),
+                        lookup.findVirtual(segment, "force", MethodType.methodType(void.class)));
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                LoggerFactory.getLogger(LocalMapping.class).info("mappings are released through the JDK's cleaner:"
+                        + " the foreign memory API is not available ({})", e.toString());
+                return null;
+            }
+        }
+
+        AutoCloseable newArena() throws IOException {
+            return (AutoCloseable) invoke(() -> ofShared.invoke());
+        }
+
+        Object map(FileChannel ch, int size, AutoCloseable arena) throws IOException {
+            return invoke(() -> map.invoke(ch, FileChannel.MapMode.READ_WRITE, 0L, (long) size, arena));
+        }
+
+        ByteBuffer asByteBuffer(Object segment) throws IOException {
+            return (ByteBuffer) invoke(() -> asByteBuffer.invoke(segment));
+        }
+
+        void force(Object segment) throws IOException {
+            invoke(() -> force.invoke(segment));
+        }
+
+        private interface Call {
+            Object run() throws Throwable;
+        }
+
+        private static Object invoke(Call call) throws IOException {
+            try {
+                return call.run();
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IOException(e);
+            }
         }
     }
 }
