@@ -84,7 +84,16 @@ public abstract class KeyValueStoreContractTest {
 
     /** @return the options every test opens with; override to set the sync mode or properties (keep the local disk) */
     protected StoreOptions.Builder options() {
-        return StoreOptions.builder();
+        return StoreOptions.builder().syncMode(testSyncMode());
+    }
+
+    /**
+     * @return the sync mode the tests open stores in: SYNC, or {@code -Ddurakv.test.syncMode=NONE|BATCH} (the
+     *         {@code mapped-writes} build profile runs the tests again in NONE, on a JVM whose logs write through
+     *         mappings)
+     */
+    public static io.durakv.api.SyncMode testSyncMode() {
+        return io.durakv.api.SyncMode.valueOf(System.getProperty("durakv.test.syncMode", "SYNC"));
     }
 
     /** @return how many keys {@link #largeDataSetRoundtripsAndScansInOrderAfterReopen()} writes */

@@ -69,7 +69,7 @@ public abstract class KeyValueStoreProperties {
 
     /** @return the options the store is opened with; the directory is a temporary one on the local disk */
     protected StoreOptions.Builder options() {
-        return StoreOptions.builder();
+        return StoreOptions.builder().syncMode(KeyValueStoreContractTest.testSyncMode());
     }
 
     @Property(tries = 60, shrinking = ShrinkingMode.FULL)
