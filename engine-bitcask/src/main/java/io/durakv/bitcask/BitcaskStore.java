@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -75,13 +74,27 @@ public final class BitcaskStore implements KeyValueStore {
     private final StampedLock keysWriting = new StampedLock();
     /** Guarded by keysLock's write lock. */
     private long keysWriteStamp;
+    /**
+     * Bumped (under the key directory's write lock) by a merge right before it points an entry at the record's copy
+     * in its new file, i.e. before the old file can be deleted. A get that sees the same count before its lookup and
+     * after registering with {@link #readers} knows that no merge moved a record in between, so the location it
+     * looked up before registering is still protected by the registration ({@link #get}).
+     */
+    volatile long relocations;
+    /**
+     * Tests only: run by a get between its lookup and its registration with {@link #readers} (set before the reading
+     * thread starts; null otherwise).
+     */
+    Runnable afterLookupForTest;
+    /** Optimistic (lock-free) lookups tried before a lookup takes the read lock. */
+    private static final int OPTIMISTIC_TRIES = 4;
     /** The whole directory sorted at one version, for scans ({@link ScanIterator}); written under keysLock's read lock. */
     volatile ScanIterator.Sorted scanCache;
     /** The directory version the last scan saw; -1 before any. */
     volatile long lastScanVersion = -1;
     final Space space = new Space();
     /** First LSN of every log segment holding a record the key directory may point at. */
-    final ConcurrentSkipListSet<Long> segments = new ConcurrentSkipListSet<>();
+    final SegmentStarts segments = new SegmentStarts();
     /** The current merge generation and the LSN it covers up to (exclusive); change only under the keys lock. */
     volatile long generation;
     volatile long mergedBefore = 1;
@@ -170,6 +183,7 @@ public final class BitcaskStore implements KeyValueStore {
     public byte[] get(byte[] key) {
         Limits.checkKey(key);
         checkOpen();
+        long moved = relocations;
         long[] entry = lookup(key);
         if (entry == null) {
             return null;
@@ -180,11 +194,20 @@ public final class BitcaskStore implements KeyValueStore {
         if (cached != null) {
             return cached.clone();
         }
+        Runnable hook = afterLookupForTest;
+        if (hook != null) {
+            hook.run();
+        }
         long epoch = readers.enter();
         try {
-            entry = lookup(key); // again under the registration: a merge may have moved the record since
-            if (entry == null) {
-                return null;
+            if (relocations != moved) {
+                // A merge moved records since the lookup and may delete their old files once it sees no reader older
+                // than its switch; this registration may be too late to count, so look again under it. Otherwise
+                // any move comes after the registration (volatile order), and the merge waits for this reader.
+                entry = lookup(key);
+                if (entry == null) {
+                    return null;
+                }
             }
             byte[] value = RecordReader.value(this, key, entry[0], entry[1], (int) entry[3]);
             cache.put(key.clone(), hash, entry[0], value);
@@ -196,10 +219,15 @@ public final class BitcaskStore implements KeyValueStore {
 
     /** @return the LSN, location, hash and operation size of {@code key}'s entry, or null if it has none */
     private long[] lookup(byte[] key) {
-        long stamp = keysWriting.tryOptimisticRead();
-        if (stamp != 0) {
+        for (int tries = 0; tries < OPTIMISTIC_TRIES; tries++) {
+            long stamp = keysWriting.tryOptimisticRead();
+            if (stamp == 0) {
+                Thread.onSpinWait(); // a writer holds it, for the few instructions of applying one record
+                continue;
+            }
             // No lock: the directory may change under this read, which then may see a torn state (and even fail);
-            // the result counts only if no writer held keysWriting meanwhile.
+            // the result counts only if no writer held keysWriting meanwhile. A concurrent writer's critical section
+            // is short, so a failed validation is tried again a few times before waiting for the read lock.
             try {
                 int e = keys.find(key);
                 long[] found = e < 0 ? null : new long[]{keys.lsn(e), keys.location(e), keys.hash(e), keys.opSize(e)};
@@ -207,7 +235,7 @@ public final class BitcaskStore implements KeyValueStore {
                     return found;
                 }
             } catch (RuntimeException torn) {
-                // Read again under the lock below: a real failure fails there too.
+                // Read again (last under the lock below: a real failure fails there too).
             }
         }
         keysLock.readLock().lock();
@@ -414,8 +442,7 @@ public final class BitcaskStore implements KeyValueStore {
         if (generation > 0) {
             return Space.mergeFile(generation);
         }
-        Long segment = segments.floor(lsn);
-        return segment == null ? 0 : segment;
+        return Math.max(0, segments.floor(lsn));
     }
 
     Merger merger() {
