@@ -112,7 +112,7 @@ public final class BitcaskStore implements KeyValueStore {
     final Readers readers = new Readers();
     /** Open read handles of merged data files. */
     final MergedFiles merged;
-    /** Values by key and LSN, filled by gets and short scans (the arrays in it are never changed or handed out). */
+    /** Values by key and LSN, filled by gets and short scans (values go in and come out as copies). */
     final ValueCache cache;
     final Background background;
     private final Merger merger;
@@ -190,9 +190,9 @@ public final class BitcaskStore implements KeyValueStore {
         }
         // A cached value is right for as long as the directory names that LSN; no file is read, so no registration.
         int hash = (int) entry[2];
-        byte[] cached = cache.get(key, hash, entry[0]);
+        byte[] cached = cache.get(key, hash, entry[0]); // a copy
         if (cached != null) {
-            return cached.clone();
+            return cached;
         }
         Runnable hook = afterLookupForTest;
         if (hook != null) {
@@ -210,8 +210,8 @@ public final class BitcaskStore implements KeyValueStore {
                 }
             }
             byte[] value = RecordReader.value(this, key, entry[0], entry[1], (int) entry[3]);
-            cache.put(key.clone(), hash, entry[0], value);
-            return value.clone();
+            cache.put(key, hash, entry[0], value); // copies both
+            return value;
         } finally {
             readers.exit(epoch);
         }
@@ -277,18 +277,17 @@ public final class BitcaskStore implements KeyValueStore {
 
     /**
      * As {@link #readValue}, through the {@link ValueCache}: a cached value is returned (as a copy), and with
-     * {@code fill} a value read from disk is cached; {@code key} must then not change afterwards.
+     * {@code fill} a value read from disk is cached (as a copy).
      */
     byte[] cachedValue(byte[] key, long lsn, long location, boolean fill) {
         int hash = KeyDir.hash(key);
         byte[] cached = cache.get(key, hash, lsn);
         if (cached != null) {
-            return cached.clone();
+            return cached;
         }
         byte[] value = RecordReader.value(this, key, lsn, location);
         if (fill) {
             cache.put(key, hash, lsn, value);
-            return value.clone();
         }
         return value;
     }
