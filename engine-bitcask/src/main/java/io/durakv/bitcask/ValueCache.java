@@ -17,14 +17,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Layout: {@value #SHARDS} shards by key hash; each is a table of slots, two per hash (a 2-way set: a key lives in
  * one of the two slots of its pair). An entry is one {@code byte[]} (its LSN, the key's length, the key, the value:
  * one object per cached value, no entry object and no separate key and value arrays); beside the slot table, a
- * {@code int[]} holds the low 32 bits of each slot's LSN and a {@code byte[]} its "used" mark. A lookup reads the two
- * LSNs of its pair (one cache line) and touches an entry only if one matches, then checks the entry's own LSN and key (so a slot
+ * {@code int[]} holds each slot's key hash and a {@code byte[]} its "used" mark. A lookup (or an insert looking for its
+ * key's slot) reads the two hashes of its pair (one cache line) and touches an entry only if one matches, then checks the entry's own LSN and key (so a slot
  * being replaced under it can only make it miss) and returns a copy of the value: no lock, no write but the used
  * mark, and readers on many threads never contend. An insert (under the shard's lock) takes the slot of its key or an
  * empty or unused slot of its pair, and evicts by a CLOCK hand over the shard's slots (an entry used since the hand
  * last passed is spared once) until the shard is within its budget.
  *
- * <p>Memory: the shards' tables ({@value #SLOT_BYTES} bytes a slot: reference, LSN bits, mark) plus, per entry, key bytes
+ * <p>Memory: the shards' tables ({@value #SLOT_BYTES} bytes a slot: reference, key hash, mark) plus, per entry, key bytes
  * + value bytes + {@link #ENTRY_OVERHEAD}, stay at or below the budget ({@code bitcask.cacheBytes}). A value larger
  * than an eighth of a shard's budget is never cached. A budget of 0 disables the cache.
  *
@@ -39,7 +39,7 @@ final class ValueCache {
      * (16), the LSN (8) and the key's length (2) in it.
      */
     static final int ENTRY_OVERHEAD = 26;
-    /** Bytes of a slot's table space: the reference (4), the LSN's low 32 bits (4) and the used mark (1). */
+    /** Bytes of a slot's table space: the reference (4), the key's hash (4) and the used mark (1). */
     static final int SLOT_BYTES = 9;
     private static final int SHARDS = 16;
     /** Entry bytes assumed per slot when sizing a shard's table (overhead plus a small key and value). */
@@ -88,8 +88,8 @@ final class ValueCache {
         Shard s = shards[hash & (SHARDS - 1)];
         int pair = s.pair(hash);
         for (int i = pair; i < pair + 2; i++) {
-            if (s.lsns[i] != (int) lsn) {
-                continue; // the common miss: one cache line of LSNs read, no entry touched
+            if (s.hashes[i] != hash) {
+                continue; // the common miss: one cache line of hashes read, no entry touched
             }
             byte[] e = (byte[]) SLOT.getAcquire(s.slots, i);
             if (e != null && is(e, key, lsn)) {
@@ -137,7 +137,7 @@ final class ValueCache {
             int at = -1;
             for (int i = pair; i < pair + 2 && at < 0; i++) {
                 byte[] e = slots[i];
-                if (e != null && hasKey(e, key)) {
+                if (e != null && s.hashes[i] == hash && hasKey(e, key)) {
                     at = i; // the key's own slot: an older (or the same) LSN goes
                 }
             }
@@ -149,7 +149,7 @@ final class ValueCache {
             while (s.bytes + cost > s.entryBudget) {
                 s.sweep();
             }
-            s.lsns[at] = (int) lsn;
+            s.hashes[at] = hash;
             s.used[at] = 0;
             SLOT.setRelease(slots, at, entry); // the entry's bytes before the reference
             s.bytes += cost;
@@ -205,8 +205,8 @@ final class ValueCache {
         final ReentrantLock lock = new ReentrantLock();
         /** Entries; written only under the lock (with release order), read without it. */
         final byte[][] slots;
-        /** The low 32 bits of each slot's entry's LSN (a filter for lookups; the entry's own LSN decides). */
-        final int[] lsns;
+        /** The hash of each slot's entry's key (a filter for lookups and inserts; the entry's own key decides). */
+        final int[] hashes;
         /** Each slot's used mark: set by a lookup that returned it, cleared by the CLOCK hand. */
         final byte[] used;
         final int pairMask;
@@ -217,7 +217,7 @@ final class ValueCache {
 
         Shard(int slots, long entryBudget) {
             this.slots = new byte[slots][];
-            this.lsns = new int[slots];
+            this.hashes = new int[slots];
             this.used = new byte[slots];
             this.pairMask = slots - 2;
             this.entryBudget = entryBudget;
