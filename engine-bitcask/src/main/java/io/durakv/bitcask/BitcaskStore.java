@@ -183,14 +183,17 @@ public final class BitcaskStore implements KeyValueStore {
     public byte[] get(byte[] key) {
         Limits.checkKey(key);
         checkOpen();
+        int hash = KeyDir.hash(key);
+        // The cache's slot of the key first, the directory's LSN second: neither needs the other's result, so their
+        // memory accesses (each a likely cache miss) overlap instead of following one another.
+        int slot = cache.find(key, hash);
         long moved = relocations;
-        long[] entry = lookup(key);
+        long[] entry = lookup(key, hash);
         if (entry == null) {
             return null;
         }
         // A cached value is right for as long as the directory names that LSN; no file is read, so no registration.
-        int hash = (int) entry[2];
-        byte[] cached = cache.get(key, hash, entry[0]); // a copy
+        byte[] cached = cache.get(key, hash, entry[0], slot); // a copy
         if (cached != null) {
             return cached;
         }
@@ -204,7 +207,7 @@ public final class BitcaskStore implements KeyValueStore {
                 // A merge moved records since the lookup and may delete their old files once it sees no reader older
                 // than its switch; this registration may be too late to count, so look again under it. Otherwise
                 // any move comes after the registration (volatile order), and the merge waits for this reader.
-                entry = lookup(key);
+                entry = lookup(key, hash);
                 if (entry == null) {
                     return null;
                 }
@@ -218,7 +221,7 @@ public final class BitcaskStore implements KeyValueStore {
     }
 
     /** @return the LSN, location, hash and operation size of {@code key}'s entry, or null if it has none */
-    private long[] lookup(byte[] key) {
+    private long[] lookup(byte[] key, int hash) {
         for (int tries = 0; tries < OPTIMISTIC_TRIES; tries++) {
             long stamp = keysWriting.tryOptimisticRead();
             if (stamp == 0) {
@@ -229,7 +232,7 @@ public final class BitcaskStore implements KeyValueStore {
             // the result counts only if no writer held keysWriting meanwhile. A concurrent writer's critical section
             // is short, so a failed validation is tried again a few times before waiting for the read lock.
             try {
-                int e = keys.find(key);
+                int e = keys.find(key, hash);
                 long[] found = e < 0 ? null : new long[]{keys.lsn(e), keys.location(e), keys.hash(e), keys.opSize(e)};
                 if (keysWriting.validate(stamp)) {
                     return found;
@@ -240,7 +243,7 @@ public final class BitcaskStore implements KeyValueStore {
         }
         keysLock.readLock().lock();
         try {
-            int e = keys.find(key);
+            int e = keys.find(key, hash);
             return e < 0 ? null : new long[]{keys.lsn(e), keys.location(e), keys.hash(e), keys.opSize(e)};
         } finally {
             keysLock.readLock().unlock();

@@ -94,9 +94,13 @@ final class KeyDir {
      *         fail with a runtime exception.
      */
     int find(byte[] key) {
+        return find(key, hash(key, 0, key.length));
+    }
+
+    /** As {@link #find(byte[])}, with {@code key}'s {@link #hash(byte[])} already computed. */
+    int find(byte[] key, int h) {
         long[] t = table;
         int mask = t.length - 1;
-        int h = hash(key, 0, key.length);
         int slot = h & mask;
         for (int probes = 0; probes <= mask; probes++, slot = (slot + 1) & mask) {
             long v = t[slot];

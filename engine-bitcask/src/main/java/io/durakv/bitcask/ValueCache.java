@@ -102,6 +102,49 @@ final class ValueCache {
         return null;
     }
 
+    /**
+     * The first half of a lookup whose LSN is not known yet: finds the slot holding {@code key} at any LSN, so that
+     * its memory accesses (one line of hashes, the entry) can overlap the key directory's lookup of the LSN; then
+     * {@link #get(byte[], int, long, int)} checks the LSN in that (by then cached) slot.
+     *
+     * @return the slot of {@code key}'s entry in its shard, or -1
+     */
+    int find(byte[] key, int hash) {
+        if (shards.length == 0) {
+            return -1;
+        }
+        Shard s = shards[hash & (SHARDS - 1)];
+        int pair = s.pair(hash);
+        for (int i = pair; i < pair + 2; i++) {
+            if (s.hashes[i] == hash) {
+                byte[] e = (byte[]) SLOT.getAcquire(s.slots, i);
+                if (e != null && hasKey(e, key)) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * @return a copy of the value of {@code key} at {@code lsn} if slot {@code slot} (from {@link #find}, or -1) of
+     *         its shard still holds it, or null
+     */
+    byte[] get(byte[] key, int hash, long lsn, int slot) {
+        if (slot < 0) {
+            return null;
+        }
+        Shard s = shards[hash & (SHARDS - 1)];
+        byte[] e = (byte[]) SLOT.getAcquire(s.slots, slot); // replaced since find: checked below like any entry
+        if (e == null || !is(e, key, lsn)) {
+            return null;
+        }
+        if (s.used[slot] == 0) {
+            s.used[slot] = 1;
+        }
+        return Arrays.copyOfRange(e, KEY_AT + key.length, e.length);
+    }
+
     /** @return whether entry {@code e} holds {@code key} at {@code lsn} */
     private static boolean is(byte[] e, byte[] key, long lsn) {
         return (long) LONG.get(e, 0) == lsn && (short) SHORT.get(e, 8) == (short) key.length

@@ -69,8 +69,9 @@ class ValueCacheTest {
 
     /**
      * Lookups without a lock racing inserts that replace and evict entries on other threads (a small cache, so slots
-     * change all the time; keys share LSNs, as the keys of one batch record do): a lookup returns the value of exactly
-     * its key at exactly its LSN, or nothing, never another entry's bytes; and a returned value is the caller's copy.
+     * change all the time, also between a lookup's {@code find} of the slot and its check of the LSN; keys share
+     * LSNs, as the keys of one batch record do): a lookup returns the value of exactly its key at exactly its LSN, or
+     * nothing, never another entry's bytes; and a returned value is the caller's copy.
      */
     @Test
     void lockFreeLookupsRacingInsertsNeverReturnAnotherEntry() throws Exception {
@@ -96,7 +97,9 @@ class ValueCacheTest {
                         if (writer) {
                             cache.put(key, KeyDir.hash(key), lsn, valueOf(k, lsn));
                         } else {
-                            byte[] got = cache.get(key, KeyDir.hash(key), lsn);
+                            // Both ways of looking up: in one step, and slot first, LSN later (as a get does).
+                            byte[] got = op % 2 == 0 ? cache.get(key, KeyDir.hash(key), lsn)
+                                    : cache.get(key, KeyDir.hash(key), lsn, cache.find(key, KeyDir.hash(key)));
                             if (got != null) {
                                 hits.incrementAndGet();
                                 assertThat(got).isEqualTo(valueOf(k, lsn));
@@ -116,6 +119,27 @@ class ValueCacheTest {
         assertThat(errors).isEmpty();
         assertThat(hits.get()).as("lookups found entries").isPositive();
         assertThat(cache.bytes() + cache.tableBytes()).isLessThanOrEqualTo(16 * 4096);
+    }
+
+    @Test
+    void aSlotFoundBeforeTheLsnIsKnownAnswersOnlyForThatKeyAndLsn() {
+        ValueCache cache = new ValueCache(1 << 20);
+        byte[] k = "k".getBytes();
+        int h = KeyDir.hash(k);
+        assertThat(cache.find(k, h)).isNegative();
+        assertThat(cache.get(k, h, 5, -1)).isNull();
+        cache.put(k, h, 5, "five".getBytes());
+        int slot = cache.find(k, h);
+        assertThat(slot).isNotNegative();
+        assertThat(cache.get(k, h, 5, slot)).isEqualTo("five".getBytes());
+        assertThat(cache.get(k, h, 6, slot)).as("another LSN").isNull();
+        byte[] other = "j".getBytes();
+        assertThat(cache.find(other, KeyDir.hash(other))).isNegative();
+        cache.put(k, h, 6, "six".getBytes()); // replaces the entry in the key's slot
+        assertThat(cache.get(k, h, 5, slot)).as("the entry found was replaced").isNull();
+        assertThat(cache.get(k, h, 6, cache.find(k, h))).isEqualTo("six".getBytes());
+        ValueCache none = new ValueCache(0);
+        assertThat(none.find(k, h)).isNegative();
     }
 
     @Test
