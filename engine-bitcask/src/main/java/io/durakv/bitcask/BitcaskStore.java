@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -75,13 +74,27 @@ public final class BitcaskStore implements KeyValueStore {
     private final StampedLock keysWriting = new StampedLock();
     /** Guarded by keysLock's write lock. */
     private long keysWriteStamp;
+    /**
+     * Bumped (under the key directory's write lock) by a merge right before it points an entry at the record's copy
+     * in its new file, i.e. before the old file can be deleted. A get that sees the same count before its lookup and
+     * after registering with {@link #readers} knows that no merge moved a record in between, so the location it
+     * looked up before registering is still protected by the registration ({@link #get}).
+     */
+    volatile long relocations;
+    /**
+     * Tests only: run by a get between its lookup and its registration with {@link #readers} (set before the reading
+     * thread starts; null otherwise).
+     */
+    Runnable afterLookupForTest;
+    /** Optimistic (lock-free) lookups tried before a lookup takes the read lock. */
+    private static final int OPTIMISTIC_TRIES = 4;
     /** The whole directory sorted at one version, for scans ({@link ScanIterator}); written under keysLock's read lock. */
     volatile ScanIterator.Sorted scanCache;
     /** The directory version the last scan saw; -1 before any. */
     volatile long lastScanVersion = -1;
     final Space space = new Space();
     /** First LSN of every log segment holding a record the key directory may point at. */
-    final ConcurrentSkipListSet<Long> segments = new ConcurrentSkipListSet<>();
+    final SegmentStarts segments = new SegmentStarts();
     /** The current merge generation and the LSN it covers up to (exclusive); change only under the keys lock. */
     volatile long generation;
     volatile long mergedBefore = 1;
@@ -99,7 +112,7 @@ public final class BitcaskStore implements KeyValueStore {
     final Readers readers = new Readers();
     /** Open read handles of merged data files. */
     final MergedFiles merged;
-    /** Values by key and LSN, filled by gets and short scans (the arrays in it are never changed or handed out). */
+    /** Values by key and LSN, filled by gets and short scans (values go in and come out as copies). */
     final ValueCache cache;
     final Background background;
     private final Merger merger;
@@ -170,49 +183,67 @@ public final class BitcaskStore implements KeyValueStore {
     public byte[] get(byte[] key) {
         Limits.checkKey(key);
         checkOpen();
-        long[] entry = lookup(key);
+        int hash = KeyDir.hash(key);
+        // The cache's slot of the key first, the directory's LSN second: neither needs the other's result, so their
+        // memory accesses (each a likely cache miss) overlap instead of following one another.
+        int slot = cache.find(key, hash);
+        long moved = relocations;
+        long[] entry = lookup(key, hash);
         if (entry == null) {
             return null;
         }
         // A cached value is right for as long as the directory names that LSN; no file is read, so no registration.
-        int hash = (int) entry[2];
-        byte[] cached = cache.get(key, hash, entry[0]);
+        byte[] cached = cache.get(key, hash, entry[0], slot); // a copy
         if (cached != null) {
-            return cached.clone();
+            return cached;
+        }
+        Runnable hook = afterLookupForTest;
+        if (hook != null) {
+            hook.run();
         }
         long epoch = readers.enter();
         try {
-            entry = lookup(key); // again under the registration: a merge may have moved the record since
-            if (entry == null) {
-                return null;
+            if (relocations != moved) {
+                // A merge moved records since the lookup and may delete their old files once it sees no reader older
+                // than its switch; this registration may be too late to count, so look again under it. Otherwise
+                // any move comes after the registration (volatile order), and the merge waits for this reader.
+                entry = lookup(key, hash);
+                if (entry == null) {
+                    return null;
+                }
             }
             byte[] value = RecordReader.value(this, key, entry[0], entry[1], (int) entry[3]);
-            cache.put(key.clone(), hash, entry[0], value);
-            return value.clone();
+            cache.put(key, hash, entry[0], value); // copies both
+            return value;
         } finally {
             readers.exit(epoch);
         }
     }
 
     /** @return the LSN, location, hash and operation size of {@code key}'s entry, or null if it has none */
-    private long[] lookup(byte[] key) {
-        long stamp = keysWriting.tryOptimisticRead();
-        if (stamp != 0) {
+    private long[] lookup(byte[] key, int hash) {
+        for (int tries = 0; tries < OPTIMISTIC_TRIES; tries++) {
+            long stamp = keysWriting.tryOptimisticRead();
+            if (stamp == 0) {
+                Thread.onSpinWait(); // a writer holds it, for the few instructions of applying one record
+                continue;
+            }
             // No lock: the directory may change under this read, which then may see a torn state (and even fail);
-            // the result counts only if no writer held keysWriting meanwhile.
+            // the result counts only if no writer held keysWriting meanwhile. A concurrent writer's critical section
+            // is short, so a failed validation is tried again a few times before waiting for the read lock.
             try {
-                int e = keys.find(key);
+                int e = keys.find(key, hash);
                 long[] found = e < 0 ? null : new long[]{keys.lsn(e), keys.location(e), keys.hash(e), keys.opSize(e)};
                 if (keysWriting.validate(stamp)) {
                     return found;
                 }
             } catch (RuntimeException torn) {
-                // Read again under the lock below: a real failure fails there too.
+                // Read again (last under the lock below: a real failure fails there too).
             }
         }
         keysLock.readLock().lock();
         try {
-            int e = keys.find(key);
+            int e = keys.find(key, hash);
             return e < 0 ? null : new long[]{keys.lsn(e), keys.location(e), keys.hash(e), keys.opSize(e)};
         } finally {
             keysLock.readLock().unlock();
@@ -249,18 +280,17 @@ public final class BitcaskStore implements KeyValueStore {
 
     /**
      * As {@link #readValue}, through the {@link ValueCache}: a cached value is returned (as a copy), and with
-     * {@code fill} a value read from disk is cached; {@code key} must then not change afterwards.
+     * {@code fill} a value read from disk is cached (as a copy).
      */
     byte[] cachedValue(byte[] key, long lsn, long location, boolean fill) {
         int hash = KeyDir.hash(key);
         byte[] cached = cache.get(key, hash, lsn);
         if (cached != null) {
-            return cached.clone();
+            return cached;
         }
         byte[] value = RecordReader.value(this, key, lsn, location);
         if (fill) {
             cache.put(key, hash, lsn, value);
-            return value.clone();
         }
         return value;
     }
@@ -414,8 +444,7 @@ public final class BitcaskStore implements KeyValueStore {
         if (generation > 0) {
             return Space.mergeFile(generation);
         }
-        Long segment = segments.floor(lsn);
-        return segment == null ? 0 : segment;
+        return Math.max(0, segments.floor(lsn));
     }
 
     Merger merger() {

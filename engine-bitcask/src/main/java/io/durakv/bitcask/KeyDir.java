@@ -1,5 +1,8 @@
 package io.durakv.bitcask;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -7,14 +10,16 @@ import java.util.Arrays;
  * (docs/formats/bitcask.md, "Memory per key").
  *
  * <p>Layout: each key gets an <em>entry</em> number, stable for as long as the key is live (entries never move; a
- * removed entry's number is reused by a later insert). Per entry, four longs side by side in a paged {@code long[]}
- * (32 bytes, so that a lookup finds them all in one or two cache lines) hold the key's position in a byte arena, the
+ * removed entry's number is reused by a later insert). Per entry, six longs side by side in a paged {@code long[]}
+ * (48 bytes, so that a lookup finds them all in one or two cache lines) hold the key itself if it has at most
+ * {@value #INLINE_KEY} bytes (packed big-endian into two longs, zero-padded) or else its position in a byte arena, the
  * sequence number (LSN) of the record holding its value, the packed location of that record
- * ({@link BitcaskFormat#location}), and the key's hash with the operation's size. The hash table is a {@code long[]} of
- * slots holding the key's hash (high 32 bits) and its entry number + 1 (low 32 bits), so that probing past other keys
- * and resizing never touch the entries; linear probing with
- * linear probing and backward-shift deletion, kept between 3/16 and 3/4 full. Keys live in 1 MiB arena pages behind a
- * two-byte length; removed keys' bytes are reclaimed by compacting the arena when they pass half of it.
+ * ({@link BitcaskFormat#location}), the key's hash with the operation's size, and the key's length. A lookup of a
+ * short key so touches two places in memory (its table slot and its entry), not three. The hash table is a
+ * {@code long[]} of slots holding the key's hash (high 32 bits) and its entry number + 1 (low 32 bits), so that probing
+ * past other keys and resizing never touch the entries; linear probing and backward-shift deletion, kept between
+ * 3/16 and 3/4 full. Longer keys live in 1 MiB arena pages behind a two-byte length; removed keys' bytes are reclaimed
+ * by compacting the arena when they pass half of it.
  *
  * <p>Stable entry numbers are what lets a merge walk the directory in short chunks ({@link #limit()},
  * {@link #isLive(int)}) while writers change it between chunks: every key live throughout the walk is seen once.
@@ -30,14 +35,19 @@ final class KeyDir {
     private static final int FREE = -1;
 
     // Entries, paged so that growth never copies them; indexed by entry number. Each entry is FIELDS longs side by
-    // side in its page (one 32-byte run, so a lookup touches one cache line for all of them): the key's arena
-    // position, the LSN, the location, and the key's hash (high 32 bits) with the operation size (low 32 bits; FREE
-    // for a free entry).
-    private static final int FIELDS = 4;
+    // side in its page (one 48-byte run): the key's first 8 bytes (or, for a key longer than INLINE_KEY, its arena
+    // position), the key's next 8 bytes, the LSN, the location, the key's hash (high 32 bits) with the operation size
+    // (low 32 bits; FREE for a free entry), and the key's length.
+    private static final int FIELDS = 6;
     private static final int F_KEY = 0;
-    private static final int F_LSN = 1;
-    private static final int F_LOC = 2;
-    private static final int F_HASH_SIZE = 3;
+    private static final int F_KEY2 = 1;
+    private static final int F_LSN = 2;
+    private static final int F_LOC = 3;
+    private static final int F_HASH_SIZE = 4;
+    private static final int F_KEY_LENGTH = 5;
+    /** Keys of at most this many bytes live in their entry, not in the arena. */
+    static final int INLINE_KEY = 16;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     private long[][] entries = new long[0][];
     /** Entry numbers handed out so far (live or free). */
     private int limit;
@@ -84,16 +94,20 @@ final class KeyDir {
      *         fail with a runtime exception.
      */
     int find(byte[] key) {
+        return find(key, hash(key, 0, key.length));
+    }
+
+    /** As {@link #find(byte[])}, with {@code key}'s {@link #hash(byte[])} already computed. */
+    int find(byte[] key, int h) {
         long[] t = table;
         int mask = t.length - 1;
-        int h = hash(key, 0, key.length);
         int slot = h & mask;
         for (int probes = 0; probes <= mask; probes++, slot = (slot + 1) & mask) {
             long v = t[slot];
             if (v == 0) {
                 return -1;
             }
-            if ((int) (v >>> 32) == h && keyEquals(entryOf(v), key)) {
+            if ((int) (v >>> 32) == h && keyEquals(entryOf(v), key)) { // checks the length first
                 return entryOf(v);
             }
         }
@@ -114,6 +128,14 @@ final class KeyDir {
 
     /** @return a copy of entry {@code e}'s key */
     byte[] key(int e) {
+        int length = keyLength(e);
+        if (length <= INLINE_KEY) {
+            byte[] k = new byte[length];
+            for (int i = 0; i < length; i++) {
+                k[i] = inlineByte(e, i);
+            }
+            return k;
+        }
         long pos = get(e, F_KEY);
         byte[] page = arena[(int) (pos >>> ARENA_SHIFT)];
         int at = (int) (pos & (ARENA_PAGE - 1));
@@ -123,6 +145,17 @@ final class KeyDir {
 
     /** @return {@code Arrays.compareUnsigned} of entry {@code e}'s key with {@code other} */
     int compareKey(int e, byte[] other) {
+        int length = keyLength(e);
+        if (length <= INLINE_KEY) {
+            int common = Math.min(length, other.length);
+            for (int i = 0; i < common; i++) {
+                int c = Integer.compare(inlineByte(e, i) & 0xFF, other[i] & 0xFF);
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return Integer.compare(length, other.length);
+        }
         long pos = get(e, F_KEY);
         byte[] page = arena[(int) (pos >>> ARENA_SHIFT)];
         int at = (int) (pos & (ARENA_PAGE - 1));
@@ -153,7 +186,13 @@ final class KeyDir {
         }
         int e = newEntry();
         int h = hash(key, 0, key.length);
-        set(e, F_KEY, storeKey(key));
+        set(e, F_KEY_LENGTH, key.length);
+        if (key.length <= INLINE_KEY) {
+            set(e, F_KEY, packed(key, 0));
+            set(e, F_KEY2, packed(key, 8));
+        } else {
+            set(e, F_KEY, storeKey(key));
+        }
         set(e, F_HASH_SIZE, ((long) h << 32) | (get(e, F_HASH_SIZE) & 0xFFFFFFFFL));
         update(e, lsn, location, opSize);
         int mask = table.length - 1;
@@ -193,8 +232,10 @@ final class KeyDir {
             }
         }
         table[hole] = 0;
-        long pos = get(e, F_KEY);
-        arenaGarbage += 2 + keyLength(arena[(int) (pos >>> ARENA_SHIFT)], (int) (pos & (ARENA_PAGE - 1)));
+        int length = keyLength(e);
+        if (length > INLINE_KEY) {
+            arenaGarbage += 2 + length;
+        }
         setSize(e, FREE);
         set(e, F_LOC, freeHead);
         freeHead = e;
@@ -270,7 +311,7 @@ final class KeyDir {
         arenaUsed = 0;
         arenaGarbage = 0;
         for (int e = 0; e < limit; e++) {
-            if (isLive(e)) {
+            if (isLive(e) && keyLength(e) > INLINE_KEY) {
                 long pos = get(e, F_KEY);
                 byte[] page = old[(int) (pos >>> ARENA_SHIFT)];
                 int at = (int) (pos & (ARENA_PAGE - 1));
@@ -305,6 +346,13 @@ final class KeyDir {
     }
 
     private boolean keyEquals(int e, byte[] key) {
+        int length = key.length;
+        if (keyLength(e) != length) {
+            return false;
+        }
+        if (length <= INLINE_KEY) {
+            return get(e, F_KEY) == packed(key, 0) && get(e, F_KEY2) == packed(key, 8);
+        }
         long pos = get(e, F_KEY);
         byte[] page = arena[(int) (pos >>> ARENA_SHIFT)];
         int at = (int) (pos & (ARENA_PAGE - 1));
@@ -323,6 +371,28 @@ final class KeyDir {
 
     private void setSize(int e, int opSize) {
         set(e, F_HASH_SIZE, (get(e, F_HASH_SIZE) & 0xFFFFFFFF00000000L) | (opSize & 0xFFFFFFFFL));
+    }
+
+    /** @return the length of entry {@code e}'s key */
+    private int keyLength(int e) {
+        return (int) get(e, F_KEY_LENGTH);
+    }
+
+    /** @return byte {@code i} of entry {@code e}'s inline key */
+    private byte inlineByte(int e, int i) {
+        return (byte) (get(e, i < 8 ? F_KEY : F_KEY2) >>> (56 - 8 * (i & 7)));
+    }
+
+    /** @return bytes {@code [from, from + 8)} of {@code key} as a big-endian long, zero past the key's end */
+    private static long packed(byte[] key, int from) {
+        if (key.length >= from + 8) {
+            return (long) LONGS.get(key, from);
+        }
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = v << 8 | (from + i < key.length ? key[from + i] & 0xFF : 0);
+        }
+        return v;
     }
 
     private static int keyLength(byte[] page, int at) {

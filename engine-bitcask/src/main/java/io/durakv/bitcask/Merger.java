@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.NavigableSet;
 
 /**
  * Merge and hint-file writing (docs/formats/bitcask.md, "Merge"). A merge always takes every sealed file: the current
@@ -89,8 +88,8 @@ final class Merger {
         long mergedBefore;
         store.applyLock.lock();
         try {
-            Long m = store.segments.floor(store.appliedLsn + 1);
-            if (m == null || store.stopping()) {
+            long m = store.segments.floor(store.appliedLsn + 1);
+            if (m < 0 || store.stopping()) {
                 return;
             }
             mergedBefore = m;
@@ -164,6 +163,7 @@ final class Merger {
                 int e = store.keys.find(key);
                 store.space.added(newFile, size);
                 if (e >= 0 && store.keys.lsn(e) == lsn) {
+                    store.relocations++; // before the new location is visible (see BitcaskStore.get)
                     store.keys.update(e, lsn, BitcaskFormat.location(generation, offset), size);
                 } else {
                     store.space.dead(newFile, size); // overwritten or deleted while the merge ran
@@ -172,7 +172,7 @@ final class Merger {
                 store.unlockKeysForWrite();
             }
         });
-        List<Long> replacedSegments = new ArrayList<>(store.segments.headSet(mergedBefore, false));
+        List<Long> replacedSegments = store.segments.below(mergedBefore);
         store.lockKeysForWrite();
         try {
             store.generation = generation;
@@ -209,10 +209,9 @@ final class Merger {
         if (!quiet || store.stopping()) {
             return;
         }
-        NavigableSet<Long> replaced = store.segments.headSet(pendingBefore, false);
-        List<Long> replacedSegments = new ArrayList<>(replaced);
+        List<Long> replacedSegments = store.segments.below(pendingBefore);
         store.wal.truncateBefore(pendingBefore); // forces the directory after each segment
-        replaced.clear();
+        store.segments.removeBelow(pendingBefore);
         for (long s : replacedSegments) {
             store.disk.deleteIfExists(store.dir.resolve(BitcaskFormat.segmentHintName(s)));
         }

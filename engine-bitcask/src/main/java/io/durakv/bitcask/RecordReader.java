@@ -63,8 +63,8 @@ final class RecordReader {
         int expected = opSize == UNKNOWN_SIZE ? Integer.MAX_VALUE : RECORD_HEADER + opSize;
         try {
             if (generation == 0) {
-                Long segment = store.segments.floor(lsn);
-                if (segment == null) {
+                long segment = store.segments.floor(lsn);
+                if (segment < 0) {
                     throw new CorruptionException(store.dataDir, offset, "no log segment holds LSN " + lsn);
                 }
                 return new Record(store.wal.readAt(new WalPosition(lsn, segment, offset),

@@ -95,9 +95,9 @@ final class ScanPrefetch {
      */
     private static boolean fromLog(BitcaskStore store, byte[][] keys, long[] lsns, long[] locations, int from,
                                    int to, int count, long first, long last, long maxRecords, byte[][] values) {
-        Long segment = store.segments.floor(first);
+        long segment = store.segments.floor(first);
         // Replay starts at the first record of the oldest wanted record's segment.
-        long passed = last - (segment == null ? first : segment) + 1;
+        long passed = last - (segment < 0 ? first : segment) + 1;
         if (passed > (long) count * DENSITY || passed > maxRecords || last >= 1L << (63 - INDEX_BITS)) {
             return false;
         }

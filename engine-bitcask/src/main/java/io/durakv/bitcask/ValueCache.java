@@ -1,5 +1,8 @@
 package io.durakv.bitcask;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -12,30 +15,41 @@ import java.util.concurrent.locks.ReentrantLock;
  * frame's CRC32C check; writes do not fill it (a bulk load would only churn it and the heap).
  *
  * <p>Layout: {@value #SHARDS} shards by key hash; each is a table of slots, two per hash (a 2-way set: a key lives in
- * one of the two slots of its pair), each slot an immutable {@link Entry} or null. A lookup reads at most the two
- * slots of its pair and compares LSN, hash and key: no lock, no write but the entry's "used" bit, and no allocation,
- * so a miss costs about two memory accesses and readers on many threads never contend. An insert (under the shard's
- * lock) takes the slot of its key or an empty or unused slot of its pair, and evicts by a CLOCK hand over the shard's
- * slots (an entry used since the hand last passed is spared once) until the shard is within its budget.
+ * one of the two slots of its pair). An entry is one {@code byte[]} (its LSN, the key's length, the key, the value:
+ * one object per cached value, no entry object and no separate key and value arrays); beside the slot table, a
+ * {@code int[]} holds each slot's key hash and a {@code byte[]} its "used" mark. A lookup (or an insert looking for its
+ * key's slot) reads the two hashes of its pair (one cache line) and touches an entry only if one matches, then checks the entry's own LSN and key (so a slot
+ * being replaced under it can only make it miss) and returns a copy of the value: no lock, no write but the used
+ * mark, and readers on many threads never contend. An insert (under the shard's lock) takes the slot of its key or an
+ * empty or unused slot of its pair, and evicts by a CLOCK hand over the shard's slots (an entry used since the hand
+ * last passed is spared once) until the shard is within its budget.
  *
- * <p>Memory: the shards' slot tables (4 bytes a slot) plus, per entry, key bytes + value bytes +
- * {@link #ENTRY_OVERHEAD}, stay at or below the budget ({@code bitcask.cacheBytes}). A value larger than an eighth of
- * a shard's budget is never cached. A budget of 0 disables the cache.
+ * <p>Memory: the shards' tables ({@value #SLOT_BYTES} bytes a slot: reference, key hash, mark) plus, per entry, key bytes
+ * + value bytes + {@link #ENTRY_OVERHEAD}, stay at or below the budget ({@code bitcask.cacheBytes}). A value larger
+ * than an eighth of a shard's budget is never cached. A budget of 0 disables the cache.
  *
- * <p>Thread-safe: lookups without locks (entries are immutable but for the used bit, published through final
- * fields), inserts under the shard's lock.
+ * <p>Thread-safe: lookups without locks (entries are never changed once published, with release / acquire order),
+ * inserts under the shard's lock. Values go in and come out as copies: callers keep what they pass and own what they
+ * get.
  */
 final class ValueCache {
 
     /**
-     * Bytes an entry costs beyond its key and value bytes (64-bit JVM, compressed references): the entry object (40:
-     * header 12, two references, LSN, hash, cost, used bit, padding) and the two arrays' headers (2 x 16).
+     * Bytes an entry costs beyond its key and value bytes (64-bit JVM, compressed references): the array's header
+     * (16), the LSN (8) and the key's length (2) in it.
      */
-    static final int ENTRY_OVERHEAD = 72;
+    static final int ENTRY_OVERHEAD = 26;
+    /** Bytes of a slot's table space: the reference (4), the key's hash (4) and the used mark (1). */
+    static final int SLOT_BYTES = 9;
     private static final int SHARDS = 16;
     /** Entry bytes assumed per slot when sizing a shard's table (overhead plus a small key and value). */
-    private static final int SLOT_SIZING = ENTRY_OVERHEAD + 48;
+    private static final int SLOT_SIZING = ENTRY_OVERHEAD + 80;
     private static final int MAX_SLOTS = 1 << 24;
+    /** Where the key starts in an entry: after the LSN and the key's length. */
+    private static final int KEY_AT = 10;
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(byte[][].class);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
 
     private final Shard[] shards;
     /** Bytes per shard for entries and the slot table together. */
@@ -46,7 +60,7 @@ final class ValueCache {
         this.shards = new Shard[budgetBytes == 0 ? 0 : SHARDS];
         int slots = slotsFor(shardBudget);
         for (int i = 0; i < shards.length; i++) {
-            shards[i] = new Shard(slots, shardBudget - 4L * slots);
+            shards[i] = new Shard(slots, shardBudget - (long) SLOT_BYTES * slots);
         }
     }
 
@@ -57,37 +71,94 @@ final class ValueCache {
         if (slots < wanted && slots < MAX_SLOTS) {
             slots <<= 1; // round up: fewer pairs in conflict
         }
-        while (slots > 2 && 4L * slots > budget / 4) {
+        while (slots > 2 && (long) SLOT_BYTES * slots > budget / 4) {
             slots >>>= 1;
         }
         return slots;
     }
 
-    /** @return the cached value of {@code key} (whose {@link KeyDir#hash} is {@code hash}) at {@code lsn}, or null */
+    /**
+     * @return a copy of the cached value of {@code key} (whose {@link KeyDir#hash} is {@code hash}) at {@code lsn},
+     *         or null
+     */
     byte[] get(byte[] key, int hash, long lsn) {
         if (shards.length == 0) {
             return null;
         }
         Shard s = shards[hash & (SHARDS - 1)];
-        Entry[] slots = s.slots;
         int pair = s.pair(hash);
-        Entry e = slots[pair];
-        if (e == null || !e.is(key, hash, lsn)) {
-            e = slots[pair + 1];
-            if (e == null || !e.is(key, hash, lsn)) {
-                return null;
+        for (int i = pair; i < pair + 2; i++) {
+            if (s.hashes[i] != hash) {
+                continue; // the common miss: one cache line of hashes read, no entry touched
+            }
+            byte[] e = (byte[]) SLOT.getAcquire(s.slots, i);
+            if (e != null && is(e, key, lsn)) {
+                if (s.used[i] == 0) {
+                    s.used[i] = 1; // racy on purpose: a lost mark only makes the entry a little likelier to go
+                }
+                return Arrays.copyOfRange(e, KEY_AT + key.length, e.length);
             }
         }
-        if (!e.used) {
-            e.used = true; // racy on purpose: a lost mark only makes the entry a little likelier to go
-        }
-        return e.value;
+        return null;
     }
 
     /**
-     * Caches {@code value} as the value of {@code key} at {@code lsn}, replacing any entry of that key. Both arrays
-     * are kept: the caller must not change them afterwards, and hands out copies.
+     * The first half of a lookup whose LSN is not known yet: finds the slot holding {@code key} at any LSN, so that
+     * its memory accesses (one line of hashes, the entry) can overlap the key directory's lookup of the LSN; then
+     * {@link #get(byte[], int, long, int)} checks the LSN in that (by then cached) slot.
+     *
+     * @return the slot of {@code key}'s entry in its shard, or -1
      */
+    int find(byte[] key, int hash) {
+        if (shards.length == 0) {
+            return -1;
+        }
+        Shard s = shards[hash & (SHARDS - 1)];
+        int pair = s.pair(hash);
+        for (int i = pair; i < pair + 2; i++) {
+            if (s.hashes[i] == hash) {
+                byte[] e = (byte[]) SLOT.getAcquire(s.slots, i);
+                if (e != null && hasKey(e, key)) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * @return a copy of the value of {@code key} at {@code lsn} if slot {@code slot} (from {@link #find}, or -1) of
+     *         its shard still holds it, or null
+     */
+    byte[] get(byte[] key, int hash, long lsn, int slot) {
+        if (slot < 0) {
+            return null;
+        }
+        Shard s = shards[hash & (SHARDS - 1)];
+        byte[] e = (byte[]) SLOT.getAcquire(s.slots, slot); // replaced since find: checked below like any entry
+        if (e == null || !is(e, key, lsn)) {
+            return null;
+        }
+        if (s.used[slot] == 0) {
+            s.used[slot] = 1;
+        }
+        return Arrays.copyOfRange(e, KEY_AT + key.length, e.length);
+    }
+
+    /** @return whether entry {@code e} holds {@code key} at {@code lsn} */
+    private static boolean is(byte[] e, byte[] key, long lsn) {
+        return (long) LONG.get(e, 0) == lsn && (short) SHORT.get(e, 8) == (short) key.length
+                && e.length >= KEY_AT + key.length
+                && Arrays.equals(e, KEY_AT, KEY_AT + key.length, key, 0, key.length);
+    }
+
+    /** @return whether entry {@code e} holds {@code key} (at any LSN) */
+    private static boolean hasKey(byte[] e, byte[] key) {
+        return (short) SHORT.get(e, 8) == (short) key.length && e.length >= KEY_AT + key.length
+                && Arrays.equals(e, KEY_AT, KEY_AT + key.length, key, 0, key.length);
+    }
+
+    /** Caches (a copy of) {@code value} as the value of {@code key} at {@code lsn}, replacing any entry of that key. */
     void put(byte[] key, int hash, long lsn, byte[] value) {
         if (shards.length == 0) {
             return;
@@ -97,26 +168,33 @@ final class ValueCache {
         if (cost > shardBudget / 8 || cost > s.entryBudget) {
             return;
         }
+        byte[] entry = new byte[KEY_AT + key.length + value.length];
+        LONG.set(entry, 0, lsn);
+        SHORT.set(entry, 8, (short) key.length);
+        System.arraycopy(key, 0, entry, KEY_AT, key.length);
+        System.arraycopy(value, 0, entry, KEY_AT + key.length, value.length);
         s.lock.lock();
         try {
-            Entry[] slots = s.slots;
+            byte[][] slots = s.slots;
             int pair = s.pair(hash);
             int at = -1;
             for (int i = pair; i < pair + 2 && at < 0; i++) {
-                Entry e = slots[i];
-                if (e != null && e.hash == hash && Arrays.equals(e.key, key)) {
+                byte[] e = slots[i];
+                if (e != null && s.hashes[i] == hash && hasKey(e, key)) {
                     at = i; // the key's own slot: an older (or the same) LSN goes
                 }
             }
             if (at < 0) {
                 at = slots[pair] == null ? pair : slots[pair + 1] == null ? pair + 1
-                        : !slots[pair].used ? pair : !slots[pair + 1].used ? pair + 1 : pair + (int) (lsn & 1);
+                        : s.used[pair] == 0 ? pair : s.used[pair + 1] == 0 ? pair + 1 : pair + (int) (lsn & 1);
             }
             s.evict(at);
             while (s.bytes + cost > s.entryBudget) {
                 s.sweep();
             }
-            slots[at] = new Entry(key, hash, lsn, value, cost);
+            s.hashes[at] = hash;
+            s.used[at] = 0;
+            SLOT.setRelease(slots, at, entry); // the entry's bytes before the reference
             s.bytes += cost;
         } finally {
             s.lock.unlock();
@@ -141,7 +219,7 @@ final class ValueCache {
     long tableBytes() {
         long n = 0;
         for (Shard s : shards) {
-            n += 4L * s.slots.length;
+            n += (long) SLOT_BYTES * s.slots.length;
         }
         return n;
     }
@@ -152,7 +230,7 @@ final class ValueCache {
         for (Shard s : shards) {
             s.lock.lock();
             try {
-                for (Entry e : s.slots) {
+                for (byte[] e : s.slots) {
                     n += e == null ? 0 : 1;
                 }
             } finally {
@@ -168,8 +246,12 @@ final class ValueCache {
 
     private static final class Shard {
         final ReentrantLock lock = new ReentrantLock();
-        /** Written only under the lock; read without it. */
-        final Entry[] slots;
+        /** Entries; written only under the lock (with release order), read without it. */
+        final byte[][] slots;
+        /** The hash of each slot's entry's key (a filter for lookups and inserts; the entry's own key decides). */
+        final int[] hashes;
+        /** Each slot's used mark: set by a lookup that returned it, cleared by the CLOCK hand. */
+        final byte[] used;
         final int pairMask;
         final long entryBudget;
         // Guarded by lock.
@@ -177,7 +259,9 @@ final class ValueCache {
         int hand;
 
         Shard(int slots, long entryBudget) {
-            this.slots = new Entry[slots];
+            this.slots = new byte[slots][];
+            this.hashes = new int[slots];
+            this.used = new byte[slots];
             this.pairMask = slots - 2;
             this.entryBudget = entryBudget;
         }
@@ -189,47 +273,23 @@ final class ValueCache {
 
         /** Empties slot {@code i}. Lock held. */
         void evict(int i) {
-            Entry e = slots[i];
+            byte[] e = slots[i];
             if (e != null) {
-                slots[i] = null;
-                bytes -= e.cost;
+                SLOT.setRelease(slots, i, (byte[]) null);
+                bytes -= e.length - KEY_AT + ENTRY_OVERHEAD;
             }
         }
 
         /** Moves the CLOCK hand one slot: an unused entry there goes, a used one loses its mark. Lock held. */
         void sweep() {
             hand = (hand + 1) & (slots.length - 1);
-            Entry e = slots[hand];
-            if (e != null) {
-                if (e.used) {
-                    e.used = false;
+            if (slots[hand] != null) {
+                if (used[hand] != 0) {
+                    used[hand] = 0;
                 } else {
                     evict(hand);
                 }
             }
-        }
-    }
-
-    /** One cached value: immutable but for {@link #used}; the hash is the key directory's. */
-    private static final class Entry {
-        final byte[] key;
-        final int hash;
-        final long lsn;
-        final byte[] value;
-        final int cost;
-        /** Set by a lookup that returned it; cleared by the CLOCK hand. */
-        boolean used;
-
-        Entry(byte[] key, int hash, long lsn, byte[] value, int cost) {
-            this.key = key;
-            this.hash = hash;
-            this.lsn = lsn;
-            this.value = value;
-            this.cost = cost;
-        }
-
-        boolean is(byte[] k, int h, long l) {
-            return lsn == l && hash == h && Arrays.equals(key, k);
         }
     }
 }

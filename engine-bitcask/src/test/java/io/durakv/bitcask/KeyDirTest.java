@@ -3,8 +3,10 @@ package io.durakv.bitcask;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -89,6 +91,43 @@ class KeyDirTest {
             }
         }
         assertThat(dir.limit()).isEqualTo(n);
+    }
+
+    /**
+     * Keys of up to 16 bytes live in their entry, zero-padded: keys that differ only by trailing zero bytes stay
+     * distinct, come back whole, and compare like {@code Arrays.compareUnsigned}, on both sides of the 16-byte line.
+     */
+    @Test
+    void shortKeysInTheEntryKeepTheirLengthAndOrder() {
+        KeyDir dir = new KeyDir();
+        List<byte[]> keys = new ArrayList<>();
+        for (int length = 0; length <= 20; length++) {
+            keys.add(new byte[length]); // all zero: "", "\0", "\0\0", ...
+            if (length > 0) {
+                byte[] k = new byte[length];
+                Arrays.fill(k, (byte) 0xFF);
+                keys.add(k);
+                byte[] t = new byte[length];
+                t[0] = 'a';
+                keys.add(t); // "a", "a\0", "a\0\0", ...
+            }
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            dir.insert(keys.get(i), i + 1, i, 10);
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            byte[] k = keys.get(i);
+            int e = dir.find(k);
+            assertThat(e).as("key %d", i).isNotNegative();
+            assertThat(dir.lsn(e)).isEqualTo(i + 1);
+            assertThat(dir.key(e)).isEqualTo(k);
+            for (byte[] other : keys) {
+                assertThat(Integer.signum(dir.compareKey(e, other)))
+                        .isEqualTo(Integer.signum(Arrays.compareUnsigned(k, other)));
+            }
+        }
+        assertThat(dir.find(new byte[21])).isNegative();
+        assertThat(dir.find(new byte[]{'b'})).isNegative();
     }
 
     /**

@@ -58,6 +58,90 @@ class ValueCacheTest {
         assertThat(cache.get(early, KeyDir.hash(early), 10)).as("an unused early entry went").isNull();
     }
 
+    /** @return the value a test gives {@code key} at {@code lsn}: its length and bytes depend on both */
+    private static byte[] valueOf(int key, long lsn) {
+        byte[] v = new byte[1 + (int) ((key * 7 + lsn) % 90)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (byte) (key * 31 + lsn * 17 + i);
+        }
+        return v;
+    }
+
+    /**
+     * Lookups without a lock racing inserts that replace and evict entries on other threads (a small cache, so slots
+     * change all the time, also between a lookup's {@code find} of the slot and its check of the LSN; keys share
+     * LSNs, as the keys of one batch record do): a lookup returns the value of exactly its key at exactly its LSN, or
+     * nothing, never another entry's bytes; and a returned value is the caller's copy.
+     */
+    @Test
+    void lockFreeLookupsRacingInsertsNeverReturnAnotherEntry() throws Exception {
+        ValueCache cache = new ValueCache(16 * 4096);
+        int keys = 200;
+        byte[][] keyBytes = new byte[keys][];
+        for (int k = 0; k < keys; k++) {
+            keyBytes[k] = ("k" + k).getBytes();
+        }
+        java.util.concurrent.ConcurrentLinkedQueue<Throwable> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong();
+        java.util.List<Thread> threads = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            boolean writer = t < 2;
+            long seed = t;
+            threads.add(new Thread(() -> {
+                Random r = new Random(seed);
+                try {
+                    for (int op = 0; op < 400_000; op++) {
+                        int k = r.nextInt(keys);
+                        long lsn = r.nextInt(8); // few LSNs: many keys share one
+                        byte[] key = keyBytes[k];
+                        if (writer) {
+                            cache.put(key, KeyDir.hash(key), lsn, valueOf(k, lsn));
+                        } else {
+                            // Both ways of looking up: in one step, and slot first, LSN later (as a get does).
+                            byte[] got = op % 2 == 0 ? cache.get(key, KeyDir.hash(key), lsn)
+                                    : cache.get(key, KeyDir.hash(key), lsn, cache.find(key, KeyDir.hash(key)));
+                            if (got != null) {
+                                hits.incrementAndGet();
+                                assertThat(got).isEqualTo(valueOf(k, lsn));
+                                got[0] ^= 1; // the caller's copy: changes nothing in the cache
+                            }
+                        }
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(errors).isEmpty();
+        assertThat(hits.get()).as("lookups found entries").isPositive();
+        assertThat(cache.bytes() + cache.tableBytes()).isLessThanOrEqualTo(16 * 4096);
+    }
+
+    @Test
+    void aSlotFoundBeforeTheLsnIsKnownAnswersOnlyForThatKeyAndLsn() {
+        ValueCache cache = new ValueCache(1 << 20);
+        byte[] k = "k".getBytes();
+        int h = KeyDir.hash(k);
+        assertThat(cache.find(k, h)).isNegative();
+        assertThat(cache.get(k, h, 5, -1)).isNull();
+        cache.put(k, h, 5, "five".getBytes());
+        int slot = cache.find(k, h);
+        assertThat(slot).isNotNegative();
+        assertThat(cache.get(k, h, 5, slot)).isEqualTo("five".getBytes());
+        assertThat(cache.get(k, h, 6, slot)).as("another LSN").isNull();
+        byte[] other = "j".getBytes();
+        assertThat(cache.find(other, KeyDir.hash(other))).isNegative();
+        cache.put(k, h, 6, "six".getBytes()); // replaces the entry in the key's slot
+        assertThat(cache.get(k, h, 5, slot)).as("the entry found was replaced").isNull();
+        assertThat(cache.get(k, h, 6, cache.find(k, h))).isEqualTo("six".getBytes());
+        ValueCache none = new ValueCache(0);
+        assertThat(none.find(k, h)).isNegative();
+    }
+
     @Test
     void aNewLsnOfAKeyReplacesItsEntry() {
         ValueCache cache = new ValueCache(1 << 20);
