@@ -15,7 +15,7 @@ import java.util.Arrays;
  *   <li>{@link #pageId}: 0 while the node exists only in memory ("dirty"); the page it was written to afterwards;</li>
  *   <li>a slot, by the checkpoint: once it has written a dirty child, the parent's slot is swapped from the child
  *       {@link Node} to its page id ({@link Integer}), so the child can be evicted; once it has written a large
- *       value to an overflow chain, the leaf's slot is swapped from the {@code byte[]} to an {@link OverflowRef}.
+ *       value to an overflow chain, the leaf's slot is swapped from the {@link LargeValue} to an {@link OverflowRef}.
  *       Both forms denote the same content;</li>
  *   <li>a slot, by a write, in place ({@link TreeWriter}): a dirty node that no open scan can reach (created after
  *       the newest open scan's version, see {@link #created()}) may have one slot replaced by a write of a single
@@ -26,8 +26,8 @@ import java.util.Arrays;
  * </ul>
  * Slots are read with acquire and written with release semantics.
  *
- * <p>Slots of a leaf hold a {@code byte[]} (an inline value, or a large value not yet written to an overflow chain)
- * or an {@link OverflowRef}; slots of an internal node, {@code keys.length + 1} of them, hold a {@link Node} or an
+ * <p>Slots of a leaf hold a {@code byte[]} (an inline value), a {@link LargeValue} (a large value, in memory until a
+ * checkpoint has written its overflow chain) or an {@link OverflowRef}; slots of an internal node, {@code keys.length + 1} of them, hold a {@link Node} or an
  * {@link Integer} page id. Child {@code i} holds the keys {@code k} with {@code keys[i-1] <= k < keys[i]}.
  *
  * <p>Thread-safe for any number of readers: the key array and the slot array's length are final, and the changes
