@@ -189,7 +189,13 @@ public final class BTreeStore implements KeyValueStore {
                 return null;
             }
             while (!n.isLeaf()) {
-                n = pool.child(n, n.childIndex(key));
+                Object child = pool.lookup(n, n.childIndex(key));
+                if (child instanceof LeafPage leaf) {
+                    // A leaf cached as its page bytes: searched in place, one value copied out.
+                    int i = leaf.search(key);
+                    return i < 0 ? null : leaf.value(i, pool);
+                }
+                n = (Node) child;
             }
             int i = n.search(key);
             return i < 0 ? null : value(n.slot(i));

@@ -272,9 +272,10 @@ final class Checkpointer {
         }
         int id = space.allocate();
         pages.write(id, page);
+        int cost = n.memoryBytes(); // here, not in step 8, which holds the writer lock
         publish.add(() -> {
             n.setPageId(id);
-            pool.put(id, n);
+            pool.put(id, n, cost);
         });
         return id;
     }

@@ -193,6 +193,34 @@ final class Node {
         return bytes;
     }
 
+    /**
+     * @return an estimate of the memory this node takes (object, arrays, keys, inline values, child ids, the search
+     *         index), for the buffer pool's budget
+     */
+    int memoryBytes() {
+        long m = 48 + 2 * 16 + 4L * (keys.length + slots.length);
+        for (byte[] k : keys) {
+            m += arrayBytes(k.length);
+        }
+        for (Object s : slots) {
+            if (s instanceof byte[] v) {
+                m += arrayBytes(v.length);
+            } else if (s instanceof LargeValue large) {
+                m += 32 + arrayBytes(large.bytes().length);
+            } else if (s != null && !(s instanceof Node)) {
+                m += 16; // an Integer page id or an OverflowRef
+            }
+        }
+        if (!leaf) {
+            m += 32 + 16 + 8L * keys.length; // the search index, once built
+        }
+        return (int) Math.min(Integer.MAX_VALUE, m);
+    }
+
+    private static long arrayBytes(int length) {
+        return 16 + ((length + 7L) & ~7L);
+    }
+
     /** @return the store version of the write that built this node; 0 if it was read from a page */
     long created() {
         return created;
@@ -267,6 +295,26 @@ final class Node {
     /** @return a copy of the key array (the keys themselves are shared: they are never changed) */
     byte[][] keysCopy() {
         return keys.clone();
+    }
+
+    /** @return a copy of the key array with {@code key} inserted at {@code at} (one copy, for a writer) */
+    byte[][] keysInserting(int at, byte[] key) {
+        return TreeWriter.insertAt(keys, at, key);
+    }
+
+    /** @return a copy of the slot array with {@code slot} inserted at {@code at}. Writer lock held (as slotsCopy) */
+    Object[] slotsInserting(int at, Object slot) {
+        return TreeWriter.insertAt(slots, at, slot);
+    }
+
+    /** @return a copy of the key array without entry {@code at} (one copy, for a writer) */
+    byte[][] keysRemoving(int at) {
+        return TreeWriter.removeAt(keys, at);
+    }
+
+    /** @return a copy of the slot array without slot {@code at}. Writer lock held (as slotsCopy) */
+    Object[] slotsRemoving(int at) {
+        return TreeWriter.removeAt(slots, at);
     }
 
     /**

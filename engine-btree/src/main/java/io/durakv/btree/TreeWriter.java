@@ -205,8 +205,8 @@ final class TreeWriter {
                 return new Split(node, key, track(Node.dirtyLeaf(new byte[][]{key}, new Object[]{value}, entry,
                         version)));
             }
-            byte[][] keys = insertAt(node.keysCopy(), at, key);
-            Object[] slots = insertAt(node.slotsCopy(), at, value);
+            byte[][] keys = node.keysInserting(at, key);
+            Object[] slots = node.slotsInserting(at, value);
             drop(node);
             return leafOrSplit(keys, slots, node.bytes() + entry);
         }
@@ -226,7 +226,7 @@ final class TreeWriter {
             return track(node.withChildren(slots, version));
         }
         Split s = (Split) r;
-        byte[][] keys = insertAt(node.keysCopy(), ci, s.separator);
+        byte[][] keys = node.keysInserting(ci, s.separator);
         Object[] slots = node.slotsCopy();
         slots[ci] = s.left;
         slots = insertAt(slots, ci + 1, s.right);
@@ -300,7 +300,7 @@ final class TreeWriter {
             if (node.keyCount() == 1) {
                 return null;
             }
-            return track(Node.dirtyLeaf(removeAt(node.keysCopy(), i), removeAt(node.slotsCopy(), i),
+            return track(Node.dirtyLeaf(node.keysRemoving(i), node.slotsRemoving(i),
                     node.bytes() - Node.leafEntryBytes(key, node.slot(i), pageSize), version));
         }
         int ci = node.childIndex(key);
@@ -408,14 +408,16 @@ final class TreeWriter {
         return n;
     }
 
-    private static <T> T[] insertAt(T[] a, int at, T x) {
+    /** @return a copy of {@code a} with {@code x} inserted at {@code at}; {@code a} is not changed */
+    static <T> T[] insertAt(T[] a, int at, T x) {
         T[] r = Arrays.copyOf(a, a.length + 1);
         System.arraycopy(a, at, r, at + 1, a.length - at);
         r[at] = x;
         return r;
     }
 
-    private static <T> T[] removeAt(T[] a, int at) {
+    /** @return a copy of {@code a} without element {@code at}; {@code a} is not changed */
+    static <T> T[] removeAt(T[] a, int at) {
         T[] r = Arrays.copyOf(a, a.length - 1);
         System.arraycopy(a, at + 1, r, at, a.length - at - 1);
         return r;
