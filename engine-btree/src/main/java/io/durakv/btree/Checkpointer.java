@@ -12,8 +12,9 @@ import java.util.function.LongConsumer;
 
 /**
  * The checkpoint protocol: makes the in-memory tree the durable one without ever overwriting a page the durable
- * header still needs (shadow paging), then lets the log drop what the tree now holds. {@link #write}, {@link #publish} and {@link #truncate} are the protocol,
- * one step after another; docs/formats/btree.md describes the same steps with the force after each.
+ * header still needs (shadow paging), then lets the log drop what the tree now holds. {@link #write},
+ * {@link #publish} and {@link #truncate} are the protocol, one step after another; docs/formats/btree.md describes
+ * the same steps with the force after each.
  *
  * <p>Not thread-safe: one checkpoint at a time. Its writing part ({@link #write}, steps 1 to 6) runs in the
  * background, without the store's writer lock, on a tree that writes no longer change in place

@@ -27,8 +27,8 @@ import java.util.Arrays;
  * Slots are read with acquire and written with release semantics.
  *
  * <p>Slots of a leaf hold a {@code byte[]} (an inline value), a {@link LargeValue} (a large value, in memory until a
- * checkpoint has written its overflow chain) or an {@link OverflowRef}; slots of an internal node, {@code keys.length + 1} of them, hold a {@link Node} or an
- * {@link Integer} page id. Child {@code i} holds the keys {@code k} with {@code keys[i-1] <= k < keys[i]}.
+ * checkpoint has written its overflow chain) or an {@link OverflowRef}; slots of an internal node,
+ * {@code keys.length + 1} of them, hold a {@link Node} or an {@link Integer} page id. Child {@code i} holds the keys {@code k} with {@code keys[i-1] <= k < keys[i]}.
  *
  * <p>Thread-safe for any number of readers: the key array and the slot array's length are final, and the changes
  * above follow the rules above. {@link #bytes()}, {@link #pageId()}, {@link #created()} and the copies are for

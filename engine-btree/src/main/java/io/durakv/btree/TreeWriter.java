@@ -50,7 +50,7 @@ final class TreeWriter {
     private long frozen = -1;
     /** The dirty bytes the frozen tree held ({@link #thaw} gives them back when its checkpoint is undone). */
     private long frozenDirtyBytes;
-    /** Dirty nodes and unwritten large values of the frozen tree dropped since {@link #freeze}: {node or value, tag}. */
+    /** Dirty nodes and unwritten large values of the frozen tree dropped since {@link #freeze}: {node/value, tag}. */
     private List<Object[]> droppedFrozen = new ArrayList<>();
 
     TreeWriter(BufferPool pool, FreeSpace space, int pageSize) {
