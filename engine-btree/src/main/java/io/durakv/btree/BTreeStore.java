@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -27,9 +28,16 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Writes</b> ({@code put}, {@code delete}, {@code write}): each call becomes one log record, appended (and forced
  * as the sync mode says) without a store lock, so that concurrent writers share forces; then applied to the in-memory
- * tree under the writer lock strictly in LSN order, each writer waiting for the records before its own. A checkpoint ({@link Checkpointer}) runs on the writing thread, under the writer
- * lock, when {@code btree.checkpointBytes} of log were written or dirty nodes passed half of {@code btree.cacheBytes},
- * and at close.
+ * tree under the writer lock strictly in LSN order, each writer waiting for the records before its own.
+ *
+ * <p><b>Checkpoints</b> ({@link Checkpointer}) start when {@code btree.checkpointBytes} of log were written or dirty
+ * nodes passed half of {@code btree.cacheBytes} since the last one began, and run in the background: the writer that
+ * starts one freezes the current tree ({@link TreeWriter#freeze}, {@link FreeSpace#begin()}) and goes on, while a
+ * checkpoint thread writes the frozen tree, forces it, writes and forces the header, and only then publishes it under
+ * the writer lock and truncates the log. One runs at a time; a writer that finds the next one overdue (twice the log
+ * threshold, or the dirty-node threshold again) while one still runs waits for it (back-pressure: the log and the
+ * dirty nodes stay bounded). Close and
+ * {@link #verify()} wait for it; close then runs the last checkpoint itself.
  *
  * <p><b>Reads</b> take no store-wide lock: a lookup reads the current root and descends; a scan pins the root of the
  * moment it was opened. Both only keep the pages they may read from being reused ({@link Snapshots}).
@@ -76,6 +84,12 @@ public final class BTreeStore implements KeyValueStore {
     private ApplyOrder order;
     private long keyCount;
     private long logBytesSinceCheckpoint;
+    /** The thread of the checkpoint in flight, or null. */
+    private Thread checkpointThread;
+    /** Signalled when the checkpoint in flight ends (written, undone or failed). */
+    private final Condition checkpointEnded = writeLock.newCondition();
+    /** Log bytes the tree of the checkpoint in flight holds beyond the durable header's (given back if undone). */
+    private long frozenLogBytes;
     /** After a checkpoint was undone (no space): no new attempt before this {@link System#nanoTime()}. */
     private long checkpointRetryAt;
     /** The current back-off after undone checkpoints; 0 after a checkpoint succeeded. */
@@ -175,7 +189,13 @@ public final class BTreeStore implements KeyValueStore {
                 return null;
             }
             while (!n.isLeaf()) {
-                n = pool.child(n, n.childIndex(key));
+                Object child = pool.lookup(n, n.childIndex(key));
+                if (child instanceof LeafPage leaf) {
+                    // A leaf cached as its page bytes: searched in place, one value copied out.
+                    int i = leaf.search(key);
+                    return i < 0 ? null : leaf.value(i, pool);
+                }
+                n = (Node) child;
             }
             int i = n.search(key);
             return i < 0 ? null : value(n.slot(i));
@@ -200,7 +220,10 @@ public final class BTreeStore implements KeyValueStore {
 
     /** @return a copy of a value slot's content (reading an overflow chain if needed) */
     byte[] value(Object slot) {
-        return slot instanceof byte[] v ? v.clone() : pool.readOverflow((OverflowRef) slot);
+        if (slot instanceof byte[] v) {
+            return v.clone();
+        }
+        return slot instanceof LargeValue large ? large.bytes().clone() : pool.readOverflow((OverflowRef) slot);
     }
 
     BufferPool pool() {
@@ -292,9 +315,16 @@ public final class BTreeStore implements KeyValueStore {
     /** Applies one logged record, its turn come (writer lock held, by this writer or one applying records before). */
     private void applyInOrder(List<WriteBatch.Op> ops, long lsn, int recordBytes) {
         state.checkWritable();
-        if ((logBytesSinceCheckpoint >= config.checkpointBytes() || writer.dirtyBytes() >= config.dirtyBudget())
-                && (checkpointBackoffNanos == 0 || System.nanoTime() - checkpointRetryAt >= 0)) {
-            checkpoint(); // undone on a full disk: this write goes on, a later one retries
+        if (checkpointDue(1)) {
+            if (checkpointThread != null && checkpointDue(2)) {
+                // Back-pressure: the next checkpoint is overdue while one still runs; wait for it, so that the log
+                // (about three intervals at most) and the dirty nodes (about the cache budget) stay bounded.
+                awaitCheckpoint();
+                state.checkWritable();
+            }
+            if (checkpointThread == null && checkpointDue(1)) {
+                startCheckpoint(); // undone on a full disk: a later write retries after a back-off
+            }
         }
         try {
             applyToTree(ops, lsn);
@@ -340,32 +370,165 @@ public final class BTreeStore implements KeyValueStore {
     }
 
     /**
-     * Runs a checkpoint now. Writer lock held.
+     * @param times 1: whether the next checkpoint is due; 2: whether it is overdue (the log threshold passed twice,
+     *              or the dirty nodes outside the checkpoint in flight reached its budget: with the frozen ones, the
+     *              cache budget)
+     * @return that, and that no back-off holds. Lock held.
+     */
+    private boolean checkpointDue(int times) {
+        return (logBytesSinceCheckpoint >= times * config.checkpointBytes()
+                || writer.dirtyBytes() >= config.dirtyBudget())
+                && (checkpointBackoffNanos == 0 || System.nanoTime() - checkpointRetryAt >= 0);
+    }
+
+    /** The tree a checkpoint writes, frozen at its start. */
+    private record Frozen(Node root, long lsn, long keyCount, Header durable, List<Object[]> droppedChains) {
+    }
+
+    /**
+     * Freezes the current tree for a checkpoint: writes no longer change its nodes in place, and the free space
+     * separates what its header frees from what later writes drop. Writer lock held, no checkpoint in flight.
+     */
+    private Frozen freeze() {
+        Frozen f = new Frozen(current.root(), appliedLsn, keyCount, durable, space.begin());
+        writer.freeze(current.number());
+        frozenLogBytes = logBytesSinceCheckpoint;
+        logBytesSinceCheckpoint = 0;
+        return f;
+    }
+
+    /** Starts a checkpoint of the current tree in the background. Writer lock held, no checkpoint in flight. */
+    private void startCheckpoint() {
+        Frozen f = freeze();
+        Thread t = new Thread(() -> runInBackground(f), "durakv-btree-checkpoint " + dir.getFileName());
+        t.setDaemon(true);
+        checkpointThread = t;
+        t.start();
+    }
+
+    /** The checkpoint thread: writes and forces without the lock, then publishes under it. */
+    private void runInBackground(Frozen f) {
+        try {
+            Checkpointer.Written written = null;
+            Checkpointer.Undone undone = null;
+            Throwable failure = null;
+            try {
+                written = checkpointer.write(f.root(), f.lsn(), f.keyCount(), f.durable(), f.droppedChains());
+            } catch (Checkpointer.Undone e) {
+                undone = e;
+            } catch (IOException | RuntimeException | Error e) {
+                failure = e;
+            }
+            if (failure != null) {
+                state.fail("checkpoint", failure);
+            }
+            writeLock.lock();
+            try {
+                if (written != null) {
+                    publish(written);
+                } else {
+                    undo(undone);
+                }
+            } finally {
+                writeLock.unlock();
+            }
+            if (written != null) {
+                checkpointer.truncate(written);
+            }
+        } catch (RuntimeException | Error e) {
+            state.fail("checkpoint", e);
+        } finally {
+            writeLock.lock();
+            try {
+                checkpointThread = null;
+                checkpointEnded.signalAll();
+            } finally {
+                writeLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * The frozen tree is durable: the tree and free space take its pages; pages and chains the checkpoint gave to
+     * nodes and values that writes dropped meanwhile are pending (the new header references them, the next one will
+     * not). Writer lock held.
+     */
+    private void publish(Checkpointer.Written written) {
+        checkpointer.publish(written);
+        durable = written.header;
+        for (Object[] dropped : writer.thaw(true)) {
+            long tag = (Long) dropped[1];
+            if (dropped[0] instanceof Node n) {
+                if (n.isDirty()) {
+                    throw new IllegalStateException("checkpoint " + durable.generation() + " did not write " + n
+                            + ", dropped from its tree at version " + tag);
+                }
+                space.release(n.pageId(), tag);
+            } else {
+                OverflowRef chain = ((LargeValue) dropped[0]).chain();
+                if (chain == null) {
+                    throw new IllegalStateException("checkpoint " + durable.generation() + " did not write the value "
+                            + dropped[0] + ", dropped from its tree at version " + tag);
+                }
+                space.releaseChain(chain, tag);
+            }
+        }
+        frozenLogBytes = 0;
+        checkpointBackoffNanos = 0;
+    }
+
+    /**
+     * The checkpoint was undone (no space; {@code undone} null if it failed otherwise: the store is failed then):
+     * nothing on disk changed, the frozen tree is dirty again. Writer lock held.
+     */
+    private void undo(Checkpointer.Undone undone) {
+        space.rollback();
+        writer.thaw(false);
+        logBytesSinceCheckpoint += frozenLogBytes;
+        frozenLogBytes = 0;
+        if (undone != null) {
+            checkpointBackoffNanos = Math.min(MAX_BACKOFF, Math.max(MIN_BACKOFF, 2 * checkpointBackoffNanos));
+            checkpointRetryAt = System.nanoTime() + checkpointBackoffNanos;
+            LOG.warn("{}; retrying in {} ms (the log holds every write since the last checkpoint): {}",
+                    undone.getMessage(), checkpointBackoffNanos / 1_000_000, String.valueOf(undone.getCause()));
+        }
+    }
+
+    /** Waits until no checkpoint is in flight. Writer lock held (released while waiting). */
+    private void awaitCheckpoint() {
+        while (checkpointThread != null) {
+            checkpointEnded.awaitUninterruptibly();
+        }
+    }
+
+    /**
+     * Runs a checkpoint now, on this thread, after the one in flight if any. Writer lock held.
      *
      * @return null if it completed, or why it was undone (no space): nothing changed, and the next attempt waits
      *         for a back-off (10 ms, doubling up to 1 s)
      * @throws StoreException after a failure it could not undo (a failed force): the store is failed then
      */
     private Checkpointer.Undone checkpoint() {
-        Node root = current.root();
+        awaitCheckpoint();
+        if (state.failure() != null) {
+            throw new StoreException("the store in " + dir + " failed in a checkpoint", state.failure());
+        }
+        Frozen f = freeze();
+        Checkpointer.Written written;
         try {
-            durable = checkpointer.run(root, appliedLsn, keyCount, durable);
+            written = checkpointer.write(f.root(), f.lsn(), f.keyCount(), f.durable(), f.droppedChains());
         } catch (Checkpointer.Undone e) {
-            checkpointBackoffNanos = Math.min(MAX_BACKOFF, Math.max(MIN_BACKOFF, 2 * checkpointBackoffNanos));
-            checkpointRetryAt = System.nanoTime() + checkpointBackoffNanos;
-            LOG.warn("{}; retrying in {} ms (the log holds every write since the last checkpoint): {}",
-                    e.getMessage(), checkpointBackoffNanos / 1_000_000, String.valueOf(e.getCause()));
+            undo(e);
             return e;
         } catch (IOException | RuntimeException | Error e) {
-            StoreException f = state.fail("checkpoint", e);
+            StoreException failure = state.fail("checkpoint", e);
             if (e instanceof Error error) {
                 throw error;
             }
-            throw f;
+            throw failure;
         }
-        logBytesSinceCheckpoint = 0;
-        writer.resetDirty();
-        checkpointBackoffNanos = 0;
+        publish(written);
+        checkpointer.truncate(written);
         return null;
     }
 
@@ -401,6 +564,8 @@ public final class BTreeStore implements KeyValueStore {
         writeLock.lock();
         try {
             state.checkOpen();
+            awaitCheckpoint();
+            state.checkOpen();
             new Verifier(file, pool, limits.maxKeyBytes()).verify(durable, space, current.root(), keyCount);
         } catch (IOException e) {
             throw new StoreException("verify of " + dir + " failed to read", e);
@@ -417,6 +582,7 @@ public final class BTreeStore implements KeyValueStore {
                 return;
             }
             state.close(); // writers still waiting for their turn fail; their records stay in the log
+            awaitCheckpoint();
             RuntimeException error = null;
             if (state.failure() == null) {
                 try {

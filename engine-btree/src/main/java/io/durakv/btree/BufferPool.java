@@ -16,6 +16,10 @@ import static io.durakv.btree.BTreeFormat.*;
  * read from the data file. Dirty nodes are never here: the tree holds them by reference until a checkpoint writes
  * them, so eviction can never lose a change.
  *
+ * <p>An entry is a {@link Node} (an internal node, or a leaf a checkpoint has just written) or a {@link LeafPage} (a
+ * leaf read from disk: its page bytes, searched in place by lookups). Each counts what it takes in memory against the
+ * budget, so the compact leaves let more of the tree fit.
+ *
  * <p>Eviction is CLOCK-like: a node that was used since the hand last passed gets a second chance. A lookup is one
  * read of an array indexed by page id (no hashing, no boxing); only caching a node (after a read or a checkpoint)
  * takes a lock, so readers of cached nodes never wait for one another.
@@ -27,7 +31,7 @@ import static io.durakv.btree.BTreeFormat.*;
  */
 final class BufferPool {
 
-    private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(Node[].class);
+    private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(Object[].class);
 
     /**
      * Use marks. A hit or caching sets a leaf's mark to {@link #LEAF_CHANCES} and an internal node's to
@@ -47,17 +51,22 @@ final class BufferPool {
      * costs a node one chance, never correctness).
      */
     private static final class Table {
-        final Node[] nodes;
+        /** {@link Node} or {@link LeafPage}. */
+        final Object[] nodes;
         final byte[] marks;
+        /** The memory each entry was counted with. Guarded by {@link #lock}. */
+        final int[] costs;
 
         Table(int size) {
-            nodes = new Node[size];
+            nodes = new Object[size];
             marks = new byte[size];
+            costs = new int[size];
         }
 
         Table(Table from, int size) {
             nodes = Arrays.copyOf(from.nodes, size);
             marks = Arrays.copyOf(from.marks, size);
+            costs = Arrays.copyOf(from.costs, size);
         }
     }
 
@@ -70,36 +79,62 @@ final class BufferPool {
     /** The eviction hand: the page id the next eviction looks at first. */
     private int hand;
 
-    /** Per-node memory cost: the page plus object overhead. */
-    private final int nodeCost;
-
     BufferPool(PageFile file, long budgetBytes) {
         this.file = file;
         this.budget = budgetBytes;
-        this.nodeCost = file.pageSize() + 256;
     }
 
     PageFile file() {
         return file;
     }
 
-    private static byte chances(Node n) {
-        return n.isLeaf() ? LEAF_CHANCES : INTERNAL_CHANCES;
+    private static byte chances(Object entry) {
+        return entry instanceof Node n && !n.isLeaf() ? INTERNAL_CHANCES : LEAF_CHANCES;
+    }
+
+    /** @return an estimate of the memory an entry takes (the pool's budget counts it) */
+    private static int cost(Object entry) {
+        return entry instanceof LeafPage p ? p.memoryBytes() : ((Node) entry).memoryBytes();
     }
 
     /**
-     * Returns the clean node on page {@code id}, reading it if it is not cached.
+     * Returns the clean node on page {@code id}, reading it if it is not cached. A leaf cached as a {@link LeafPage}
+     * is returned as a node of its own; a leaf read for this call is not cached (a writer copies and drops it).
      *
      * @throws CorruptionException if the page fails its checks
      * @throws StoreException      if the read fails
      */
     Node node(int id) {
-        Node n = cached(id, true);
-        if (n == null) {
-            n = read(id);
+        Object e = cached(id, true);
+        if (e instanceof Node n) {
+            return n;
+        }
+        if (e instanceof LeafPage p) {
+            return p.toNode(file.pageSize());
+        }
+        Node n = read(id);
+        if (!n.isLeaf()) {
             put(id, n);
         }
         return n;
+    }
+
+    /**
+     * For a lookup: the child {@code i} of an internal node as a {@link Node} or a {@link LeafPage}, reading (and
+     * caching) it if needed.
+     */
+    Object lookup(Node parent, int i) {
+        Object s = parent.slot(i);
+        if (s instanceof Node n) {
+            return n;
+        }
+        int id = (Integer) s;
+        Object e = cached(id, true);
+        if (e == null) {
+            e = readForCache(id);
+            put(id, e);
+        }
+        return e;
     }
 
     /**
@@ -110,15 +145,18 @@ final class BufferPool {
      * @param owned set to whether the node was read for the caller ({@code owned[0]})
      */
     Node cachedOrRead(int id, boolean[] owned) {
-        Node n = cached(id, true);
-        owned[0] = n == null;
-        return n != null ? n : read(id);
+        Object e = cached(id, true);
+        owned[0] = !(e instanceof Node);
+        if (e instanceof Node n) {
+            return n;
+        }
+        return e instanceof LeafPage p ? p.toNode(file.pageSize()) : read(id);
     }
 
-    private Node cached(int id, boolean mark) {
+    private Object cached(int id, boolean mark) {
         Table t = table;
         if (id >= 0 && id < t.nodes.length) {
-            Node n = (Node) ENTRY.getAcquire(t.nodes, id);
+            Object n = ENTRY.getAcquire(t.nodes, id);
             if (n != null) {
                 byte c = chances(n);
                 if (mark && t.marks[id] != c) {
@@ -128,6 +166,19 @@ final class BufferPool {
             }
         }
         return null;
+    }
+
+    /** Reads page {@code id} in the form the pool caches: a {@link LeafPage} or an internal {@link Node}. */
+    private Object readForCache(int id) {
+        try {
+            ByteBuffer page = file.readTransient(id, PageFile.ANY_NODE);
+            if (page.get(P_TYPE) == TYPE_LEAF) {
+                return PageCodec.decodeLeafPage(page, id, file.path(), file.offset(id));
+            }
+            return PageCodec.decodeNode(page, id, file.pageSize(), file.path(), file.offset(id));
+        } catch (IOException e) {
+            throw new StoreException("cannot read page " + id + " of " + file.path(), e);
+        }
     }
 
     /** Reads and decodes page {@code id}, not caching it. */
@@ -146,23 +197,32 @@ final class BufferPool {
         return s instanceof Node n ? n : node((Integer) s);
     }
 
-    /** Caches a node a checkpoint has just written to page {@code id}, replacing what the page held before. */
-    void put(int id, Node n) {
+    /**
+     * Caches a node a checkpoint has just written to page {@code id}, or a node or leaf just read from it, replacing
+     * what the page held before.
+     */
+    void put(int id, Object n) {
+        put(id, n, cost(n));
+    }
+
+    /** As {@link #put(int, Object)}, with the entry's memory estimate computed by the caller. */
+    void put(int id, Object n, int cost) {
         synchronized (lock) {
             Table t = table;
             if (id >= t.nodes.length) {
                 t = new Table(t, Math.max(id + 1, t.nodes.length + (t.nodes.length >> 1)));
                 table = t;
             }
-            Node old = (Node) ENTRY.getAcquire(t.nodes, id);
+            Object old = ENTRY.getAcquire(t.nodes, id);
             t.marks[id] = chances(n);
             ENTRY.setRelease(t.nodes, id, n);
             if (old == null) {
                 count++;
-                bytes += nodeCost;
-                if (bytes > budget) {
-                    evict(t);
-                }
+            }
+            bytes += cost - t.costs[id];
+            t.costs[id] = cost;
+            if (bytes > budget) {
+                evict(t);
             }
         }
     }
@@ -180,6 +240,13 @@ final class BufferPool {
     /** @return whether page {@code id} is cached (tests) */
     boolean cached(int id) {
         return cached(id, false) != null;
+    }
+
+    /** @return the memory the cached entries are counted with (tests) */
+    long bytes() {
+        synchronized (lock) {
+            return bytes;
+        }
     }
 
     /** @return the number of cached nodes */
@@ -222,7 +289,7 @@ final class BufferPool {
      * removing those whose mark is 0. Lock held; {@code t} is the current table.
      */
     private void evict(Table t) {
-        Node[] nodes = t.nodes;
+        Object[] nodes = t.nodes;
         byte[] marks = t.marks;
         long limit = (INTERNAL_CHANCES + 1L) * nodes.length + 2;
         for (long scanned = 0; bytes > budget && scanned < limit; scanned++) {
@@ -238,7 +305,8 @@ final class BufferPool {
             } else {
                 ENTRY.setRelease(nodes, i, null);
                 count--;
-                bytes -= nodeCost;
+                bytes -= t.costs[i];
+                t.costs[i] = 0;
             }
         }
     }

@@ -12,11 +12,15 @@ import java.util.function.LongConsumer;
 
 /**
  * The checkpoint protocol: makes the in-memory tree the durable one without ever overwriting a page the durable
- * header still needs (shadow paging), then lets the log drop what the tree now holds. {@link #run} is the protocol,
- * one step after another; docs/formats/btree.md describes the same steps with the force after each.
+ * header still needs (shadow paging), then lets the log drop what the tree now holds. {@link #write},
+ * {@link #publish} and {@link #truncate} are the protocol, one step after another; docs/formats/btree.md describes
+ * the same steps with the force after each.
  *
- * <p>Not thread-safe: runs under the store's writer lock, so no write changes the tree while it runs. Lookups and
- * scans go on; they only wait for the moment pages become reusable ({@link Snapshots#whenQuiet}).
+ * <p>Not thread-safe: one checkpoint at a time. Its writing part ({@link #write}, steps 1 to 6) runs in the
+ * background, without the store's writer lock, on a tree that writes no longer change in place
+ * ({@link TreeWriter#freeze}); {@link #publish} (steps 7, 8) runs under that lock; {@link #truncate} (step 9) after
+ * it. Lookups and scans go on throughout; they only wait for the moment pages become reusable
+ * ({@link Snapshots#whenQuiet}).
  */
 final class Checkpointer {
 
@@ -71,16 +75,40 @@ final class Checkpointer {
     }
 
     /**
-     * Makes {@code root}, which holds every log record up to {@code lsn}, durable as the successor of
-     * {@code durable}.
+     * What a checkpoint wrote and made durable (steps 1 to 6), to be published (steps 7 and 8) under the store's writer
+     * lock, and then the log truncated (step 9).
+     */
+    static final class Written {
+        final Header header;
+        final long lsn;
+        final int[] listPages;
+        final List<Runnable> publish;
+
+        Written(Header header, long lsn, int[] listPages, List<Runnable> publish) {
+            this.header = header;
+            this.lsn = lsn;
+            this.listPages = listPages;
+            this.publish = publish;
+        }
+    }
+
+    /**
+     * Steps 1 to 6 of the protocol: makes {@code root}, which holds every log record up to {@code lsn}, durable as the
+     * successor of {@code durable}. Runs without the store's writer lock (in the background, while writes go on):
+     * {@code root}'s tree is frozen ({@link TreeWriter#freeze}), and {@link FreeSpace#begin()} was called when it
+     * was.
      *
-     * @return the new durable header
-     * @throws Undone       if a write failed before the new header was written; nothing changed, retry later
+     * @param droppedChains what {@link FreeSpace#begin()} returned
+     * @return what to {@link #publish} and {@link #truncate}
+     * @throws Undone       if a write failed before the new header was written; nothing on disk that a header
+     *                      references changed: the caller rolls back the free space ({@link FreeSpace#rollback()})
+     *                      and retries later
      * @throws IOException  if a force failed (or a write of the header was followed by a failed force): the caller
      *                      must then stop accepting writes (fail-stop); the durable header is still {@code durable}
      *                      or the new one, which recovery will tell
      */
-    Header run(Node root, long lsn, long keyCount, Header durable) throws IOException, Undone {
+    Written write(Node root, long lsn, long keyCount, Header durable, List<Object[]> droppedChains)
+            throws IOException, Undone {
         // 1. Force the log up to lsn. The new header will claim records <= lsn; were they lost from the log by a
         //    crash, the log would hand their LSNs to new records after restart, and replay would skip those.
         generation = durable.generation() + 1;
@@ -95,15 +123,15 @@ final class Checkpointer {
 
         // Steps 2 to 4 and 6's header write change only pages free in the durable header, and in memory only what
         // space.rollback() restores: the tree takes the new page ids in step 8, after the header is durable.
-        space.begin();
         pages = file.runWriter(generation, runBuffer);
         List<Runnable> publish = new ArrayList<>();
         int rootId;
         int[] listPages;
         int[] freeIds;
         try {
-            // 2. Turn overflow chains dropped since the last checkpoint into pending pages (their links are on disk).
-            resolveDroppedChains();
+            // 2. Turn overflow chains dropped before the checkpoint began into pending pages (their links are on
+            //    disk).
+            resolveDroppedChains(droppedChains);
 
             // 3. Write every dirty node and large value, children before parents, into pages that are free in the
             //    durable header: nothing the durable tree references is overwritten, so a crash leaves it intact.
@@ -116,7 +144,6 @@ final class Checkpointer {
             writeFreeList(listPages, freeIds);
             pages.flush();
         } catch (IOException e) {
-            space.rollback();
             throw new Undone("checkpoint " + generation + " of " + file.path() + " failed to write its pages", e);
         }
 
@@ -145,37 +172,45 @@ final class Checkpointer {
                 e.addSuppressed(wipe);
                 throw e;
             }
-            space.rollback();
             throw new Undone("checkpoint " + generation + " of " + file.path() + " failed to write its header", e);
         }
         file.force();
         file.maxGeneration(generation);
+        LOG.debug("checkpoint {} of {}: lsn {}, root {}, {} pages, {} free", next.generation(), file.path(), lsn,
+                rootId, next.pageCount(), freeIds.length);
+        return new Written(next, lsn, listPages, publish);
+    }
 
+    /**
+     * Steps 7 and 8: the in-memory tree and free space take what the durable header of {@code written} says. Writer
+     * lock held.
+     */
+    void publish(Written written) {
         // 7. The previous header is superseded: the pages only it referenced are free on disk now, and reusable as
         //    soon as no lookup or scan that began before they were dropped can read them.
-        space.headerDurable(listPages);
+        space.headerDurable(written.listPages);
         snapshots.whenQuiet(space::promote);
 
         // 8. Written nodes are clean: they take their page ids, and parents refer to them by page id from now on,
-        //    so the pool may evict them.
-        publish.forEach(Runnable::run);
-
-        // 9. Only now drop log records <= lsn: they are in the tree of the durable header (step 6). A failure here
-        //    leaves more log than needed; the next checkpoint truncates further.
-        try {
-            truncateLog.accept(lsn + 1);
-        } catch (RuntimeException e) {
-            LOG.warn("checkpoint {} of {} is durable, but dropping log records below {} failed; the next checkpoint"
-                    + " retries: {}", generation, file.path(), lsn + 1, e.toString());
-        }
-
-        LOG.debug("checkpoint {} of {}: lsn {}, root {}, {} pages, {} free", next.generation(), file.path(), lsn,
-                rootId, next.pageCount(), freeIds.length);
-        return next;
+        //    so the pool may evict them; written large values know their chains.
+        written.publish.forEach(Runnable::run);
     }
 
-    private void resolveDroppedChains() throws IOException {
-        for (Object[] dropped : space.takePendingChains()) { // space.rollback() gives them back
+    /**
+     * Step 9: only now drop log records up to the written checkpoint's LSN: they are in the tree of the durable
+     * header (step 6). A failure here leaves more log than needed; the next checkpoint truncates further.
+     */
+    void truncate(Written written) {
+        try {
+            truncateLog.accept(written.lsn + 1);
+        } catch (RuntimeException e) {
+            LOG.warn("checkpoint {} of {} is durable, but dropping log records below {} failed; the next checkpoint"
+                    + " retries: {}", written.header.generation(), file.path(), written.lsn + 1, e.toString());
+        }
+    }
+
+    private void resolveDroppedChains(List<Object[]> droppedChains) throws IOException {
+        for (Object[] dropped : droppedChains) { // space.rollback() gives them back
             long tag = (Long) dropped[0];
             OverflowRef ref = (OverflowRef) dropped[1];
             int pages = (ref.length() + BTreeFormat.overflowCapacity(pageSize) - 1)
@@ -183,7 +218,7 @@ final class Checkpointer {
             int id = ref.firstPage();
             for (int i = 0; i < pages && id != 0; i++) {
                 ByteBuffer page = file.read(id, BTreeFormat.TYPE_OVERFLOW);
-                space.release(id, tag);
+                space.releaseResolved(id, tag);
                 id = PageCodec.link(page);
             }
         }
@@ -204,8 +239,13 @@ final class Checkpointer {
         if (n.isLeaf()) {
             Object[] values = n.slotsCopy();
             for (int i = 0; i < values.length; i++) {
-                if (values[i] instanceof byte[] v && !BTreeFormat.inline(n.key(i).length, v.length, pageSize)) {
-                    OverflowRef ref = writeChain(v);
+                if (values[i] instanceof LargeValue large) {
+                    // A copy of a leaf written by an earlier checkpoint may hold a value whose chain exists already.
+                    OverflowRef written = large.chain();
+                    OverflowRef ref = written != null ? written : writeChain(large.bytes());
+                    if (written == null) {
+                        publish.add(() -> large.chainDurable(ref));
+                    }
                     values[i] = ref;
                     int slot = i;
                     publish.add(() -> n.swapSlot(slot, ref));
@@ -233,9 +273,10 @@ final class Checkpointer {
         }
         int id = space.allocate();
         pages.write(id, page);
+        int cost = n.memoryBytes(); // here, not in step 8, which holds the writer lock
         publish.add(() -> {
             n.setPageId(id);
-            pool.put(id, n);
+            pool.put(id, n, cost);
         });
         return id;
     }

@@ -22,7 +22,11 @@ import java.util.TreeSet;
  * Pages are tagged with the store version (number of writes applied) of the write that dropped them; a snapshot of
  * version {@code v} can reach a page dropped at version {@code f} only if {@code v < f}.
  *
- * <p>Not thread-safe: guarded by the store's writer lock.
+ * <p>A checkpoint runs in the background while writes go on ({@link BTreeStore}): {@link #begin()} freezes the pages
+ * and chains dropped so far — those the checkpoint's header frees — and pages the writer drops afterwards are still
+ * referenced by the frozen tree the checkpoint writes, so they stay pending until the header after it.
+ *
+ * <p>Thread-safe: every method is synchronized (the writer drops pages while the checkpoint allocates).
  */
 final class FreeSpace {
 
@@ -30,10 +34,17 @@ final class FreeSpace {
     private final TreeSet<Integer> free = new TreeSet<>();
     /** Free on disk, but maybe still read by a snapshot: {tag, page}, in increasing tag order. */
     private final ArrayDeque<long[]> retained = new ArrayDeque<>();
-    /** Still in the durable tree, dropped since: {tag, page}. */
-    private final List<long[]> pending = new ArrayList<>();
-    /** Overflow chains of the durable tree dropped since the last checkpoint, with their tags. */
-    private final List<Object[]> pendingChains = new ArrayList<>();
+    /**
+     * Still in the durable tree (and in the tree of the checkpoint in flight, if one is), dropped since the last
+     * checkpoint began: {tag, page}.
+     */
+    private List<long[]> pending = new ArrayList<>();
+    /** While a checkpoint is in flight: pages dropped before it began, which its header frees; else null. */
+    private List<long[]> frozenPending;
+    /** Overflow chains of the durable tree dropped since the last checkpoint began, with their tags. */
+    private List<Object[]> pendingChains = new ArrayList<>();
+    /** While a checkpoint is in flight: the chains dropped before it began, which it resolves into pages. */
+    private List<Object[]> frozenChains;
     /** The pages of the durable header's free list. */
     private int[] freeListPages;
     private int pageCount;
@@ -41,8 +52,7 @@ final class FreeSpace {
     private Mark mark;
 
     /** The state {@link #rollback()} restores, and the pages allocated since. */
-    private record Mark(int pageCount, int[] freeListPages, int pendingSize, List<Object[]> pendingChains,
-                        List<Integer> allocated) {
+    private record Mark(int pageCount, int[] freeListPages, int frozenSize, List<Integer> allocated) {
     }
 
     /**
@@ -58,12 +68,12 @@ final class FreeSpace {
         this.freeListPages = freeListPages.clone();
     }
 
-    int pageCount() {
+    synchronized int pageCount() {
         return pageCount;
     }
 
     /** @return a page that no durable header and no snapshot references: the lowest free one, or a new one */
-    int allocate() {
+    synchronized int allocate() {
         Integer id = free.pollFirst();
         if (id == null) {
             id = pageCount++;
@@ -75,13 +85,24 @@ final class FreeSpace {
     }
 
     /**
-     * A checkpoint starts: remembers the state, so that {@link #rollback()} can undo what the checkpoint changes
-     * (the pages it allocates, the dropped chains it takes, the free-list pages it retires) until
-     * {@link #headerDurable} ends it.
+     * A checkpoint starts (writer lock held, the tree it writes frozen): the pages and chains dropped so far are the
+     * ones its header frees; later drops wait for the next header. Remembers the state, so that {@link #rollback()}
+     * can undo what the checkpoint changes (the pages it allocates, the dropped chains it takes, the free-list pages
+     * it retires) until {@link #headerDurable} ends it.
+     *
+     * @return the dropped overflow chains, each {tag (Long), ref}, for the checkpoint to resolve into pages
+     *         ({@link #releaseResolved})
      */
-    void begin() {
-        mark = new Mark(pageCount, freeListPages.clone(), pending.size(), new ArrayList<>(pendingChains),
-                new ArrayList<>());
+    synchronized List<Object[]> begin() {
+        if (mark != null) {
+            throw new IllegalStateException("a checkpoint is already in flight");
+        }
+        mark = new Mark(pageCount, freeListPages.clone(), pending.size(), new ArrayList<>());
+        frozenPending = pending;
+        pending = new ArrayList<>();
+        frozenChains = pendingChains;
+        pendingChains = new ArrayList<>();
+        return new ArrayList<>(frozenChains);
     }
 
     /**
@@ -89,7 +110,7 @@ final class FreeSpace {
      * again (none is referenced by a durable header, and none is referenced by the in-memory tree, which only takes
      * page ids once the header is durable), and what it took from the pending state is back.
      */
-    void rollback() {
+    synchronized void rollback() {
         if (mark == null) {
             return;
         }
@@ -100,29 +121,32 @@ final class FreeSpace {
         }
         pageCount = mark.pageCount();
         freeListPages = mark.freeListPages();
-        pending.subList(mark.pendingSize(), pending.size()).clear();
-        pendingChains.clear();
-        pendingChains.addAll(mark.pendingChains());
+        List<long[]> back = new ArrayList<>(frozenPending.subList(0, mark.frozenSize()));
+        back.addAll(pending);
+        pending = back;
+        List<Object[]> chains = new ArrayList<>(frozenChains);
+        chains.addAll(pendingChains);
+        pendingChains = chains;
+        frozenPending = null;
+        frozenChains = null;
         mark = null;
     }
 
+    /** A page of a chain the checkpoint in flight resolved ({@link #begin()}): its header frees it. */
+    synchronized void releaseResolved(int id, long tag) {
+        frozenPending.add(new long[]{tag, id});
+    }
+
     /** A write at version {@code version} dropped durable page {@code id} from the tree. */
-    void release(int id, long version) {
+    synchronized void release(int id, long version) {
         if (id != 0) {
             pending.add(new long[]{version, id});
         }
     }
 
     /** A write at version {@code version} dropped a value stored in a durable overflow chain. */
-    void releaseChain(OverflowRef ref, long version) {
+    synchronized void releaseChain(OverflowRef ref, long version) {
         pendingChains.add(new Object[]{version, ref});
-    }
-
-    /** @return the dropped chains, each {tag (Long), ref}, for the checkpoint to resolve into pages; clears them */
-    List<Object[]> takePendingChains() {
-        List<Object[]> chains = new ArrayList<>(pendingChains);
-        pendingChains.clear();
-        return chains;
     }
 
     /**
@@ -132,9 +156,10 @@ final class FreeSpace {
      *
      * @param perPage page ids one free-list page holds
      * @return {@code [listPages, freeIds]}: the pages to write the list to, in chain order, and every page id that
-     *         is free in the new header (free, retained and pending), sorted
+     *         is free in the new header (free, retained and pending before the checkpoint began), sorted
      */
-    int[][] planFreeList(int perPage) {
+    synchronized int[][] planFreeList(int perPage) {
+        List<long[]> pending = frozenPending;
         for (int id : freeListPages) {
             pending.add(new long[]{0, id});
         }
@@ -167,21 +192,21 @@ final class FreeSpace {
      * The header that lists {@code listPages} as its free list is durable: pending pages are free on disk now, and
      * become reusable once no snapshot older than their tag is open.
      */
-    void headerDurable(int[] listPages) {
+    synchronized void headerDurable(int[] listPages) {
         mark = null;
         freeListPages = listPages.clone();
-        pending.sort((a, b) -> Long.compare(a[0], b[0]));
         // Tags of pending pages may be lower than tags already retained; keep the deque ordered by merging.
         List<long[]> all = new ArrayList<>(retained);
-        all.addAll(pending);
+        all.addAll(frozenPending);
         all.sort((a, b) -> Long.compare(a[0], b[0]));
         retained.clear();
         retained.addAll(all);
-        pending.clear();
+        frozenPending = null;
+        frozenChains = null;
     }
 
     /** Makes retained pages that no open snapshot can reach reusable: those dropped at or before {@code minActive}. */
-    void promote(long minActive) {
+    synchronized void promote(long minActive) {
         while (!retained.isEmpty() && retained.peekFirst()[0] <= minActive) {
             free.add((int) retained.pollFirst()[1]);
         }
@@ -190,20 +215,20 @@ final class FreeSpace {
     // ---- for verify ------------------------------------------------------------------------------------------
 
     /** @return every page free on disk in the durable header as this object sees it (free and retained) */
-    TreeSet<Integer> freeOnDisk() {
+    synchronized TreeSet<Integer> freeOnDisk() {
         TreeSet<Integer> all = new TreeSet<>(free);
         retained.forEach(r -> all.add((int) r[1]));
         return all;
     }
 
     /** @return the pages dropped from the durable tree since its header */
-    TreeSet<Integer> pendingPages() {
+    synchronized TreeSet<Integer> pendingPages() {
         TreeSet<Integer> all = new TreeSet<>();
         pending.forEach(p -> all.add((int) p[1]));
         return all;
     }
 
-    int[] freeListPages() {
+    synchronized int[] freeListPages() {
         return freeListPages.clone();
     }
 }

@@ -15,7 +15,7 @@ import java.util.Arrays;
  *   <li>{@link #pageId}: 0 while the node exists only in memory ("dirty"); the page it was written to afterwards;</li>
  *   <li>a slot, by the checkpoint: once it has written a dirty child, the parent's slot is swapped from the child
  *       {@link Node} to its page id ({@link Integer}), so the child can be evicted; once it has written a large
- *       value to an overflow chain, the leaf's slot is swapped from the {@code byte[]} to an {@link OverflowRef}.
+ *       value to an overflow chain, the leaf's slot is swapped from the {@link LargeValue} to an {@link OverflowRef}.
  *       Both forms denote the same content;</li>
  *   <li>a slot, by a write, in place ({@link TreeWriter}): a dirty node that no open scan can reach (created after
  *       the newest open scan's version, see {@link #created()}) may have one slot replaced by a write of a single
@@ -26,9 +26,9 @@ import java.util.Arrays;
  * </ul>
  * Slots are read with acquire and written with release semantics.
  *
- * <p>Slots of a leaf hold a {@code byte[]} (an inline value, or a large value not yet written to an overflow chain)
- * or an {@link OverflowRef}; slots of an internal node, {@code keys.length + 1} of them, hold a {@link Node} or an
- * {@link Integer} page id. Child {@code i} holds the keys {@code k} with {@code keys[i-1] <= k < keys[i]}.
+ * <p>Slots of a leaf hold a {@code byte[]} (an inline value), a {@link LargeValue} (a large value, in memory until a
+ * checkpoint has written its overflow chain) or an {@link OverflowRef}; slots of an internal node,
+ * {@code keys.length + 1} of them, hold a {@link Node} or an {@link Integer} page id. Child {@code i} holds the keys {@code k} with {@code keys[i-1] <= k < keys[i]}.
  *
  * <p>Thread-safe for any number of readers: the key array and the slot array's length are final, and the changes
  * above follow the rules above. {@link #bytes()}, {@link #pageId()}, {@link #created()} and the copies are for
@@ -193,6 +193,34 @@ final class Node {
         return bytes;
     }
 
+    /**
+     * @return an estimate of the memory this node takes (object, arrays, keys, inline values, child ids, the search
+     *         index), for the buffer pool's budget
+     */
+    int memoryBytes() {
+        long m = 48 + 2 * 16 + 4L * (keys.length + slots.length);
+        for (byte[] k : keys) {
+            m += arrayBytes(k.length);
+        }
+        for (Object s : slots) {
+            if (s instanceof byte[] v) {
+                m += arrayBytes(v.length);
+            } else if (s instanceof LargeValue large) {
+                m += 32 + arrayBytes(large.bytes().length);
+            } else if (s != null && !(s instanceof Node)) {
+                m += 16; // an Integer page id or an OverflowRef
+            }
+        }
+        if (!leaf) {
+            m += 32 + 16 + 8L * keys.length; // the search index, once built
+        }
+        return (int) Math.min(Integer.MAX_VALUE, m);
+    }
+
+    private static long arrayBytes(int length) {
+        return 16 + ((length + 7L) & ~7L);
+    }
+
     /** @return the store version of the write that built this node; 0 if it was read from a page */
     long created() {
         return created;
@@ -267,6 +295,26 @@ final class Node {
     /** @return a copy of the key array (the keys themselves are shared: they are never changed) */
     byte[][] keysCopy() {
         return keys.clone();
+    }
+
+    /** @return a copy of the key array with {@code key} inserted at {@code at} (one copy, for a writer) */
+    byte[][] keysInserting(int at, byte[] key) {
+        return TreeWriter.insertAt(keys, at, key);
+    }
+
+    /** @return a copy of the slot array with {@code slot} inserted at {@code at}. Writer lock held (as slotsCopy) */
+    Object[] slotsInserting(int at, Object slot) {
+        return TreeWriter.insertAt(slots, at, slot);
+    }
+
+    /** @return a copy of the key array without entry {@code at} (one copy, for a writer) */
+    byte[][] keysRemoving(int at) {
+        return TreeWriter.removeAt(keys, at);
+    }
+
+    /** @return a copy of the slot array without slot {@code at}. Writer lock held (as slotsCopy) */
+    Object[] slotsRemoving(int at) {
+        return TreeWriter.removeAt(slots, at);
     }
 
     /**

@@ -86,6 +86,33 @@ final class PageCodec {
         return Node.internal(keys, children, id);
     }
 
+    /**
+     * Decodes a leaf page (checked by {@link PageFile#read}) into the compact form the buffer pool caches, checking
+     * every entry against the page bounds as {@link #decodeNode} does, without an array per entry.
+     */
+    static LeafPage decodeLeafPage(ByteBuffer page, int id, Path file, long offset) {
+        Reader r = new Reader(page, file, offset);
+        int count = Short.toUnsignedInt(page.getShort(P_COUNT));
+        int[] offsets = new int[count];
+        for (int i = 0; i < count; i++) {
+            offsets[i] = r.position() - PAGE_HEADER;
+            int keyLen = r.u16();
+            int kind = r.u8();
+            int valueLen = r.length(MAX_VALUE_BYTES);
+            r.skip(keyLen);
+            if (kind == VALUE_INLINE) {
+                r.skip(valueLen);
+            } else if (kind == VALUE_OVERFLOW) {
+                r.pagePointer();
+            } else {
+                throw r.corrupt("unknown value kind " + kind);
+            }
+        }
+        byte[] body = new byte[r.position() - PAGE_HEADER];
+        page.get(PAGE_HEADER, body);
+        return new LeafPage(id, body, offsets);
+    }
+
     /** Writes one overflow page: {@code length} bytes of {@code value} from {@code from}, then a link. */
     static void encodeOverflow(ByteBuffer page, byte[] value, int from, int length, int next) {
         page.put(P_TYPE, TYPE_OVERFLOW);
@@ -168,6 +195,15 @@ final class PageCodec {
             }
             pos += 4;
             return v;
+        }
+
+        int position() {
+            return pos;
+        }
+
+        void skip(int n) {
+            need(n);
+            pos += n;
         }
 
         byte[] bytes(int n) {

@@ -1,6 +1,8 @@
 package io.durakv.btree;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Puts and deletes, copy-on-write towards scans: each returns the new root and never changes a node an open scan can
@@ -21,6 +23,12 @@ import java.util.Arrays;
  * instead of splitting the full one in half, so that ascending fills leave full pages (the rightmost internal nodes
  * split the same way).
  *
+ * <p>Background checkpoints: {@link #freeze} hands the current tree to a checkpoint that writes it while writes go
+ * on. From then on no node of that tree changes in place (as if a scan had pinned it), and what a write drops from
+ * it while it is being written is remembered ({@link #thaw}): a dirty node or an unwritten large value of the frozen
+ * tree gets its page or chain from the checkpoint, and that page or chain must be freed once the header after it no
+ * longer references it.
+ *
  * <p>Not thread-safe: used under the store's writer lock.
  */
 final class TreeWriter {
@@ -38,6 +46,12 @@ final class TreeWriter {
     private long scanFloor = Long.MAX_VALUE;
     private long dirtyBytes;
     private long keyDelta;
+    /** The version of the tree a checkpoint in flight writes, or -1 when none is. */
+    private long frozen = -1;
+    /** The dirty bytes the frozen tree held ({@link #thaw} gives them back when its checkpoint is undone). */
+    private long frozenDirtyBytes;
+    /** Dirty nodes and unwritten large values of the frozen tree dropped since {@link #freeze}: {node/value, tag}. */
+    private List<Object[]> droppedFrozen = new ArrayList<>();
 
     TreeWriter(BufferPool pool, FreeSpace space, int pageSize) {
         this.pool = pool;
@@ -55,19 +69,49 @@ final class TreeWriter {
      */
     void version(long v, long newestScan) {
         this.version = v;
-        this.scanFloor = newestScan;
+        this.scanFloor = Math.max(newestScan, frozen); // the frozen tree is pinned like a scan's
     }
 
     /**
-     * @return bytes of the dirty nodes and unwritten large values in the current tree since the last
-     *         {@link #resetDirty()} (what the next checkpoint will write, roughly)
+     * A checkpoint begins to write the current tree, of version {@code treeVersion}: from now on none of its nodes
+     * changes in place, and the dirty bytes count from zero (the checkpoint takes the tree's).
+     */
+    void freeze(long treeVersion) {
+        frozen = treeVersion;
+        frozenDirtyBytes = dirtyBytes;
+        dirtyBytes = 0;
+        droppedFrozen = new ArrayList<>();
+    }
+
+    /**
+     * The checkpoint of the frozen tree ended.
+     *
+     * @param written whether its header is durable (else it was undone: its dirty bytes are dirty again)
+     * @return what writes dropped from the frozen tree meanwhile: each {a {@link Node} or {@link LargeValue}, the
+     *         version (Long) of the write that dropped it}; once written, each has a page or chain to free
+     */
+    List<Object[]> thaw(boolean written) {
+        List<Object[]> dropped = droppedFrozen;
+        if (!written) {
+            dirtyBytes += frozenDirtyBytes;
+        }
+        frozen = -1;
+        frozenDirtyBytes = 0;
+        droppedFrozen = new ArrayList<>();
+        return dropped;
+    }
+
+    /** @return whether a dirty node or value of this version belongs to the tree a checkpoint in flight writes */
+    private boolean inFrozenTree(long created) {
+        return created <= frozen;
+    }
+
+    /**
+     * @return bytes of the dirty nodes and unwritten large values in the current tree outside the tree of the
+     *         checkpoint in flight, if any (what the next checkpoint will write, roughly)
      */
     long dirtyBytes() {
         return dirtyBytes;
-    }
-
-    void resetDirty() {
-        dirtyBytes = 0;
     }
 
     /** @return the change in the number of keys since the last call, and resets it */
@@ -83,9 +127,11 @@ final class TreeWriter {
     }
 
     /** @return the new root after storing {@code value} under {@code key}; {@code root} may be null (empty) */
-    Node put(Node root, byte[] key, byte[] value) {
-        if (!BTreeFormat.inline(key.length, value.length, pageSize)) {
-            dirtyBytes += value.length; // large values live in memory until a checkpoint writes their chains
+    Node put(Node root, byte[] key, byte[] bytes) {
+        Object value = bytes;
+        if (!BTreeFormat.inline(key.length, bytes.length, pageSize)) {
+            dirtyBytes += bytes.length; // large values live in memory until a checkpoint writes their chains
+            value = new LargeValue(bytes, version);
         }
         if (root == null) {
             keyDelta++;
@@ -129,7 +175,7 @@ final class TreeWriter {
      * @param rightmost whether {@code node} is the last node of its level (no key above it in the tree)
      * @return the replacement of {@code node}: a {@link Node}, a {@link Split}, or {@link #IN_PLACE}
      */
-    private Object insert(Node node, byte[] key, byte[] value, boolean rightmost) {
+    private Object insert(Node node, byte[] key, Object value, boolean rightmost) {
         int n = node.keyCount();
         // Ascending fills land past the last key of the rightmost nodes: one comparison instead of a search.
         boolean past = rightmost && n > 0 && Arrays.compareUnsigned(node.key(n - 1), key) < 0;
@@ -159,8 +205,8 @@ final class TreeWriter {
                 return new Split(node, key, track(Node.dirtyLeaf(new byte[][]{key}, new Object[]{value}, entry,
                         version)));
             }
-            byte[][] keys = insertAt(node.keysCopy(), at, key);
-            Object[] slots = insertAt(node.slotsCopy(), at, value);
+            byte[][] keys = node.keysInserting(at, key);
+            Object[] slots = node.slotsInserting(at, value);
             drop(node);
             return leafOrSplit(keys, slots, node.bytes() + entry);
         }
@@ -180,7 +226,7 @@ final class TreeWriter {
             return track(node.withChildren(slots, version));
         }
         Split s = (Split) r;
-        byte[][] keys = insertAt(node.keysCopy(), ci, s.separator);
+        byte[][] keys = node.keysInserting(ci, s.separator);
         Object[] slots = node.slotsCopy();
         slots[ci] = s.left;
         slots = insertAt(slots, ci + 1, s.right);
@@ -254,7 +300,7 @@ final class TreeWriter {
             if (node.keyCount() == 1) {
                 return null;
             }
-            return track(Node.dirtyLeaf(removeAt(node.keysCopy(), i), removeAt(node.slotsCopy(), i),
+            return track(Node.dirtyLeaf(node.keysRemoving(i), node.slotsRemoving(i),
                     node.bytes() - Node.leafEntryBytes(key, node.slot(i), pageSize), version));
         }
         int ci = node.childIndex(key);
@@ -318,7 +364,11 @@ final class TreeWriter {
     /** A node left the current tree: its page, if it has one, is pending free; if it is dirty, it needs no write. */
     private void drop(Node n) {
         if (n.isDirty()) {
-            dirtyBytes -= n.bytes();
+            if (inFrozenTree(n.created())) {
+                droppedFrozen.add(new Object[]{n, version}); // the checkpoint in flight gives it a page
+            } else {
+                dirtyBytes -= n.bytes();
+            }
         } else {
             space.release(n.pageId(), version);
         }
@@ -328,8 +378,14 @@ final class TreeWriter {
     private void dropValue(byte[] key, Object value) {
         if (value instanceof OverflowRef ref) {
             space.releaseChain(ref, version);
-        } else if (!BTreeFormat.inline(key.length, ((byte[]) value).length, pageSize)) {
-            dirtyBytes -= ((byte[]) value).length;
+        } else if (value instanceof LargeValue large) {
+            if (large.chain() != null) {
+                space.releaseChain(large.chain(), version); // written by an earlier checkpoint: durable
+            } else if (inFrozenTree(large.created())) {
+                droppedFrozen.add(new Object[]{large, version}); // the checkpoint in flight writes its chain
+            } else {
+                dirtyBytes -= large.bytes().length;
+            }
         }
     }
 
@@ -352,14 +408,16 @@ final class TreeWriter {
         return n;
     }
 
-    private static <T> T[] insertAt(T[] a, int at, T x) {
+    /** @return a copy of {@code a} with {@code x} inserted at {@code at}; {@code a} is not changed */
+    static <T> T[] insertAt(T[] a, int at, T x) {
         T[] r = Arrays.copyOf(a, a.length + 1);
         System.arraycopy(a, at, r, at + 1, a.length - at);
         r[at] = x;
         return r;
     }
 
-    private static <T> T[] removeAt(T[] a, int at) {
+    /** @return a copy of {@code a} without element {@code at}; {@code a} is not changed */
+    static <T> T[] removeAt(T[] a, int at) {
         T[] r = Arrays.copyOf(a, a.length - 1);
         System.arraycopy(a, at + 1, r, at, a.length - at - 1);
         return r;

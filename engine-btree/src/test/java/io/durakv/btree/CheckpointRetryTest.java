@@ -1,14 +1,11 @@
 package io.durakv.btree;
 
-import io.durakv.api.KeyValue;
-import io.durakv.api.KeyValueIterator;
 import io.durakv.api.StoreException;
 import io.durakv.api.io.DiskOp;
 import io.durakv.api.io.FaultRule;
 import io.durakv.api.io.SimulatedDisk;
 import org.junit.jupiter.api.Test;
 
-import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 
@@ -49,17 +46,7 @@ class CheckpointRetryTest {
     }
 
     private void checkContent(BTreeStore s, String where) {
-        TreeMap<String, byte[]> seen = new TreeMap<>();
-        try (KeyValueIterator it = s.scan(null, null)) {
-            while (it.hasNext()) {
-                KeyValue kv = it.next();
-                seen.put(new String(kv.key()), kv.value());
-            }
-        }
-        assertThat(seen.keySet()).as(where).containsExactlyElementsOf(model.keySet());
-        for (Map.Entry<String, byte[]> e : model.entrySet()) {
-            assertThat(seen.get(e.getKey())).as(where + ": " + e.getKey()).isEqualTo(e.getValue());
-        }
+        Stores.checkContent(s, model, where);
     }
 
     private void checkCrashImages(SimulatedDisk disk, String where) {

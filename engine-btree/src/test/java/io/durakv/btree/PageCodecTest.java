@@ -43,6 +43,66 @@ class PageCodecTest {
     }
 
     @Test
+    void aCompactLeafPageSearchesInPlaceAndGivesTheSameEntriesAsTheDecodedNode() {
+        byte[][] keys = {{}, {1}, {1, 2, 3}, {1, 2, 4}, {(byte) 0x80}, {(byte) 0xFF}};
+        Object[] values = {new byte[0], new byte[]{9}, new OverflowRef(7, 5000), Stores.filled(300, 3),
+                new byte[]{4, 5, 6}, new OverflowRef(12, 900)};
+        ByteBuffer p = page();
+        PageCodec.encodeLeaf(p, keys, values);
+        LeafPage leaf = PageCodec.decodeLeafPage(p, 5, FILE, 5 * PAGE);
+        assertThat(leaf.keyCount()).isEqualTo(keys.length);
+        assertThat(leaf.pageId()).isEqualTo(5);
+        for (int i = 0; i < keys.length; i++) {
+            assertThat(leaf.search(keys[i])).as("key %d", i).isEqualTo(i);
+            if (values[i] instanceof byte[] v) {
+                assertThat(leaf.value(i, null)).isEqualTo(v);
+            }
+        }
+        // Absent keys: the insertion point, as Node.search gives it, before, between and after the keys.
+        Node decoded = PageCodec.decodeNode(p, 5, PAGE, FILE, 5 * PAGE);
+        for (byte[] absent : new byte[][]{{0}, {1, 2}, {1, 2, 3, 0}, {1, 3}, {(byte) 0x90}, {(byte) 0xFF, 0}}) {
+            assertThat(leaf.search(absent)).isEqualTo(decoded.search(absent)).isNegative();
+        }
+        Node node = leaf.toNode(PAGE);
+        assertThat(node.isLeaf()).isTrue();
+        assertThat(node.pageId()).isEqualTo(5);
+        assertThat(node.bytes()).isEqualTo(decoded.bytes());
+        for (int i = 0; i < keys.length; i++) {
+            assertThat(node.key(i)).isEqualTo(keys[i]);
+            if (values[i] instanceof byte[] v) {
+                assertThat((byte[]) node.slot(i)).isEqualTo(v);
+            } else {
+                assertThat(node.slot(i)).isEqualTo(values[i]);
+            }
+        }
+        // Denser than the decoded node: about the encoded size, not an array per key and value besides.
+        assertThat(leaf.memoryBytes()).isLessThan(decoded.memoryBytes());
+    }
+
+    @Test
+    void aCompactLeafPageRefusesDamagedEntriesAsCorruption() {
+        byte[][] keys = {{1}, {2}};
+        Object[] values = {new byte[]{1, 2}, new byte[]{3}};
+        ByteBuffer runsOff = page();
+        PageCodec.encodeLeaf(runsOff, keys, values);
+        runsOff.putInt(BTreeFormat.PAGE_HEADER + 3, PAGE); // the first value runs past the page
+        ByteBuffer badKind = page();
+        PageCodec.encodeLeaf(badKind, keys, values);
+        badKind.put(BTreeFormat.PAGE_HEADER + 2, (byte) 7);
+        ByteBuffer badPointer = page();
+        PageCodec.encodeLeaf(badPointer, keys, new Object[]{new OverflowRef(1, 5000), new byte[]{3}});
+        ByteBuffer tooMany = page();
+        PageCodec.encodeLeaf(tooMany, keys, values);
+        tooMany.putShort(BTreeFormat.P_COUNT, (short) 500); // entries of zeros up to the end, then past it
+        for (ByteBuffer damaged : new ByteBuffer[]{runsOff, badKind, badPointer, tooMany}) {
+            assertThatThrownBy(() -> PageCodec.decodeLeafPage(damaged, 3, FILE, 3 * PAGE))
+                    .isInstanceOf(CorruptionException.class)
+                    .satisfies(e -> assertThat(((CorruptionException) e).offset()).isBetween(3L * PAGE, 4L * PAGE))
+                    .satisfies(e -> assertThat(((CorruptionException) e).file()).isEqualTo(FILE));
+        }
+    }
+
+    @Test
     void internalRoundtripsKeysAndChildren() {
         byte[][] keys = {{10}, {20, 1}};
         ByteBuffer p = page();

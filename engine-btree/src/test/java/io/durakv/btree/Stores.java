@@ -1,5 +1,12 @@
 package io.durakv.btree;
 
+import io.durakv.api.KeyValue;
+import io.durakv.api.KeyValueIterator;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.durakv.api.StoreOptions;
 import io.durakv.api.SyncMode;
 import io.durakv.api.io.Disk;
@@ -54,6 +61,25 @@ final class Stores {
     @FunctionalInterface
     interface PageAction {
         void run(PageFile file) throws IOException;
+    }
+
+    /**
+     * Asserts that {@code s} holds exactly {@code model}: a full scan returns its keys and values in order, and a get
+     * of each key returns its value.
+     */
+    static void checkContent(BTreeStore s, Map<String, byte[]> model, String where) {
+        TreeMap<String, byte[]> seen = new TreeMap<>();
+        try (KeyValueIterator it = s.scan(null, null)) {
+            while (it.hasNext()) {
+                KeyValue kv = it.next();
+                seen.put(new String(kv.key(), java.nio.charset.StandardCharsets.UTF_8), kv.value());
+            }
+        }
+        assertThat(seen.keySet()).as(where).containsExactlyElementsOf(new TreeMap<>(model).keySet());
+        for (Map.Entry<String, byte[]> e : model.entrySet()) {
+            assertThat(seen.get(e.getKey())).as(where + ": " + e.getKey()).isEqualTo(e.getValue());
+            assertThat(s.get(bytes(e.getKey()))).as(where + ": get " + e.getKey()).isEqualTo(e.getValue());
+        }
     }
 
     static byte[] bytes(String s) {
