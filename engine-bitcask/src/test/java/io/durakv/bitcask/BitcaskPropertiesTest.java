@@ -17,7 +17,7 @@ class BitcaskPropertiesTest extends KeyValueStoreProperties {
 
     @Override
     protected StoreOptions.Builder options() {
-        return StoreOptions.builder().property("bitcask.fileBytes", "65536").property("bitcask.mergeDeadRatio", "0.05")
+        return super.options().property("bitcask.fileBytes", "65536").property("bitcask.mergeDeadRatio", "0.05")
                 .property("bitcask.backgroundMerge", "0");
     }
 }

@@ -17,7 +17,7 @@ class BTreePropertiesTest extends KeyValueStoreProperties {
 
     @Override
     protected StoreOptions.Builder options() {
-        return StoreOptions.builder().property("btree.pageBytes", "1024").property("btree.checkpointBytes", "64")
+        return super.options().property("btree.pageBytes", "1024").property("btree.checkpointBytes", "64")
                 .property("wal.segmentBytes", "65536");
     }
 }

@@ -17,7 +17,7 @@ class LsmPropertiesTest extends KeyValueStoreProperties {
 
     @Override
     protected StoreOptions.Builder options() {
-        return StoreOptions.builder().property("lsm.memtableBytes", "1024").property("lsm.level0Trigger", "2")
+        return super.options().property("lsm.memtableBytes", "1024").property("lsm.level0Trigger", "2")
                 .property("lsm.levelBaseBytes", "2048").property("lsm.targetFileBytes", "1024")
                 .property("lsm.manifestRewriteBytes", "2048").property("wal.segmentBytes", "65536");
     }
