@@ -17,7 +17,7 @@ import static io.durakv.wal.WalTesting.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The spare segment file BATCH and NONE make in the background once the active segment is half written, so that
+ * The spare segment file BATCH and NONE make in the background once an eighth of the active segment is written, so that
  * rotation reuses it instead of zero-filling a new segment while an appender waits.
  */
 class SpareSegmentTest {
@@ -32,7 +32,7 @@ class SpareSegmentTest {
                 .disk(disk).build();
     }
 
-    /** Appends records until the active segment is past half full; @return the records appended */
+    /** Appends records until the active segment is half full, past the point where a spare is due; @return them */
     private static List<byte[]> fillHalf(WriteAheadLog log, long from) {
         List<byte[]> records = new ArrayList<>();
         long n = SEGMENT / 2 / (RECORD + WalFormat.FRAME_HEADER_SIZE) + 2;
@@ -57,7 +57,7 @@ class SpareSegmentTest {
     }
 
     @Test
-    void batchMakesASpareOnceHalfASegmentIsWrittenAndRotationReusesItWithoutZeroFilling() throws Exception {
+    void batchMakesASpareOnceAnEighthOfASegmentIsWrittenAndRotationReusesItWithoutZeroFilling() throws Exception {
         SimulatedDisk sim = new SimulatedDisk();
         CountingDisk disk = new CountingDisk(sim);
         try (WriteAheadLog log = WriteAheadLog.open(DIR, options(SyncMode.BATCH, disk))) {
@@ -87,7 +87,7 @@ class SpareSegmentTest {
             }
             log.sync();
         }
-        assertThat(sim.exists(SPARE)).as("no spare for a segment not yet half written").isFalse();
+        assertThat(sim.exists(SPARE)).as("no spare for a segment not yet an eighth written").isFalse();
         try (WriteAheadLog log = WriteAheadLog.open(DIR, options(SyncMode.BATCH, sim))) {
             acked.addAll(fillHalf(log, 10_000));
             awaitTrue(() -> spareReady(log), "the spare file");
