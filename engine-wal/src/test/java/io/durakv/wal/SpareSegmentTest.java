@@ -115,9 +115,9 @@ class SpareSegmentTest {
             assertThat(sim.exists(SPARE)).isFalse();
             assertThat(log.isFailed()).isFalse();
             acked.addAll(fillToRotation(log, 100_000));
-            acked.addAll(fillHalf(log, 200_000));
             sim.clearFaults();
-            // A new segment: the flusher tries again and succeeds.
+            // A new segment: the flusher tries again once the spare is due there, and succeeds.
+            acked.addAll(fillHalf(log, 200_000));
             awaitTrue(() -> spareReady(log), "the spare file once the disk has room");
             assertThat(replayAll(log)).extracting(Entry::bytes).containsExactlyElementsOf(acked);
         }
