@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
@@ -397,13 +398,29 @@ public final class BTreeStore implements KeyValueStore {
         return f;
     }
 
-    /** Starts a checkpoint of the current tree in the background. Writer lock held, no checkpoint in flight. */
+    /** Makes the checkpoint threads ({@link #startCheckpoint}); tests replace it to make starting one fail. */
+    volatile ThreadFactory checkpointThreads = r -> {
+        Thread t = new Thread(r, "durakv-btree-checkpoint " + BTreeStore.this.dir.getFileName());
+        t.setDaemon(true);
+        return t;
+    };
+
+    /**
+     * Starts a checkpoint of the current tree in the background. Writer lock held, no checkpoint in flight. If the
+     * thread cannot be started (no memory or thread left), the freeze is undone as for a checkpoint undone for lack
+     * of space, and a later write retries after a back-off: otherwise the store would wait forever for a checkpoint
+     * that never runs (back-pressure, close, verify).
+     */
     private void startCheckpoint() {
         Frozen f = freeze();
-        Thread t = new Thread(() -> runInBackground(f), "durakv-btree-checkpoint " + dir.getFileName());
-        t.setDaemon(true);
-        checkpointThread = t;
-        t.start();
+        try {
+            Thread t = checkpointThreads.newThread(() -> runInBackground(f));
+            t.start();
+            checkpointThread = t;
+        } catch (RuntimeException | Error e) {
+            undo(new Checkpointer.Undone("checkpoint " + (f.durable().generation() + 1) + " of " + file.path()
+                    + " could not start its thread", e));
+        }
     }
 
     /** The checkpoint thread: writes and forces without the lock, then publishes under it. */

@@ -99,7 +99,7 @@ final class PageFile implements AutoCloseable {
             throw new CorruptionException(path(), offset(id), "pointer to page " + id + ", which is not a data page");
         }
         try {
-            file.readFully(offset(id), page);
+            uninterrupted(() -> file.readFully(offset(id), page));
         } catch (EOFException e) {
             throw new CorruptionException(path(), offset(id), "page " + id + " lies past the end of the file", e);
         }
@@ -132,7 +132,7 @@ final class PageFile implements AutoCloseable {
      */
     void write(int id, ByteBuffer page, long generation) throws IOException {
         stamp(id, page, generation);
-        file.write(offset(id), page.duplicate().clear());
+        uninterrupted(() -> file.write(offset(id), page.duplicate().clear()));
     }
 
     private void stamp(int id, ByteBuffer page, long generation) {
@@ -193,13 +193,13 @@ final class PageFile implements AutoCloseable {
             }
             count = 0;
             run.flip();
-            file.write(offset(first), run);
+            uninterrupted(() -> file.write(offset(first), run));
         }
     }
 
     /** Writes {@code header} into its slot. Durable after {@link #force()}. */
     void writeHeader(Header header) throws IOException {
-        file.write(offset(header.slot()), header.encode());
+        uninterrupted(() -> file.write(offset(header.slot()), header.encode()));
     }
 
     /**
@@ -207,7 +207,7 @@ final class PageFile implements AutoCloseable {
      * whose bytes may still have reached the page cache whole.
      */
     void wipeHeader(int slot) throws IOException {
-        file.write(offset(slot), ByteBuffer.allocate(HEADER_BYTES));
+        uninterrupted(() -> file.write(offset(slot), ByteBuffer.allocate(HEADER_BYTES)));
     }
 
     /**
@@ -234,7 +234,31 @@ final class PageFile implements AutoCloseable {
 
     /** Forces written pages and headers to stable storage. */
     void force() throws IOException {
-        file.force(false);
+        uninterrupted(() -> file.force(false));
+    }
+
+    /** An I/O call on the data file. */
+    @FunctionalInterface
+    private interface Io {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code io} without the calling thread's interrupt flag, and sets the flag again afterwards. On the real file
+     * system an I/O call of a thread whose flag is set closes the channel ({@code ClosedByInterruptException}) for
+     * every thread: one interrupted lookup would make every later read fail and every checkpoint fail or be undone
+     * forever. (An interrupt that arrives during the call itself still closes the channel: the store then fails
+     * reads and checkpoints until reopened.)
+     */
+    private static void uninterrupted(Io io) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            io.run();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     long size() throws IOException {
