@@ -65,6 +65,23 @@ public final class EngineProperties {
         return d;
     }
 
+    /** Reads {@code true} or {@code false} (any case), or {@code dflt} when not set. */
+    public boolean bool(String name, boolean dflt) {
+        read.add(name);
+        String v = values.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        String t = v.trim();
+        if (t.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (t.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw bad(name, v, "true or false");
+    }
+
     /** Fails if a property was set that no call of this reader asked for. */
     public void rejectUnknown() {
         Set<String> unknown = new TreeSet<>(values.keySet());

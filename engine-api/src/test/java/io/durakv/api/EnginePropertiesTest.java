@@ -18,6 +18,16 @@ class EnginePropertiesTest {
     }
 
     @Test
+    void booleansAreTrueOrFalseInAnyCaseAndAnythingElseIsRejectedByName() {
+        EngineProperties p = new EngineProperties("x", Map.of("a", " TRUE ", "b", "false", "c", "yes"));
+        assertThat(p.bool("a", false)).isTrue();
+        assertThat(p.bool("b", true)).isFalse();
+        assertThat(p.bool("unset", true)).isTrue();
+        assertThatThrownBy(() -> p.bool("c", true)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("c").hasMessageContaining("yes").hasMessageContaining("true or false");
+    }
+
+    @Test
     void setPropertiesAreParsed() {
         EngineProperties p = new EngineProperties("x", Map.of("a", " 2048 ", "r", "0.25", "n", "7"));
         assertThat(p.bytes("a", 1, 1, 4096)).isEqualTo(2048);

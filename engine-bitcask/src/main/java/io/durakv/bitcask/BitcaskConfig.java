@@ -14,13 +14,22 @@ import io.durakv.wal.WalOptions;
  * @param backgroundMerge {@code bitcask.backgroundMerge}: whether merges and hint files are written by a background
  *                        thread (default) or by the writing thread right after its write (deterministic, for tests)
  * @param cacheBytes      {@code bitcask.cacheBytes}: memory budget of the {@link ValueCache}, 0 for none
+ * @param walMappedWrites {@code wal.mappedWrites}: whether BATCH and NONE data files are written through a memory
+ *                        mapping where the JVM allows it (default true; {@code WalOptions.mappedWrites})
  */
-record BitcaskConfig(long fileBytes, double mergeDeadRatio, boolean backgroundMerge, long cacheBytes) {
+record BitcaskConfig(long fileBytes, double mergeDeadRatio, boolean backgroundMerge, long cacheBytes,
+                     boolean walMappedWrites) {
+
+    /** The configuration with mapped log writes on (the default). */
+    BitcaskConfig(long fileBytes, double mergeDeadRatio, boolean backgroundMerge, long cacheBytes) {
+        this(fileBytes, mergeDeadRatio, backgroundMerge, cacheBytes, true);
+    }
 
     static final String FILE_BYTES = "bitcask.fileBytes";
     static final String MERGE_DEAD_RATIO = "bitcask.mergeDeadRatio";
     static final String BACKGROUND_MERGE = "bitcask.backgroundMerge";
     static final String CACHE_BYTES = "bitcask.cacheBytes";
+    static final String WAL_MAPPED_WRITES = "wal.mappedWrites";
 
     static final double DEFAULT_MERGE_DEAD_RATIO = 0.5;
     static final long DEFAULT_CACHE_BYTES = 64L << 20;
@@ -33,7 +42,8 @@ record BitcaskConfig(long fileBytes, double mergeDeadRatio, boolean backgroundMe
         double ratio = p.ratio(MERGE_DEAD_RATIO, DEFAULT_MERGE_DEAD_RATIO, 0, 1);
         long background = p.longValue(BACKGROUND_MERGE, 1, 0, 1);
         long cacheBytes = p.bytes(CACHE_BYTES, DEFAULT_CACHE_BYTES, 0, 1L << 40);
+        boolean mappedWrites = p.bool(WAL_MAPPED_WRITES, true);
         p.rejectUnknown();
-        return new BitcaskConfig(fileBytes, ratio, background == 1, cacheBytes);
+        return new BitcaskConfig(fileBytes, ratio, background == 1, cacheBytes, mappedWrites);
     }
 }

@@ -157,6 +157,7 @@ public final class BitcaskStore implements KeyValueStore {
                     .syncMode(options.syncMode())
                     .batchInterval(options.batchInterval())
                     .segmentBytes(config.fileBytes())
+                    .mappedWrites(config.walMappedWrites())
                     .disk(disk)
                     .build());
             store = new BitcaskStore(dir, disk, config, lock, wal);

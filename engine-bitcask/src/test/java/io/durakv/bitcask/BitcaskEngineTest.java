@@ -40,9 +40,10 @@ class BitcaskEngineTest {
     void documentedPropertiesAreAccepted() {
         try (KeyValueStore store = KeyValueStores.open("bitcask", dir, StoreOptions.builder()
                 .property("bitcask.fileBytes", "65536").property("bitcask.mergeDeadRatio", "0.25")
-                .property("bitcask.backgroundMerge", "0").property("bitcask.cacheBytes", "1048576").build())) {
+                .property("bitcask.backgroundMerge", "0").property("bitcask.cacheBytes", "1048576")
+                .property("wal.mappedWrites", "false").build())) {
             BitcaskConfig config = ((BitcaskStore) store).config;
-            assertThat(config).isEqualTo(new BitcaskConfig(65536, 0.25, false, 1 << 20));
+            assertThat(config).isEqualTo(new BitcaskConfig(65536, 0.25, false, 1 << 20, false));
         }
     }
 }

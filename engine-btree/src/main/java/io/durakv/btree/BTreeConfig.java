@@ -14,13 +14,22 @@ import io.durakv.wal.WalOptions;
  * @param cacheBytes      {@code btree.cacheBytes}: memory budget of the buffer pool; dirty nodes beyond half of it
  *                        trigger a checkpoint
  * @param walSegmentBytes {@code wal.segmentBytes}: size at which a log segment rotates
+ * @param walMappedWrites {@code wal.mappedWrites}: whether BATCH and NONE logs write through a memory mapping where
+ *                        the JVM allows it (default true; {@code WalOptions.mappedWrites})
  */
-record BTreeConfig(int pageBytes, long checkpointBytes, long cacheBytes, long walSegmentBytes) {
+record BTreeConfig(int pageBytes, long checkpointBytes, long cacheBytes, long walSegmentBytes,
+                   boolean walMappedWrites) {
+
+    /** The configuration with mapped log writes on (the default). */
+    BTreeConfig(int pageBytes, long checkpointBytes, long cacheBytes, long walSegmentBytes) {
+        this(pageBytes, checkpointBytes, cacheBytes, walSegmentBytes, true);
+    }
 
     static final String PAGE_BYTES = "btree.pageBytes";
     static final String CHECKPOINT_BYTES = "btree.checkpointBytes";
     static final String CACHE_BYTES = "btree.cacheBytes";
     static final String WAL_SEGMENT_BYTES = "wal.segmentBytes";
+    static final String WAL_MAPPED_WRITES = "wal.mappedWrites";
 
     static final long DEFAULT_CHECKPOINT_BYTES = 16L << 20;
     static final long DEFAULT_CACHE_BYTES = 64L << 20;
@@ -39,8 +48,9 @@ record BTreeConfig(int pageBytes, long checkpointBytes, long cacheBytes, long wa
         long cacheBytes = p.bytes(CACHE_BYTES, DEFAULT_CACHE_BYTES, 64L << 10, 1L << 40);
         long segmentBytes = p.bytes(WAL_SEGMENT_BYTES, WalOptions.DEFAULT_SEGMENT_BYTES,
                 WalOptions.MIN_SEGMENT_BYTES, WalOptions.MAX_SEGMENT_BYTES);
+        boolean mappedWrites = p.bool(WAL_MAPPED_WRITES, true);
         p.rejectUnknown();
-        return new BTreeConfig((int) pageBytes, checkpointBytes, cacheBytes, segmentBytes);
+        return new BTreeConfig((int) pageBytes, checkpointBytes, cacheBytes, segmentBytes, mappedWrites);
     }
 
     /** @return dirty bytes that trigger a checkpoint */

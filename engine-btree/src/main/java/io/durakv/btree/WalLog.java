@@ -22,6 +22,7 @@ final class WalLog implements Log {
                 .syncMode(options.syncMode())
                 .batchInterval(options.batchInterval())
                 .segmentBytes(config.walSegmentBytes())
+                .mappedWrites(config.walMappedWrites())
                 .disk(options.disk())
                 .build()));
     }

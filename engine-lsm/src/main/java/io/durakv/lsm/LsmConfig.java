@@ -26,10 +26,22 @@ import io.durakv.wal.WalOptions;
  *                             (no space) a write that needs room for the memtable throws instead of stalling
  * @param closeFlushBytes      {@code lsm.closeFlushBytes}: memtable bytes at or above which close flushes them, so
  *                             that the next open replays at most about this much of the log
+ * @param walMappedWrites      {@code wal.mappedWrites}: whether BATCH and NONE logs write through a memory mapping
+ *                             where the JVM allows it (default true; {@code WalOptions.mappedWrites})
  */
 record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int level0StopTrigger, long levelBaseBytes,
                  long targetFileBytes, long blockCacheBytes, int maxOpenFiles, int blockBytes, int bloomBitsPerKey,
-                 long manifestRewriteBytes, long walSegmentBytes, long failingStallMillis, long closeFlushBytes) {
+                 long manifestRewriteBytes, long walSegmentBytes, long failingStallMillis, long closeFlushBytes,
+                 boolean walMappedWrites) {
+
+    /** The configuration with mapped log writes on (the default). */
+    LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int level0StopTrigger, long levelBaseBytes,
+              long targetFileBytes, long blockCacheBytes, int maxOpenFiles, int blockBytes, int bloomBitsPerKey,
+              long manifestRewriteBytes, long walSegmentBytes, long failingStallMillis, long closeFlushBytes) {
+        this(memtableBytes, maxImmutables, level0Trigger, level0StopTrigger, levelBaseBytes, targetFileBytes,
+                blockCacheBytes, maxOpenFiles, blockBytes, bloomBitsPerKey, manifestRewriteBytes, walSegmentBytes,
+                failingStallMillis, closeFlushBytes, true);
+    }
 
     static final String MEMTABLE_BYTES = "lsm.memtableBytes";
     static final String MAX_IMMUTABLES = "lsm.maxImmutableMemtables";
@@ -43,6 +55,7 @@ record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int l
     static final String BLOOM_BITS_PER_KEY = "lsm.bloomBitsPerKey";
     static final String MANIFEST_REWRITE_BYTES = "lsm.manifestRewriteBytes";
     static final String WAL_SEGMENT_BYTES = "wal.segmentBytes";
+    static final String WAL_MAPPED_WRITES = "wal.mappedWrites";
     static final String FAILING_STALL_MILLIS = "lsm.failingStallMillis";
     static final String CLOSE_FLUSH_BYTES = "lsm.closeFlushBytes";
 
@@ -74,9 +87,10 @@ record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int l
                 WalOptions.MAX_SEGMENT_BYTES);
         long failingStall = p.longValue(FAILING_STALL_MILLIS, 1000, 0, 3_600_000);
         long closeFlush = p.bytes(CLOSE_FLUSH_BYTES, 1L << 20, 0, 1L << 40);
+        boolean mappedWrites = p.bool(WAL_MAPPED_WRITES, true);
         p.rejectUnknown();
         return new LsmConfig(memtable, (int) immutables, (int) trigger, (int) stop, base, target, cache,
-                (int) openFiles, (int) block, (int) bloom, manifest, segment, failingStall, closeFlush);
+                (int) openFiles, (int) block, (int) bloom, manifest, segment, failingStall, closeFlush, mappedWrites);
     }
 
     /** @return the size limit of level {@code level >= 1}: levelBaseBytes times 10 per level below L1 */

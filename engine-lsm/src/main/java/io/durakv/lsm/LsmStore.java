@@ -155,6 +155,7 @@ public final class LsmStore implements KeyValueStore {
                 .syncMode(options.syncMode())
                 .batchInterval(options.batchInterval())
                 .segmentBytes(config.walSegmentBytes())
+                .mappedWrites(config.walMappedWrites())
                 .disk(disk)
                 .build());
         maxRecordBytes = (int) Math.min(LsmFormat.MAX_RECORD_BYTES, wal.maxRecordBytes());
