@@ -449,11 +449,18 @@ final class GroupCommitter {
         queue = new ArrayList<>();
         Throwable error = null;
         lock.unlock();
+        // The turn writes for every appender in the batch: an interrupt meant for this thread must not close the
+        // segment's channel for all of them (FileChannel closes itself for good when an interrupted thread uses it).
+        // The flag is set again after; an interrupt that arrives during the call still closes it (fail-stop).
+        boolean interrupted = Thread.interrupted();
         try {
             writer.write(batch);
         } catch (IOException | RuntimeException | Error e) {
             error = e;
         } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
             lock.lock();
         }
         writeBusy = false;
@@ -523,11 +530,16 @@ final class GroupCommitter {
         Throwable error = null;
         long started = System.nanoTime();
         lock.unlock();
+        // As the write turn: the force is for every record up to the offset, not only this thread's.
+        boolean interrupted = Thread.interrupted();
         try {
             writer.force(segment, offset);
         } catch (IOException | RuntimeException | Error e) {
             error = e;
         } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
             lock.lock();
         }
         forceBusy = false;
