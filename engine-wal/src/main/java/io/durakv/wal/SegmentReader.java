@@ -291,7 +291,8 @@ final class SegmentReader implements AutoCloseable {
 
     /** @return whether {@code [position, position + length)} is within the file and now in the window */
     private boolean fill(long position, int length) throws IOException {
-        if (position < 0 || length < 0 || position + length > size) {
+        // Not position + length > size: an offset near Long.MAX_VALUE (a caller's WalPosition) would overflow.
+        if (position < 0 || length < 0 || position > size - length) {
             return false;
         }
         if (position >= windowStart && position + length <= windowStart + windowLength) {

@@ -316,7 +316,8 @@ public final class WriteAheadLog implements AutoCloseable {
                 if (h == null) {
                     h = mine;
                 } else {
-                    opened.close();
+                    // Its mapping too: a mapping left open stays until the JVM exits.
+                    mine.close();
                 }
             }
             try {
