@@ -123,4 +123,230 @@ class WalMappedReadsReviewTest {
             }
         }
     }
+    private static int sizeOf(long lsn) {
+        return 50 + (int) (lsn * 37 % 3000);
+    }
+
+    /**
+     * Readers of random and of the newest positions race an appender (NONE: the active segment is written through a
+     * write mapping), truncation (segments deleted and recycled) and finally close: every read returns the record's
+     * bytes, or throws IllegalArgumentException (a truncated segment) or StoreClosedException (after close); never other
+     * bytes, never another exception; and no mapping is left.
+     */
+    @Test
+    void readsRacingAppendsTruncationAndCloseReturnTheRightBytesOrTheDocumentedExceptions() throws Exception {
+        for (SyncMode mode : new SyncMode[] {SyncMode.NONE, SyncMode.BATCH, SyncMode.SYNC}) {
+            Path logDir = dir.resolve(mode.name());
+            WriteAheadLog wal = WriteAheadLog.open(logDir, options(mode));
+            List<WalPosition> written = Collections.synchronizedList(new ArrayList<>());
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicBoolean closed = new AtomicBoolean();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            ConcurrentHashMap<String, Integer> outcomes = new ConcurrentHashMap<>();
+            List<Thread> ts = new ArrayList<>();
+            ts.add(new Thread(() -> {
+                try {
+                    long lsn = 1;
+                    while (!stop.get()) {
+                        WalPosition p = wal.appendWithPosition(record(lsn, sizeOf(lsn)));
+                        assertThat(p.lsn()).isEqualTo(lsn);
+                        // Readable at once after the append returns, whatever the sync mode.
+                        assertThat(wal.readAt(p)).isEqualTo(record(lsn, sizeOf(lsn)));
+                        written.add(p);
+                        lsn++;
+                        if (lsn % 97 == 0) {
+                            wal.truncateBefore(Math.max(1, lsn - 150));
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "appender"));
+            for (int r = 0; r < 4; r++) {
+                boolean newest = r % 2 == 0;
+                ts.add(new Thread(() -> {
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    while (failure.get() == null) {
+                        WalPosition p;
+                        synchronized (written) {
+                            if (written.isEmpty()) {
+                                continue;
+                            }
+                            int n = written.size();
+                            p = written.get(newest ? n - 1 - random.nextInt(Math.min(n, 5)) : random.nextInt(n));
+                        }
+                        try {
+                            byte[] got = wal.readAt(p, random.nextBoolean() ? 1 : 4096);
+                            if (!java.util.Arrays.equals(got, record(p.lsn(), sizeOf(p.lsn())))) {
+                                throw new AssertionError("wrong bytes for " + p);
+                            }
+                            outcomes.merge("read", 1, Integer::sum);
+                        } catch (IllegalArgumentException truncated) {
+                            outcomes.merge("truncated", 1, Integer::sum);
+                        } catch (StoreClosedException e) {
+                            if (!closed.get()) {
+                                failure.compareAndSet(null, e);
+                            }
+                            return;
+                        } catch (Throwable e) {
+                            failure.compareAndSet(null, e);
+                            return;
+                        }
+                    }
+                }, "reader-" + r));
+            }
+            ts.forEach(Thread::start);
+            Thread.sleep(1500);
+            stop.set(true);
+            ts.get(0).join();
+            closed.set(true);
+            wal.close();
+            for (Thread t : ts) {
+                t.join(10_000);
+                assertThat(t.isAlive()).as(t.getName()).isFalse();
+            }
+            assertThat(failure.get()).as("%s", mode).isNull();
+            assertThat(outcomes.get("read")).as("%s", mode).isGreaterThan(1000);
+            assertThat(outcomes.get("truncated")).as("%s", mode).isNotNull();
+            if (Files.isReadable(MAPS)) {
+                assertThat(mappings(logDir)).as("%s: close releases every mapping", mode).isEmpty();
+            }
+        }
+    }
+
+    /**
+     * An interrupted reader: a copy out of a mapping is no channel call and succeeds (the flag stays); a read past the
+     * mapped part of a growing segment is a read call, fails with ClosedByInterruptException (a StoreException) and
+     * drops the handle with its mapping; the next read opens a new one.
+     */
+    @Test
+    void anInterruptedReaderOfAGrowingSegmentDropsTheHandleAndItsMapping() throws IOException {
+        try (WriteAheadLog wal = WriteAheadLog.open(dir,
+                WalTesting.small(SyncMode.SYNC, LocalDisk.INSTANCE).preallocate(false).build())) {
+            WalPosition first = wal.appendWithPosition(record(1, 500));
+            assertThat(wal.readAt(first)).isEqualTo(record(1, 500));
+            List<WalPosition> later = new ArrayList<>();
+            for (int i = 2; i < 20; i++) {
+                later.add(wal.appendWithPosition(record(i, 500)));
+            }
+            assertThat(later.get(later.size() - 1).segment()).isEqualTo(first.segment());
+            Thread.currentThread().interrupt();
+            try {
+                if (LocalDisk.mapsReads()) {
+                    assertThat(wal.readAt(first, 1)).as("copied out of the mapping").isEqualTo(record(1, 500));
+                    assertThat(Thread.currentThread().isInterrupted()).isTrue();
+                }
+                assertThatThrownBy(() -> wal.readAt(later.get(10))).isInstanceOf(StoreException.class)
+                        .hasCauseInstanceOf(ClosedChannelException.class);
+            } finally {
+                Thread.interrupted();
+            }
+            for (int i = 0; i < later.size(); i++) {
+                assertThat(wal.readAt(later.get(i))).isEqualTo(record(i + 2, 500));
+            }
+            assertThat(wal.readAt(first)).isEqualTo(record(1, 500));
+            if (Files.isReadable(MAPS)) {
+                assertThat(mappings(dir)).as("the dropped handle's mapping is released")
+                        .hasSize(LocalDisk.mapsReads() ? 1 : 0);
+            }
+        }
+        if (Files.isReadable(MAPS)) {
+            assertThat(mappings(dir)).isEmpty();
+        }
+    }
+
+    /**
+     * A sealed segment cut short from outside while mapped: reads of pages past the new end fail (StoreException with
+     * an IOException cause, or CorruptionException), reads before it return the right bytes; never other bytes, and the
+     * JVM lives on.
+     */
+    @Test
+    void aSegmentCutShortFromOutsideWhileMappedFailsReadsPastTheCutNeverReturnsWrongBytes() throws IOException {
+        for (boolean mapped : new boolean[] {true, false}) {
+            Path logDir = dir.resolve("cut-" + mapped);
+            try (WriteAheadLog wal = WriteAheadLog.open(logDir,
+                    WalTesting.small(SyncMode.SYNC, LocalDisk.INSTANCE).mappedReads(mapped).build())) {
+                List<WalPosition> at = new ArrayList<>();
+                for (int i = 1; i <= 100; i++) {
+                    at.add(wal.appendWithPosition(record(i, 900)));
+                }
+                WalPosition first = at.get(0);
+                assertThat(wal.readAt(first)).isEqualTo(record(1, 900));
+                Path file = logDir.resolve(WalFormat.fileName(first.segment()));
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    ch.truncate(8192);
+                }
+                int failed = 0;
+                for (WalPosition p : at) {
+                    if (p.segment() != first.segment()) {
+                        continue;
+                    }
+                    try {
+                        assertThat(wal.readAt(p)).isEqualTo(record(p.lsn(), 900));
+                        assertThat(p.offset() + WriteAheadLog.frameBytes(900)).as("read past the cut")
+                                .isLessThanOrEqualTo(8192 + 4096);
+                    } catch (CorruptionException e) {
+                        failed++;
+                    } catch (StoreException e) {
+                        assertThat(e).hasCauseInstanceOf(IOException.class);
+                        failed++;
+                    }
+                }
+                assertThat(failed).as("mapped %s", mapped).isGreaterThan(30);
+            }
+        }
+    }
+
+    /**
+     * A FramedFile.Reader closed while other threads read through it (as a merge closes readers): each read returns the
+     * right bytes or throws ClosedChannelException; never other bytes, never another exception.
+     */
+    @Test
+    void aFramedFileReaderClosedUnderReadersOnlyEverThrowsClosedChannelException() throws Exception {
+        Path file = dir.resolve("x.framed");
+        List<long[]> written = new ArrayList<>();
+        try (FramedFile.Writer w = FramedFile.create(LocalDisk.INSTANCE, file)) {
+            for (int i = 0; i < 300; i++) {
+                written.add(new long[] {i + 1, w.append(i + 1, record(i + 1, 100 + i * 13))});
+            }
+            w.finish();
+        }
+        for (int round = 0; round < 30; round++) {
+            FramedFile.Reader reader = FramedFile.openReader(LocalDisk.INSTANCE, file);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            CyclicBarrier start = new CyclicBarrier(4);
+            List<Thread> ts = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                ts.add(new Thread(() -> {
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    try {
+                        start.await();
+                        while (true) {
+                            long[] w = written.get(random.nextInt(written.size()));
+                            byte[] got = reader.readAt(w[1], w[0], random.nextBoolean() ? 0 : 4096);
+                            if (!java.util.Arrays.equals(got, record(w[0], 100 + (int) (w[0] - 1) * 13))) {
+                                throw new AssertionError("wrong bytes for " + w[0]);
+                            }
+                        }
+                    } catch (ClosedChannelException expected) {
+                        // the reader closed
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }));
+            }
+            ts.forEach(Thread::start);
+            start.await();
+            Thread.sleep(round % 5);
+            reader.close();
+            for (Thread t : ts) {
+                t.join(10_000);
+                assertThat(t.isAlive()).isFalse();
+            }
+            assertThat(failure.get()).isNull();
+        }
+        if (Files.isReadable(MAPS)) {
+            assertThat(mappings(dir)).isEmpty();
+        }
+    }
 }
