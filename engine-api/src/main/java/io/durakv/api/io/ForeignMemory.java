@@ -17,6 +17,12 @@ import java.nio.channels.FileChannel;
  */
 final class ForeignMemory {
 
+    /**
+     * The most bytes a mapping may cover: the foreign memory API wraps a segment as a {@link ByteBuffer} only up to the
+     * JDK's largest array length ({@code Integer.MAX_VALUE - 8}), and throws {@link IllegalStateException} above it.
+     */
+    static final int MAX_BUFFER_BYTES = Integer.MAX_VALUE - 8;
+
     /** How long {@link #close} retries an arena another thread is still inside of (Java 22 refuses it then). */
     private static final long CLOSE_RETRY_NANOS = 1_000_000_000L;
 
