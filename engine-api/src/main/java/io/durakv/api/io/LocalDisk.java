@@ -263,7 +263,8 @@ public final class LocalDisk implements Disk {
             if (size == 0 || size > ForeignMemory.MAX_BUFFER_BYTES || !LocalReadMapping.available()) {
                 return ReadMapping.through(this, position, size);
             }
-            return LocalReadMapping.map(path, ch, position, (int) size);
+            ReadMapping m = LocalReadMapping.map(path, ch, position, (int) size);
+            return m != null ? m : ReadMapping.through(this, position, size);
         }
 
         @Override

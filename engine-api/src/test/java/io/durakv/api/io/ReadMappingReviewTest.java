@@ -32,20 +32,12 @@ class ReadMappingReviewTest {
     Path dir;
 
     private static DiskFile filled(Disk disk, Path file, int size, int salt) throws IOException {
-        DiskFile f = disk.open(file, OpenMode.CREATE_NEW);
-        f.write(0, ByteBuffer.wrap(pattern(size, salt)));
-        return f;
-    }
-
-    private List<Object[]> disks() throws IOException {
-        SimulatedDisk sim = new SimulatedDisk();
-        sim.createDirectories(Path.of("/sim"));
-        return List.of(new Object[] {LocalDisk.INSTANCE, dir}, new Object[] {sim, Path.of("/sim")});
+        return ReadMappingTest.filled(disk, file, size, salt);
     }
 
     @Test
     void rangesWhoseArithmeticOverflowsAreRefused() throws IOException {
-        for (Object[] d : disks()) {
+        for (Object[] d : ReadMappingTest.disks(dir)) {
             Disk disk = (Disk) d[0];
             try (DiskFile f = filled(disk, ((Path) d[1]).resolve("o"), 1000, 1)) {
                 for (long[] bad : new long[][] {{Long.MAX_VALUE, 1}, {1, Long.MAX_VALUE},
@@ -77,7 +69,7 @@ class ReadMappingReviewTest {
 
     @Test
     void anEmptyFileGivesAnEmptyMappingThatRefusesEveryNonEmptyRead() throws IOException {
-        for (Object[] d : disks()) {
+        for (Object[] d : ReadMappingTest.disks(dir)) {
             Disk disk = (Disk) d[0];
             try (DiskFile f = disk.open(((Path) d[1]).resolve("empty"), OpenMode.CREATE_NEW);
                  ReadMapping m = f.mapForReading(0, 0)) {
@@ -233,6 +225,41 @@ class ReadMappingReviewTest {
                     assertThat(t.isAlive()).isFalse();
                 }
                 assertThat(failure.get()).isNull();
+            }
+        }
+    }
+    /**
+     * Each mapping takes one of the process's memory-map areas (vm.max_map_count, 65 530 by default), which the JVM
+     * needs too: past LocalReadMapping.MAX_OPEN open at once, mappings read through the handle; closing one frees a
+     * place.
+     */
+    @Test
+    void pastTheCapOfOpenMappingsReadsGoThroughTheHandle() throws IOException {
+        assumeTrue(LocalDisk.mapsReads(), "this JVM gets no read mappings");
+        List<ReadMapping> open = new ArrayList<>();
+        try (DiskFile f = filled(LocalDisk.INSTANCE, dir.resolve("many"), 8192, 7)) {
+            try {
+                ReadMapping last = null;
+                for (int i = 0; i <= LocalReadMapping.MAX_OPEN; i++) {
+                    last = f.mapForReading(i % 4096, 4096);
+                    open.add(last);
+                    if (!last.mapped()) {
+                        break;
+                    }
+                }
+                assertThat(last.mapped()).as("a mapping past the cap").isFalse();
+                assertThat(open.stream().filter(ReadMapping::mapped).count())
+                        .isGreaterThan(LocalReadMapping.MAX_OPEN - 100).isLessThanOrEqualTo(LocalReadMapping.MAX_OPEN);
+                byte[] b = new byte[10];
+                last.read(last.position() + 100, b, 0, 10);
+                assertThat(b).isEqualTo(Arrays.copyOfRange(pattern(8192, 7), (int) last.position() + 100,
+                        (int) last.position() + 110));
+                open.get(0).close();
+                try (ReadMapping again = f.mapForReading(0, 4096)) {
+                    assertThat(again.mapped()).as("a place freed by a close").isTrue();
+                }
+            } finally {
+                open.forEach(ReadMapping::close);
             }
         }
     }
