@@ -393,4 +393,46 @@ class WalMappedReadsReviewTest {
             assertThat(r.readAt(offset, 1, 0)).isEqualTo(record(1, 300));
         }
     }
+    /**
+     * A segment read (mapped), truncated into the recycling pool and reused by rotation as a new segment (the same
+     * inode, a new name): the old handle and its mapping are gone, the new segment's records read back right, and the
+     * file is mapped at most once, for the new segment.
+     */
+    @Test
+    void aRecycledSegmentIsNeverReadThroughItsFormerMapping() throws IOException {
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(SyncMode.SYNC))) {
+            List<WalPosition> at = new ArrayList<>();
+            for (int i = 1; i <= 200; i++) {
+                WalPosition p = wal.appendWithPosition(record(i, 1500));
+                at.add(p);
+                assertThat(wal.readAt(p)).isEqualTo(record(i, 1500));
+            }
+            long segments = at.stream().map(WalPosition::segment).distinct().count();
+            assertThat(segments).isGreaterThan(3);
+            long inodeOfFirst = (Long) Files.getAttribute(dir.resolve(WalFormat.fileName(at.get(0).segment())),
+                    "unix:ino");
+            wal.truncateBefore(at.get(at.size() - 1).lsn());
+            assertThatThrownBy(() -> wal.readAt(at.get(0))).isInstanceOf(IllegalArgumentException.class);
+            List<WalPosition> after = new ArrayList<>();
+            for (int i = 201; i <= 400; i++) {
+                WalPosition p = wal.appendWithPosition(record(i, 1500));
+                after.add(p);
+                assertThat(wal.readAt(p)).isEqualTo(record(i, 1500));
+            }
+            boolean reused = false;
+            for (Path f : WalTesting.segmentFiles(dir)) {
+                reused |= (Long) Files.getAttribute(f, "unix:ino") == inodeOfFirst;
+            }
+            assertThat(reused).as("the first segment's file was recycled into a new segment").isTrue();
+            for (WalPosition p : after) {
+                assertThat(wal.readAt(p)).isEqualTo(record(p.lsn(), 1500));
+            }
+            assertThatThrownBy(() -> wal.readAt(at.get(0))).isInstanceOf(IllegalArgumentException.class);
+            if (Files.isReadable(MAPS)) {
+                List<String> maps = mappings(dir);
+                assertThat(maps).as("each file mapped at most once").doesNotHaveDuplicates();
+                assertThat(maps).allMatch(m -> m.endsWith(".log"));
+            }
+        }
+    }
 }
