@@ -435,4 +435,73 @@ class WalMappedReadsReviewTest {
             }
         }
     }
+    /**
+     * Readers interrupted at random while others read the same segments (growing: reads past the mapped part are read
+     * calls, so an interrupt closes the shared handle, and the interrupted path closes its mapping under other readers):
+     * every read returns the right bytes or throws StoreException caused by ClosedChannelException; reads work again
+     * afterwards, and no mapping is left after close.
+     */
+    @Test
+    void readersInterruptedAtRandomOnlyEverFailWithAClosedChannelAndLeaveNoMapping() throws Exception {
+        Path logDir = dir.resolve("interrupts");
+        try (WriteAheadLog wal = WriteAheadLog.open(logDir,
+                WalTesting.small(SyncMode.SYNC, LocalDisk.INSTANCE).preallocate(false).build())) {
+            List<WalPosition> at = new ArrayList<>();
+            for (int i = 1; i <= 150; i++) {
+                at.add(wal.appendWithPosition(record(i, 800)));
+                if (i % 10 == 0) {
+                    wal.readAt(at.get(i - 1)); // opens handles that map only part of a growing segment
+                }
+            }
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            java.util.concurrent.atomic.AtomicInteger failedReads = new java.util.concurrent.atomic.AtomicInteger();
+            List<Thread> readers = new ArrayList<>();
+            for (int r = 0; r < 3; r++) {
+                readers.add(new Thread(() -> {
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    while (!stop.get()) {
+                        WalPosition p = at.get(random.nextInt(at.size()));
+                        try {
+                            if (!java.util.Arrays.equals(wal.readAt(p), record(p.lsn(), 800))) {
+                                failure.compareAndSet(null, new AssertionError("wrong bytes for " + p));
+                            }
+                        } catch (StoreException e) {
+                            if (!(e.getCause() instanceof ClosedChannelException) || e instanceof CorruptionException) {
+                                failure.compareAndSet(null, e);
+                            }
+                            failedReads.incrementAndGet();
+                            Thread.interrupted(); // the flag stays set until a read fails of it
+                        } catch (Throwable e) {
+                            failure.compareAndSet(null, e);
+                        }
+                    }
+                    Thread.interrupted();
+                }));
+            }
+            readers.forEach(Thread::start);
+            long end = System.nanoTime() + 1_500_000_000L;
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            while (System.nanoTime() < end && failure.get() == null) {
+                readers.get(random.nextInt(readers.size())).interrupt();
+                Thread.sleep(0, 200_000);
+            }
+            stop.set(true);
+            for (Thread t : readers) {
+                t.join(10_000);
+                assertThat(t.isAlive()).isFalse();
+            }
+            assertThat(failure.get()).isNull();
+            assertThat(failedReads.get()).as("interrupts that failed reads").isPositive();
+            for (WalPosition p : at) {
+                assertThat(wal.readAt(p)).isEqualTo(record(p.lsn(), 800));
+            }
+            if (Files.isReadable(MAPS)) {
+                assertThat(mappings(logDir)).as("at most one mapping per segment").doesNotHaveDuplicates();
+            }
+        }
+        if (Files.isReadable(MAPS)) {
+            assertThat(mappings(logDir)).isEmpty();
+        }
+    }
 }

@@ -263,4 +263,41 @@ class ReadMappingReviewTest {
             }
         }
     }
+    /**
+     * FileChannel.map on a thread interrupted during the call throws ClosedByInterruptException after making the
+     * mapping, and never releases it: mappings made by a thread interrupted at random must all be gone once closed.
+     */
+    @Test
+    void mappingsMadeByAThreadInterruptedAtRandomAreAllReleased() throws Exception {
+        assumeTrue(LocalDisk.mapsReads(), "this JVM gets no read mappings");
+        Path maps = Path.of("/proc/self/maps");
+        assumeTrue(java.nio.file.Files.isReadable(maps), "needs Linux's /proc/self/maps");
+        Path file = dir.resolve("interrupted-maps");
+        filled(LocalDisk.INSTANCE, file, SIZE, 8).close();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        Thread mapper = new Thread(() -> {
+            long end = System.nanoTime() + 1_500_000_000L;
+            while (System.nanoTime() < end) {
+                try (DiskFile f = LocalDisk.INSTANCE.open(file, OpenMode.READ);
+                     ReadMapping m = f.mapForReading(0, SIZE)) {
+                    made.incrementAndGet();
+                } catch (ClosedChannelException interrupted) {
+                    // the interrupt closed the handle (size, or the open)
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                    return;
+                }
+                Thread.interrupted();
+            }
+        });
+        mapper.start();
+        while (mapper.isAlive()) {
+            mapper.interrupt();
+            Thread.sleep(0, 50_000);
+        }
+        assertThat(failure.get()).isNull();
+        assertThat(made.get()).isPositive();
+        assertThat(java.nio.file.Files.readString(maps)).doesNotContain("interrupted-maps");
+    }
 }
