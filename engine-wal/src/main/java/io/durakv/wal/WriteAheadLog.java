@@ -76,7 +76,7 @@ public final class WriteAheadLog implements AutoCloseable {
         ReadHandle(io.durakv.api.io.DiskFile file, boolean map) throws IOException {
             this.file = file;
             this.size = file.size();
-            this.mapping = map && size > 0 ? file.mapForReading(0, size) : null;
+            this.mapping = map && size > 0 ? SegmentReader.mapOrNull(file, size) : null;
         }
 
         /** Closes the mapping, then the file (no reader is inside: the caller holds segmentDeletion's write lock). */
@@ -316,7 +316,8 @@ public final class WriteAheadLog implements AutoCloseable {
                 if (h == null) {
                     h = mine;
                 } else {
-                    opened.close();
+                    // Its mapping too: a mapping left open stays until the JVM exits.
+                    mine.close();
                 }
             }
             try {
