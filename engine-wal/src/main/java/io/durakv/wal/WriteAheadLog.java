@@ -79,7 +79,11 @@ public final class WriteAheadLog implements AutoCloseable {
             this.mapping = map && size > 0 ? SegmentReader.mapOrNull(file, size) : null;
         }
 
-        /** Closes the mapping, then the file (no reader is inside: the caller holds segmentDeletion's write lock). */
+        /**
+         * Closes the mapping, then the file. Truncation and close hold segmentDeletion's write lock, so no reader is
+         * inside; an interrupted reader dropping a handle does not, and a read racing it fails with
+         * ClosedChannelException (the mapping guards every copy), as a read call on the closed file would.
+         */
         void close() throws IOException {
             if (mapping != null) {
                 mapping.close();
