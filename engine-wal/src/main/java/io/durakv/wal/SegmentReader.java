@@ -31,6 +31,8 @@ final class SegmentReader implements AutoCloseable {
     static final int POINT_WINDOW = 4 << 10;
 
     private final DiskFile file;
+    /** A read mapping of a prefix of the file the caller keeps ({@link #point}), read from where it covers; or null. */
+    private io.durakv.api.io.ReadMapping mapping;
     /** Whether {@link #close()} closes the file (false: the caller keeps it open for other reads). */
     private final boolean ownsFile;
     private final long size;
@@ -74,12 +76,14 @@ final class SegmentReader implements AutoCloseable {
      * A point reader over an open file the caller keeps, trusting {@code size}, whose first read call asks for
      * {@code expectedBytes} (the frame's size if the caller knows it, header included; at least a frame header, at
      * most {@link #POINT_WINDOW}) so that a small frame costs one small read; a frame longer than that costs a second
-     * read. Reads into the calling thread's reused window; frames' payloads are copies.
+     * read. Reads into the calling thread's reused window; frames' payloads are copies. Bytes {@code mapping} (if
+     * not null) covers are copied out of it instead of read by a call.
      */
-    static SegmentReader point(DiskFile file, long size, int expectedBytes) {
+    static SegmentReader point(DiskFile file, io.durakv.api.io.ReadMapping mapping, long size, int expectedBytes) {
         byte[] buffer = POINT_BUFFER.get();
         SegmentReader r = new SegmentReader(file,
                 Math.max(FRAME_HEADER_SIZE, Math.min(expectedBytes, buffer.length)), false, size);
+        r.mapping = mapping;
         r.window = buffer;
         r.view = ByteBuffer.wrap(buffer).order(ORDER);
         return r;
@@ -300,7 +304,12 @@ final class SegmentReader implements AutoCloseable {
         }
         windowStart = position;
         windowLength = 0;
-        file.readFully(position, ByteBuffer.wrap(window, 0, want));
+        if (mapping != null && position - mapping.position() <= mapping.size() - want
+                && position >= mapping.position()) {
+            mapping.read(position, window, 0, want);
+        } else {
+            file.readFully(position, ByteBuffer.wrap(window, 0, want));
+        }
         windowLength = want;
         return true;
     }

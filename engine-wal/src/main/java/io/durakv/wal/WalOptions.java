@@ -33,6 +33,7 @@ public final class WalOptions {
     private final Disk disk;
     private final boolean preallocate;
     private final boolean mappedWrites;
+    private final boolean mappedReads;
     private final long maxUnforcedBytes;
 
     private WalOptions(Builder b) {
@@ -42,6 +43,7 @@ public final class WalOptions {
         this.disk = b.disk;
         this.preallocate = b.preallocate;
         this.mappedWrites = b.mappedWrites;
+        this.mappedReads = b.mappedReads;
         this.maxUnforcedBytes = b.maxUnforcedBytes;
     }
 
@@ -95,6 +97,15 @@ public final class WalOptions {
     }
 
     /**
+     * @return whether {@link WriteAheadLog#readAt} reads records by memory copies out of a read-only mapping of each
+     *         segment it reads from, where the disk maps reads ({@link io.durakv.api.io.DiskFile#mapForReading};
+     *         {@link io.durakv.api.io.LocalDisk#mapsReads()}), instead of a read call per record
+     */
+    public boolean mappedReads() {
+        return mappedReads;
+    }
+
+    /**
      * @return in {@link SyncMode#BATCH}, the number of written-but-unforced bytes at which the background force runs
      *         early instead of waiting for the rest of {@link #batchInterval()}
      */
@@ -105,7 +116,8 @@ public final class WalOptions {
     @Override
     public String toString() {
         return "WalOptions[syncMode=" + syncMode + ", batchInterval=" + batchInterval + ", segmentBytes="
-                + segmentBytes + ", preallocate=" + preallocate + ", mappedWrites=" + mappedWrites + ", maxUnforcedBytes=" + maxUnforcedBytes
+                + segmentBytes + ", preallocate=" + preallocate + ", mappedWrites=" + mappedWrites
+                + ", mappedReads=" + mappedReads + ", maxUnforcedBytes=" + maxUnforcedBytes
                 + ", disk=" + disk + "]";
     }
 
@@ -117,6 +129,7 @@ public final class WalOptions {
         private Disk disk = LocalDisk.INSTANCE;
         private boolean preallocate = true;
         private boolean mappedWrites = true;
+        private boolean mappedReads = true;
         private long maxUnforcedBytes = DEFAULT_MAX_UNFORCED_BYTES;
 
         private Builder() {
@@ -167,6 +180,16 @@ public final class WalOptions {
          */
         public Builder mappedWrites(boolean mappedWrites) {
             this.mappedWrites = mappedWrites;
+            return this;
+        }
+
+        /**
+         * @param mappedReads whether {@link WriteAheadLog#readAt} reads through a read-only memory mapping of each
+         *                    segment where the disk maps reads (default true; see {@link WalOptions#mappedReads()}).
+         *                    Off: a read call per record
+         */
+        public Builder mappedReads(boolean mappedReads) {
+            this.mappedReads = mappedReads;
             return this;
         }
 

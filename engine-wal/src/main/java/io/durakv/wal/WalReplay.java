@@ -91,10 +91,10 @@ final class WalReplay {
     }
 
     /** @return the record at {@code position} in {@code path} */
-    static byte[] readAt(io.durakv.api.io.DiskFile file, long size, WalPosition position, int expectedBytes)
-            throws IOException {
+    static byte[] readAt(io.durakv.api.io.DiskFile file, io.durakv.api.io.ReadMapping mapping, long size,
+                         WalPosition position, int expectedBytes) throws IOException {
         Path path = file.path();
-        SegmentReader r = SegmentReader.point(file, size, expectedBytes);
+        SegmentReader r = SegmentReader.point(file, mapping, size, expectedBytes);
         Frame f = r.read(position.offset(), position.lsn(), position.lsn());
         if (f == null || !f.isData()) {
             throw new CorruptionException(path, position.offset(), f == null

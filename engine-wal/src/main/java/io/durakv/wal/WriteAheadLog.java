@@ -69,11 +69,22 @@ public final class WriteAheadLog implements AutoCloseable {
      */
     private static final class ReadHandle {
         final io.durakv.api.io.DiskFile file;
+        /** A read mapping of the bytes the file had when opened ({@link WalOptions#mappedReads()}), or null. */
+        final io.durakv.api.io.ReadMapping mapping;
         volatile long size;
 
-        ReadHandle(io.durakv.api.io.DiskFile file) throws IOException {
+        ReadHandle(io.durakv.api.io.DiskFile file, boolean map) throws IOException {
             this.file = file;
             this.size = file.size();
+            this.mapping = map && size > 0 ? file.mapForReading(0, size) : null;
+        }
+
+        /** Closes the mapping, then the file (no reader is inside: the caller holds segmentDeletion's write lock). */
+        void close() throws IOException {
+            if (mapping != null) {
+                mapping.close();
+            }
+            file.close();
         }
     }
     /** The highest written LSN {@link #readAt} has seen (it only grows); records up to it may be read. */
@@ -296,7 +307,7 @@ public final class WriteAheadLog implements AutoCloseable {
                 io.durakv.api.io.DiskFile opened = disk.open(path, io.durakv.api.io.OpenMode.READ);
                 ReadHandle mine;
                 try {
-                    mine = new ReadHandle(opened);
+                    mine = new ReadHandle(opened, options.mappedReads());
                 } catch (IOException | RuntimeException e) {
                     opened.close();
                     throw e;
@@ -311,7 +322,7 @@ public final class WriteAheadLog implements AutoCloseable {
             try {
                 long seen = h.size;
                 try {
-                    return WalReplay.readAt(h.file, seen, position, expectedFrameBytes);
+                    return WalReplay.readAt(h.file, h.mapping, seen, position, expectedFrameBytes);
                 } catch (CorruptionException e) {
                     // A segment without preallocation grows: the frame may end past the size this read trusted.
                     // Compared with that size, not with h.size, which another reader may have raised meanwhile.
@@ -322,13 +333,13 @@ public final class WriteAheadLog implements AutoCloseable {
                     if (now > h.size) {
                         h.size = now;
                     }
-                    return WalReplay.readAt(h.file, now, position, expectedFrameBytes);
+                    return WalReplay.readAt(h.file, h.mapping, now, position, expectedFrameBytes);
                 }
             } catch (java.nio.channels.ClosedChannelException e) {
                 // An interrupted reader (ClosedByInterruptException) closed the handle all readers share: drop it, so
                 // that the next read opens a new one instead of failing for as long as the segment lives.
                 if (readFiles.remove(position.segment(), h)) {
-                    h.file.close();
+                    h.close();
                 }
                 throw e;
             }
@@ -483,7 +494,7 @@ public final class WriteAheadLog implements AutoCloseable {
     private void closeReadFile(long segment) throws IOException {
         ReadHandle h = readFiles.remove(segment);
         if (h != null) {
-            h.file.close();
+            h.close();
         }
     }
 

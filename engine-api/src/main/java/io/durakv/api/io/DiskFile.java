@@ -82,6 +82,24 @@ public interface DiskFile extends AutoCloseable {
         return WriteMapping.through(this, size);
     }
 
+    /**
+     * Opens a {@link ReadMapping} over {@code [position, position + size)} of this file, for reads that are memory
+     * copies out of the page cache where the disk can map files ({@link LocalDisk} on Java 22 and later). The default
+     * gives reads through this handle ({@link ReadMapping#through}): so does every disk but {@link LocalDisk},
+     * including a {@link ForwardingDisk}, whose wrappers thus see every read. The handle must stay open while the
+     * mapping is used; close the mapping first.
+     *
+     * @param position the file offset the mapping starts at
+     * @param size     the bytes it covers; the file must already reach {@code position + size} (it is never grown
+     *                 here)
+     * @throws IllegalArgumentException if {@code position} or {@code size} is negative
+     * @throws IOException              if the file is shorter than {@code position + size} or cannot be mapped
+     */
+    default ReadMapping mapForReading(long position, long size) throws IOException {
+        ThroughFileReadMapping.checkReadable(this, position, size);
+        return ReadMapping.through(this, position, size);
+    }
+
     /** Cuts the file to {@code size} bytes (does nothing if it is not larger). Durable after a force. */
     void truncate(long size) throws IOException;
 

@@ -175,6 +175,16 @@ public final class LocalDisk implements Disk {
         return LocalMapping.faultsRaisedInCall();
     }
 
+    /**
+     * @return whether {@link DiskFile#mapForReading} of this disk's files gives real memory mappings: where
+     * {@link #mapsFiles()} does and the JVM has the foreign memory API (Java 22 and later), whose checked accesses make
+     * a read that races the mapping's close throw instead of reading released memory. Elsewhere it gives reads
+     * through the file handle.
+     */
+    public static boolean mapsReads() {
+        return LocalReadMapping.available();
+    }
+
     @Override
     public String toString() {
         return "LocalDisk";
@@ -245,6 +255,15 @@ public final class LocalDisk implements Disk {
                 return WriteMapping.through(this, size);
             }
             return LocalMapping.map(path, ch, (int) size);
+        }
+
+        @Override
+        public ReadMapping mapForReading(long position, long size) throws IOException {
+            ThroughFileReadMapping.checkReadable(this, position, size);
+            if (size == 0 || size > Integer.MAX_VALUE || !LocalReadMapping.available()) {
+                return ReadMapping.through(this, position, size);
+            }
+            return LocalReadMapping.map(path, ch, position, (int) size);
         }
 
         @Override

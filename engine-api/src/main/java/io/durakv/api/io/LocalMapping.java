@@ -37,7 +37,7 @@ final class LocalMapping implements WriteMapping {
     /** {@code sun.misc.Unsafe.invokeCleaner(ByteBuffer)} bound to the instance, or null if not available. */
     private static final MethodHandle UNMAP = findUnmap();
     /** The foreign memory API's calls (Java 22+), or null. */
-    private static final Foreign FOREIGN = Foreign.find();
+    private static final ForeignMemory FOREIGN = ForeignMemory.find();
 
     /**
      * @return whether this JVM raises a fault during a copy into a mapping inside {@link #write} (found once, by
@@ -80,18 +80,8 @@ final class LocalMapping implements WriteMapping {
         if (FOREIGN == null) {
             return new LocalMapping(path, ch.map(FileChannel.MapMode.READ_WRITE, 0, size), null, null);
         }
-        AutoCloseable arena = FOREIGN.newArena();
-        try {
-            Object segment = FOREIGN.map(ch, size, arena);
-            return new LocalMapping(path, FOREIGN.asByteBuffer(segment), segment, arena);
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                arena.close();
-            } catch (Exception undo) {
-                e.addSuppressed(undo);
-            }
-            throw e;
-        }
+        ForeignMemory.Mapped m = FOREIGN.mapInNewArena(ch, FileChannel.MapMode.READ_WRITE, 0, size);
+        return new LocalMapping(path, m.buffer(), m.segment(), m.arena());
     }
 
     @Override
@@ -153,9 +143,9 @@ final class LocalMapping implements WriteMapping {
             try {
                 // A shared arena's close waits until no thread is inside an access to it; an access after it throws
                 // instead of touching released memory.
-                arena.close();
+                ForeignMemory.close(arena);
             } catch (Exception | Error e) {
-                LOG.warn("could not release the mapping of {} at once; the garbage collector will: {}", path,
+                LOG.warn("could not release the mapping of {}; it stays until the JVM exits: {}", path,
                         e.toString());
             }
         } else if (UNMAP != null) {
@@ -259,73 +249,6 @@ final class LocalMapping implements WriteMapping {
             LoggerFactory.getLogger(LocalMapping.class).info("mapped files are released by the garbage collector,"
                     + " not at close: sun.misc.Unsafe.invokeCleaner is not available ({})", e.toString());
             return null;
-        }
-    }
-
-    /** The calls of {@code java.lang.foreign} this class makes (Java 22 and later), found by reflection once. */
-    private static final class Foreign {
-        private final MethodHandle ofShared;
-        private final MethodHandle map;
-        private final MethodHandle asByteBuffer;
-        private final MethodHandle force;
-
-        private Foreign(MethodHandle ofShared, MethodHandle map, MethodHandle asByteBuffer, MethodHandle force) {
-            this.ofShared = ofShared;
-            this.map = map;
-            this.asByteBuffer = asByteBuffer;
-            this.force = force;
-        }
-
-        /** @return the calls, or null before Java 22 or if any is missing */
-        static Foreign find() {
-            if (Runtime.version().feature() < 22) {
-                return null;
-            }
-            try {
-                MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-                Class<?> arena = Class.forName("java.lang.foreign.Arena");
-                Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
-                return new Foreign(
-                        lookup.findStatic(arena, "ofShared", MethodType.methodType(arena)),
-                        lookup.findVirtual(FileChannel.class, "map", MethodType.methodType(segment,
-                                FileChannel.MapMode.class, long.class, long.class, arena)),
-                        lookup.findVirtual(segment, "asByteBuffer", MethodType.methodType(ByteBuffer.class)),
-                        lookup.findVirtual(segment, "force", MethodType.methodType(void.class)));
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                LoggerFactory.getLogger(LocalMapping.class).info("mappings are released through the JDK's cleaner:"
-                        + " the foreign memory API is not available ({})", e.toString());
-                return null;
-            }
-        }
-
-        AutoCloseable newArena() throws IOException {
-            return (AutoCloseable) invoke(() -> ofShared.invoke());
-        }
-
-        Object map(FileChannel ch, int size, AutoCloseable arena) throws IOException {
-            return invoke(() -> map.invoke(ch, FileChannel.MapMode.READ_WRITE, 0L, (long) size, arena));
-        }
-
-        ByteBuffer asByteBuffer(Object segment) throws IOException {
-            return (ByteBuffer) invoke(() -> asByteBuffer.invoke(segment));
-        }
-
-        void force(Object segment) throws IOException {
-            invoke(() -> force.invoke(segment));
-        }
-
-        private interface Call {
-            Object run() throws Throwable;
-        }
-
-        private static Object invoke(Call call) throws IOException {
-            try {
-                return call.run();
-            } catch (IOException | RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable e) {
-                throw new IOException(e);
-            }
         }
     }
 }
