@@ -74,6 +74,25 @@ class MergePacingTest {
     }
 
     @Test
+    void scansCountAsReads() throws Exception {
+        try (BitcaskStore s = open()) {
+            AtomicLong clock = new AtomicLong(9_000_000_000L);
+            s.clockForTest = clock::get;
+            int[] version = new int[KEYS];
+            writeAll(s, version);
+            assertThat(s.mergeShouldYield()).as("no read yet").isFalse();
+            try (var it = s.scan(null, null)) {
+                assertThat(it.next()).isNotNull();
+            }
+            assertThat(s.mergeShouldYield()).as("right after a scan's entry").isTrue();
+            clock.addAndGet(BitcaskStore.READS_QUIET_NANOS);
+            assertThat(s.mergeShouldYield()).as("after the quiet time").isFalse();
+            assertThat(s.get(key(3))).isNotNull();
+            assertThat(s.mergeShouldYield()).as("right after a get").isTrue();
+        }
+    }
+
+    @Test
     void mergeNowNeverGivesWay() throws Exception {
         try (BitcaskStore s = open()) {
             s.clockForTest = () -> 7_000_000_000L;
