@@ -17,7 +17,9 @@ import java.util.function.Predicate;
  * logged at WARN and run again later, first in the queue, after a back-off doubling from {@value #MIN_BACKOFF_MS} ms to
  * {@value #MAX_BACKOFF_MS} ms (on the writing thread: at the first {@link #drain()} after it); any other failure turns
  * the store read-only through the failure handler, and later tasks are dropped. A failure never escapes to the caller
- * of {@link #drain()}: the write that ran it was already applied.
+ * of {@link #drain()}: the write that ran it was already applied. A task that throws {@link Deferred} (a merge giving
+ * way to reads, {@link Merger}) runs again {@value #DEFER_MS} ms later, after the tasks queued meanwhile; it is neither
+ * a failure nor a retry.
  *
  * <p>Thread-safe.
  */
@@ -33,6 +35,8 @@ final class Background {
 
     static final long MIN_BACKOFF_MS = 10;
     static final long MAX_BACKOFF_MS = 1000;
+    /** How long a deferred task waits before it runs again. */
+    static final long DEFER_MS = 100;
 
     private final Path dir;
     private final BiConsumer<String, Throwable> onFailure;
@@ -46,6 +50,10 @@ final class Background {
     private long retryAt;
     private long backoffMs = MIN_BACKOFF_MS;
     private long retries;
+    /** A task that gave way ({@link Deferred}) and runs again at {@link #deferredAt}; null if none. */
+    private Task deferred;
+    private long deferredAt;
+    private long deferrals;
 
     Background(Path dir, boolean threaded, BiConsumer<String, Throwable> onFailure, Predicate<Throwable> retryable) {
         this.dir = dir;
@@ -93,19 +101,27 @@ final class Background {
             if (stopped || failed) {
                 return null;
             }
-            long delay = retryAt == 0 ? 0 : retryAt - System.nanoTime();
+            long now = System.nanoTime();
+            long delay = retryAt == 0 ? 0 : retryAt - now;
             if (!queue.isEmpty() && delay <= 0) {
                 retryAt = 0;
                 return queue.pollFirst();
             }
+            long deferDelay = deferred == null ? Long.MAX_VALUE : deferredAt - now;
+            if (deferDelay <= 0) {
+                Task t = deferred;
+                deferred = null;
+                return t;
+            }
             if (!wait) {
                 return null;
             }
+            long waitNanos = Math.min(queue.isEmpty() ? Long.MAX_VALUE : delay, deferDelay);
             try {
-                if (queue.isEmpty()) {
+                if (waitNanos == Long.MAX_VALUE) {
                     wait();
                 } else {
-                    wait(Math.max(1, delay / 1_000_000));
+                    wait(Math.max(1, waitNanos / 1_000_000));
                 }
             } catch (InterruptedException e) {
                 return null;
@@ -128,6 +144,14 @@ final class Background {
             synchronized (this) {
                 backoffMs = MIN_BACKOFF_MS;
             }
+        } catch (Deferred d) {
+            synchronized (this) {
+                if (!stopped && !failed) {
+                    deferred = t;
+                    deferredAt = System.nanoTime() + DEFER_MS * 1_000_000;
+                    deferrals++;
+                }
+            }
         } catch (Throwable e) {
             if (!(e instanceof Aborted) && !(e instanceof Error) && retryable.test(e)) {
                 long delay;
@@ -148,6 +172,7 @@ final class Background {
             synchronized (this) {
                 failed = true;
                 queue.clear();
+                deferred = null;
             }
             if (e instanceof Aborted) {
                 LOG.debug("structural work in {} stopped by close", dir);
@@ -162,9 +187,19 @@ final class Background {
         return retries;
     }
 
-    /** @return whether a task waits to run (queued, or failed and waiting for its retry) */
+    /** @return how many times a task gave way ({@link Deferred}) */
+    synchronized long deferrals() {
+        return deferrals;
+    }
+
+    /** @return whether a task waits to run (queued, failed and waiting for its retry, or deferred) */
     synchronized boolean pending() {
-        return !queue.isEmpty();
+        return !queue.isEmpty() || deferred != null;
+    }
+
+    /** @return whether the caller is the background thread (false without one: tasks run in {@link #drain()}) */
+    boolean isBackgroundThread() {
+        return thread != null && Thread.currentThread() == thread;
     }
 
     /** Drops queued tasks and waits for the running one (which sees the store closed and stops early). */
@@ -172,6 +207,7 @@ final class Background {
         synchronized (this) {
             stopped = true;
             queue.clear();
+            deferred = null;
             notifyAll();
         }
         if (thread != null && thread != Thread.currentThread()) {
@@ -184,6 +220,16 @@ final class Background {
             synchronized (runLock) {
                 // waits for a task running on another writer thread
             }
+        }
+    }
+
+    /**
+     * Thrown by a task that gives way to the store's foreground work before it changed anything that counts (it
+     * removed its partial output): it runs again later ({@link #DEFER_MS}).
+     */
+    static final class Deferred extends RuntimeException {
+        Deferred() {
+            super("deferred", null, false, false);
         }
     }
 

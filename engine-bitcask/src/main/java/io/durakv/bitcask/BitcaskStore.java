@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.concurrent.locks.StampedLock;
@@ -117,6 +118,16 @@ public final class BitcaskStore implements KeyValueStore {
     final Background background;
     private final Merger merger;
     private final AtomicBoolean mergeQueued = new AtomicBoolean();
+    /** Gets and scan entries served so far: a background merge gives way while it grows ({@link #mergeShouldYield}). */
+    private final LongAdder reads = new LongAdder();
+    /** How long after the last read seen a background merge still counts the store as serving reads. */
+    static final long READS_QUIET_NANOS = 100_000_000L;
+    /** Tests only: the clock of {@link #mergeShouldYield} (set before any merge can run; null: System.nanoTime). */
+    volatile java.util.function.LongSupplier clockForTest;
+    // Kept by the background thread only (mergeShouldYield).
+    private long readsSeen;
+    private long readSeenAt;
+    private boolean readSeenOnce;
     private volatile boolean closed;
     private volatile StoreException failure;
 
@@ -184,6 +195,7 @@ public final class BitcaskStore implements KeyValueStore {
     public byte[] get(byte[] key) {
         Limits.checkKey(key);
         checkOpen();
+        reads.increment();
         int hash = KeyDir.hash(key);
         // The cache's slot of the key first, the directory's LSN second: neither needs the other's result, so their
         // memory accesses (each a likely cache miss) overlap instead of following one another.
@@ -468,6 +480,45 @@ public final class BitcaskStore implements KeyValueStore {
                 mergeQueued.set(false);
             });
         }
+    }
+
+    /** Counts one read (a scan's entry) for {@link #mergeShouldYield}; gets count themselves. */
+    void noteRead() {
+        reads.increment();
+    }
+
+    /**
+     * Whether a background merge should give way now (docs/formats/bitcask.md, "Merge", pacing): the store served a
+     * get or a scan entry within the last {@link #READS_QUIET_NANOS}, and the sealed files' dead fraction has not reached the urgent
+     * ratio {@link #urgentDeadRatio}. Reads then keep the CPU and the merge runs once they pause or once the dead bytes
+     * grow that far. Called by the background thread only.
+     */
+    boolean mergeShouldYield() {
+        java.util.function.LongSupplier clock = clockForTest;
+        long now = clock == null ? System.nanoTime() : clock.getAsLong();
+        long n = reads.sum();
+        if (n != readsSeen) {
+            readsSeen = n;
+            readSeenAt = now;
+            readSeenOnce = true;
+        }
+        if (!readSeenOnce || now - readSeenAt >= READS_QUIET_NANOS) {
+            return false;
+        }
+        keysLock.readLock().lock();
+        try {
+            return !space.shouldMerge(urgentDeadRatio(config.mergeDeadRatio()));
+        } finally {
+            keysLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * @return the dead fraction at which a merge no longer gives way to reads: halfway from {@code ratio} to 1 (0.75
+     *         for the default 0.5: the sealed files at most 4x their live bytes instead of 2x)
+     */
+    static double urgentDeadRatio(double ratio) {
+        return (1 + ratio) / 2;
     }
 
     @Override

@@ -104,6 +104,7 @@ final class Merger {
         } finally {
             store.keysLock.readLock().unlock();
         }
+        giveWayToReads();
         long oldGeneration = store.generation;
         long generation = oldGeneration + 1;
         if (generation > BitcaskFormat.MAX_GENERATION) {
@@ -125,6 +126,7 @@ final class Merger {
                     if (store.stopping()) {
                         throw new Background.Aborted();
                     }
+                    giveWayToReads();
                 }
                 out.finish(); // forces the merged data: the manifest below may name it only once it is durable
             }
@@ -142,6 +144,10 @@ final class Merger {
             // Before the switch nothing names the new files: a failed write, create or rename leaves them unused, so
             // they go (and the merge is retried). A failed force is left as it is: the store fails, and recovery
             // deletes whatever the durable manifest does not name.
+            if (e instanceof Background.Deferred) {
+                removePartial(e, data, hint); // given way in step 2, before anything names them
+                throw e;
+            }
             if (!ForceTaggingDisk.isForceFailure(e) && !store.wal.isFailed()) {
                 if (namesGeneration(generation, e)) {
                     // The rename took effect although it reported a failure: the new files are current on disk.
@@ -195,6 +201,19 @@ final class Merger {
     }
 
     /**
+     * On the background thread, between chunks of step 2: if gets are running and the dead bytes are not urgent
+     * ({@link BitcaskStore#mergeShouldYield}), stops this merge before its switch (the caller removes its partial
+     * files) so that the background runs it again later, from the start. A merge on any other thread (the writing
+     * thread with {@code bitcask.backgroundMerge=0}, {@link BitcaskStore#mergeNow}) never gives way. Also called
+     * before step 2 starts, so that a merge put off again and again creates no files.
+     */
+    private void giveWayToReads() {
+        if (store.background.isBackgroundThread() && store.mergeShouldYield()) {
+            throw new Background.Deferred();
+        }
+    }
+
+    /**
      * Step 6 of the merges switched so far: truncates the log before the last boundary and deletes the replaced hint
      * and merge files, once no reader registered before the last switch remains. On the background thread it waits
      * for such readers; on a writing thread it only checks (that thread may hold an open scan itself), leaving the
@@ -210,7 +229,12 @@ final class Merger {
             return;
         }
         List<Long> replacedSegments = store.segments.below(pendingBefore);
-        store.wal.truncateBefore(pendingBefore); // forces the directory after each segment
+        // One segment per call (each forces the directory after its segment): the log's reads wait for a truncation
+        // to finish, so they wait for one deletion and one directory force at a time, not for all of them.
+        for (int i = 1; i < replacedSegments.size(); i++) {
+            store.wal.truncateBefore(replacedSegments.get(i));
+        }
+        store.wal.truncateBefore(pendingBefore);
         store.segments.removeBelow(pendingBefore);
         for (long s : replacedSegments) {
             store.disk.deleteIfExists(store.dir.resolve(BitcaskFormat.segmentHintName(s)));

@@ -238,6 +238,7 @@ final class ScanIterator implements KeyValueIterator {
         }
         int i = next++;
         byte[] key = keys[i];
+        store.noteRead(); // a background merge gives way to scans too
         // The arrays may be shared with other scans (the cached sorted directory): hand out a copy of the key. The
         // first values of a scan fill the value cache (short scans warm it); a long scan's later ones do not, so
         // that one pass over the store cannot evict what point reads use.

@@ -1,7 +1,6 @@
 package io.durakv.bitcask;
 
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Arrays;
 
 /**
  * Live and dead bytes per data file, for the merge trigger (docs/formats/bitcask.md, "Merge"). A file is a log segment
@@ -13,11 +12,16 @@ import java.util.Map;
  */
 final class Space {
 
-    private final Map<Long, long[]> files = new HashMap<>();
+    // One slot per file with data: its key, total and dead bytes (parallel arrays, [0, count)). A store has a handful
+    // of files (the merge generation and the segments since it), so a linear scan of keys beats a hash map of boxed
+    // keys, which every overwrite of a random key paid (the replaced record's file is rarely the last one used).
+    private long[] keys = new long[8];
+    private long[] total = new long[8];
+    private long[] dead = new long[8];
+    private int count;
     private long activeSegment;
-    /** The file of the last call and its counters: consecutive operations almost always hit the same file. */
-    private long lastFile = Long.MIN_VALUE;
-    private long[] lastCounters;
+    /** The slot of the last call: consecutive operations almost always hit the same file. */
+    private int last = -1;
 
     /** @return the key of merge generation {@code generation} */
     static long mergeFile(long generation) {
@@ -25,51 +29,76 @@ final class Space {
     }
 
     void added(long file, int bytes) {
-        counters(file)[0] += bytes;
+        int i = slot(file); // first: it may replace the arrays
+        total[i] += bytes;
         if (file > activeSegment) {
             activeSegment = file;
         }
     }
 
     void dead(long file, int bytes) {
-        counters(file)[1] += bytes;
+        int i = slot(file); // first: it may replace the arrays
+        dead[i] += bytes;
     }
 
-    private long[] counters(long file) {
-        if (file != lastFile) {
-            lastCounters = files.computeIfAbsent(file, f -> new long[2]);
-            lastFile = file;
+    private int slot(long file) {
+        int l = last;
+        if (l >= 0 && keys[l] == file) {
+            return l;
         }
-        return lastCounters;
+        for (int i = 0; i < count; i++) {
+            if (keys[i] == file) {
+                last = i;
+                return i;
+            }
+        }
+        if (count == keys.length) {
+            keys = Arrays.copyOf(keys, count * 2);
+            total = Arrays.copyOf(total, count * 2);
+            dead = Arrays.copyOf(dead, count * 2);
+        }
+        keys[count] = file;
+        total[count] = 0;
+        dead[count] = 0;
+        last = count;
+        return count++;
     }
 
     /** Forgets a file that a merge replaced. */
     void remove(long file) {
-        files.remove(file);
-        lastFile = Long.MIN_VALUE;
+        for (int i = 0; i < count; i++) {
+            if (keys[i] == file) {
+                count--;
+                keys[i] = keys[count];
+                total[i] = total[count];
+                dead[i] = dead[count];
+                break;
+            }
+        }
+        last = -1;
     }
 
     /** @return the dead bytes of the sealed files: every file but the active segment */
     long sealedDead() {
-        long dead = 0;
-        for (Map.Entry<Long, long[]> e : files.entrySet()) {
-            if (e.getKey() != activeSegment) {
-                dead += e.getValue()[1];
+        long d = 0;
+        for (int i = 0; i < count; i++) {
+            if (keys[i] != activeSegment) {
+                d += dead[i];
             }
         }
-        return dead;
+        return d;
     }
 
     /** @return whether the dead fraction of the sealed files' bytes reached {@code ratio} (and there is some) */
     boolean shouldMerge(double ratio) {
-        long total = 0;
-        long dead = 0;
-        for (Map.Entry<Long, long[]> e : files.entrySet()) {
-            if (e.getKey() != activeSegment) {
-                total += e.getValue()[0];
-                dead += e.getValue()[1];
+        long t = 0;
+        long d = 0;
+        for (int i = 0; i < count; i++) {
+            if (keys[i] != activeSegment) {
+                t += total[i];
+                d += dead[i];
             }
         }
-        return dead > 0 && dead >= ratio * total;
+        return d > 0 && d >= ratio * t;
     }
 }
