@@ -16,13 +16,16 @@ import io.durakv.wal.WalOptions;
  * @param cacheBytes      {@code bitcask.cacheBytes}: memory budget of the {@link ValueCache}, 0 for none
  * @param walMappedWrites {@code wal.mappedWrites}: whether BATCH and NONE data files are written through a memory
  *                        mapping where the JVM allows it (default true; {@code WalOptions.mappedWrites})
+ * @param walMappedReads  {@code wal.mappedReads}: whether values are read out of data files and merged files through
+ *                        read-only memory mappings where the JVM allows it (default true;
+ *                        {@code WalOptions.mappedReads}, {@code FramedFile.openReader})
  */
 record BitcaskConfig(long fileBytes, double mergeDeadRatio, boolean backgroundMerge, long cacheBytes,
-                     boolean walMappedWrites) {
+                     boolean walMappedWrites, boolean walMappedReads) {
 
-    /** The configuration with mapped log writes on (the default). */
+    /** The configuration with mapped log writes and reads on (the default). */
     BitcaskConfig(long fileBytes, double mergeDeadRatio, boolean backgroundMerge, long cacheBytes) {
-        this(fileBytes, mergeDeadRatio, backgroundMerge, cacheBytes, true);
+        this(fileBytes, mergeDeadRatio, backgroundMerge, cacheBytes, true, true);
     }
 
     static final String FILE_BYTES = "bitcask.fileBytes";
@@ -30,6 +33,7 @@ record BitcaskConfig(long fileBytes, double mergeDeadRatio, boolean backgroundMe
     static final String BACKGROUND_MERGE = "bitcask.backgroundMerge";
     static final String CACHE_BYTES = "bitcask.cacheBytes";
     static final String WAL_MAPPED_WRITES = "wal.mappedWrites";
+    static final String WAL_MAPPED_READS = "wal.mappedReads";
 
     static final double DEFAULT_MERGE_DEAD_RATIO = 0.5;
     static final long DEFAULT_CACHE_BYTES = 64L << 20;
@@ -43,7 +47,8 @@ record BitcaskConfig(long fileBytes, double mergeDeadRatio, boolean backgroundMe
         long background = p.longValue(BACKGROUND_MERGE, 1, 0, 1);
         long cacheBytes = p.bytes(CACHE_BYTES, DEFAULT_CACHE_BYTES, 0, 1L << 40);
         boolean mappedWrites = p.bool(WAL_MAPPED_WRITES, true);
+        boolean mappedReads = p.bool(WAL_MAPPED_READS, true);
         p.rejectUnknown();
-        return new BitcaskConfig(fileBytes, ratio, background == 1, cacheBytes, mappedWrites);
+        return new BitcaskConfig(fileBytes, ratio, background == 1, cacheBytes, mappedWrites, mappedReads);
     }
 }

@@ -142,7 +142,7 @@ public final class BitcaskStore implements KeyValueStore {
         this.background = new Background(dir, config.backgroundMerge(), this::fail, this::retryable);
         this.merger = new Merger(this);
         this.cache = new ValueCache(config.cacheBytes());
-        this.merged = new MergedFiles(this.disk, dir);
+        this.merged = new MergedFiles(this.disk, dir, config.walMappedReads());
     }
 
     /**
@@ -169,6 +169,7 @@ public final class BitcaskStore implements KeyValueStore {
                     .batchInterval(options.batchInterval())
                     .segmentBytes(config.fileBytes())
                     .mappedWrites(config.walMappedWrites())
+                    .mappedReads(config.walMappedReads())
                     .disk(disk)
                     .build());
             store = new BitcaskStore(dir, disk, config, lock, wal);

@@ -27,10 +27,13 @@ final class MergedFiles {
     private final Path dir;
     private final ConcurrentHashMap<Long, FramedFile.Reader> open = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Whether readers read through a read mapping of their file ({@code wal.mappedReads}). */
+    private final boolean mapped;
 
-    MergedFiles(Disk disk, Path dir) {
+    MergedFiles(Disk disk, Path dir, boolean mapped) {
         this.disk = disk;
         this.dir = dir;
+        this.mapped = mapped;
     }
 
     /** @return the path of generation {@code generation}'s data file */
@@ -45,7 +48,7 @@ final class MergedFiles {
             return r;
         }
         // Two readers racing here may both open; the loser closes its own.
-        FramedFile.Reader mine = FramedFile.openReader(disk, path(generation));
+        FramedFile.Reader mine = FramedFile.openReader(disk, path(generation), mapped);
         r = open.putIfAbsent(generation, mine);
         if (r != null) {
             mine.close();

@@ -41,9 +41,9 @@ class BitcaskEngineTest {
         try (KeyValueStore store = KeyValueStores.open("bitcask", dir, StoreOptions.builder()
                 .property("bitcask.fileBytes", "65536").property("bitcask.mergeDeadRatio", "0.25")
                 .property("bitcask.backgroundMerge", "0").property("bitcask.cacheBytes", "1048576")
-                .property("wal.mappedWrites", "false").build())) {
+                .property("wal.mappedWrites", "false").property("wal.mappedReads", "false").build())) {
             BitcaskConfig config = ((BitcaskStore) store).config;
-            assertThat(config).isEqualTo(new BitcaskConfig(65536, 0.25, false, 1 << 20, false));
+            assertThat(config).isEqualTo(new BitcaskConfig(65536, 0.25, false, 1 << 20, false, false));
         }
     }
 }

@@ -118,7 +118,10 @@ public final class FramedFile {
         return openReader(disk, path, true);
     }
 
-    private static Reader openReader(Disk disk, Path path, boolean map) throws IOException {
+    /**
+     * As {@link #openReader(Disk, Path)}, with {@code map} false reading by read calls (no mapping).
+     */
+    public static Reader openReader(Disk disk, Path path, boolean map) throws IOException {
         DiskFile file = disk.open(path, OpenMode.READ);
         try {
             long size = file.size();
