@@ -16,13 +16,15 @@ import io.durakv.wal.WalOptions;
  * @param walSegmentBytes {@code wal.segmentBytes}: size at which a log segment rotates
  * @param walMappedWrites {@code wal.mappedWrites}: whether BATCH and NONE logs write through a memory mapping where
  *                        the JVM allows it (default true; {@code WalOptions.mappedWrites})
+ * @param readMappingBytes {@code btree.readMappingBytes}: the size of each read mapping of {@code btree.db}
+ *                        ({@link PageFile#mapReads}); 0 reads every page with a read call
  */
 record BTreeConfig(int pageBytes, long checkpointBytes, long cacheBytes, long walSegmentBytes,
-                   boolean walMappedWrites) {
+                   boolean walMappedWrites, long readMappingBytes) {
 
-    /** The configuration with mapped log writes on (the default). */
+    /** The configuration with mapped log writes and mapped page reads on (the defaults). */
     BTreeConfig(int pageBytes, long checkpointBytes, long cacheBytes, long walSegmentBytes) {
-        this(pageBytes, checkpointBytes, cacheBytes, walSegmentBytes, true);
+        this(pageBytes, checkpointBytes, cacheBytes, walSegmentBytes, true, DEFAULT_READ_MAPPING_BYTES);
     }
 
     static final String PAGE_BYTES = "btree.pageBytes";
@@ -30,9 +32,11 @@ record BTreeConfig(int pageBytes, long checkpointBytes, long cacheBytes, long wa
     static final String CACHE_BYTES = "btree.cacheBytes";
     static final String WAL_SEGMENT_BYTES = "wal.segmentBytes";
     static final String WAL_MAPPED_WRITES = "wal.mappedWrites";
+    static final String READ_MAPPING_BYTES = "btree.readMappingBytes";
 
     static final long DEFAULT_CHECKPOINT_BYTES = 16L << 20;
     static final long DEFAULT_CACHE_BYTES = 64L << 20;
+    static final long DEFAULT_READ_MAPPING_BYTES = 64L << 20;
 
     /** @throws IllegalArgumentException naming the property, for an unknown property or a bad value */
     static BTreeConfig from(StoreOptions options) {
@@ -49,8 +53,10 @@ record BTreeConfig(int pageBytes, long checkpointBytes, long cacheBytes, long wa
         long segmentBytes = p.bytes(WAL_SEGMENT_BYTES, WalOptions.DEFAULT_SEGMENT_BYTES,
                 WalOptions.MIN_SEGMENT_BYTES, WalOptions.MAX_SEGMENT_BYTES);
         boolean mappedWrites = p.bool(WAL_MAPPED_WRITES, true);
+        long readMappingBytes = p.bytes(READ_MAPPING_BYTES, DEFAULT_READ_MAPPING_BYTES, 0, 1L << 30);
         p.rejectUnknown();
-        return new BTreeConfig((int) pageBytes, checkpointBytes, cacheBytes, segmentBytes, mappedWrites);
+        return new BTreeConfig((int) pageBytes, checkpointBytes, cacheBytes, segmentBytes, mappedWrites,
+                readMappingBytes);
     }
 
     /** @return dirty bytes that trigger a checkpoint */

@@ -137,6 +137,7 @@ public final class BTreeStore implements KeyValueStore {
             Recovery.createIfAbsent(disk, dir, config.pageBytes());
             Recovery.DataFile data = Recovery.openDataFile(disk, dir);
             file = data.file();
+            file.mapReads(config.readMappingBytes());
             BTreeStore store = new BTreeStore(dir, config, lock, file);
             store.recover(data.header(), options, logOpener);
             return store;

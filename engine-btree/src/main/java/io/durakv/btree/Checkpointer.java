@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
@@ -38,6 +39,8 @@ final class Checkpointer {
     private long generation;
     /** Where the checkpoint gathers runs of pages with consecutive ids, written with one call each. */
     private final ByteBuffer runBuffer;
+    /** The page each node, overflow and free-list page is encoded into before the run writer copies it. */
+    private final ByteBuffer scratch;
     /** The writer of the checkpoint in progress. */
     private PageFile.RunWriter pages;
 
@@ -60,6 +63,16 @@ final class Checkpointer {
         this.logFailed = logFailed;
         this.pageSize = file.pageSize();
         this.runBuffer = ByteBuffer.allocateDirect(Math.max(RUN_BYTES, pageSize));
+        this.scratch = file.newPage();
+    }
+
+    /**
+     * @return {@link #scratch}, zeroed: valid until the next call; {@link PageFile.RunWriter#write} copies it (so the
+     *         bytes written are those of a new page, without allocating one per page)
+     */
+    private ByteBuffer blankPage() {
+        Arrays.fill(scratch.array(), (byte) 0);
+        return scratch.clear();
     }
 
     /**
@@ -235,7 +248,7 @@ final class Checkpointer {
         if (!n.isDirty()) {
             return n.pageId();
         }
-        ByteBuffer page = file.newPage();
+        ByteBuffer page;
         if (n.isLeaf()) {
             Object[] values = n.slotsCopy();
             for (int i = 0; i < values.length; i++) {
@@ -251,6 +264,7 @@ final class Checkpointer {
                     publish.add(() -> n.swapSlot(slot, ref));
                 }
             }
+            page = blankPage();
             PageCodec.encodeLeaf(page, n.keysCopy(), values);
         } else {
             int[] children = new int[n.slotCount()];
@@ -265,6 +279,7 @@ final class Checkpointer {
                     children[i] = (Integer) s;
                 }
             }
+            page = blankPage(); // after the children: they use it too
             PageCodec.encodeInternal(page, n.keysCopy(), children);
         }
         if (page.position() != BTreeFormat.PAGE_HEADER + n.bytes()) {
@@ -289,7 +304,7 @@ final class Checkpointer {
             ids[i] = space.allocate();
         }
         for (int i = 0; i < count; i++) {
-            ByteBuffer page = file.newPage();
+            ByteBuffer page = blankPage();
             int from = i * cap;
             PageCodec.encodeOverflow(page, value, from, Math.min(cap, value.length - from),
                     i + 1 < count ? ids[i + 1] : 0);
@@ -303,7 +318,7 @@ final class Checkpointer {
         for (int j = 0; j < listPages.length; j++) {
             int from = Math.min(freeIds.length, j * per);
             int count = Math.min(per, freeIds.length - from);
-            ByteBuffer page = file.newPage();
+            ByteBuffer page = blankPage();
             PageCodec.encodeFreeList(page, freeIds, from, count, j + 1 < listPages.length ? listPages[j + 1] : 0);
             pages.write(listPages[j], page);
         }

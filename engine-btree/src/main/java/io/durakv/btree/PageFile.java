@@ -2,12 +2,15 @@ package io.durakv.btree;
 
 import io.durakv.api.CorruptionException;
 import io.durakv.api.io.DiskFile;
+import io.durakv.api.io.ReadMapping;
 
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 import static io.durakv.btree.BTreeFormat.*;
@@ -16,6 +19,13 @@ import static io.durakv.btree.BTreeFormat.*;
  * Page I/O on the data file: every data page carries a CRC32C over all its bytes after the checksum and its own page
  * id, both checked on every read; a mismatch is a {@link CorruptionException} naming the file and the page's offset.
  * Header slots are read and written here too. Does not cache (see {@link BufferPool}).
+ *
+ * <p>With {@link #mapReads}, data pages are read through read mappings of the file ({@link DiskFile#mapForReading}),
+ * one per chunk of the file as the file reaches the chunk's end: on a local disk (Java 22+) a page read is then a copy
+ * out of the page cache instead of a read call. Pages written later through {@link #write} or a {@link RunWriter}
+ * are seen through the mapping (it is shared). The file never shrinks while open, so every mapped chunk stays inside
+ * it; {@link #close()} releases the mappings before the file, and a read racing it fails with an
+ * {@link IOException}, as a read call on a closed file does.
  *
  * <p>Thread-safe: positional reads and writes on one {@link DiskFile}.
  */
@@ -33,10 +43,72 @@ final class PageFile implements AutoCloseable {
      * reported, never read as data.
      */
     private volatile long maxGeneration = Long.MAX_VALUE;
+    /** Bytes of each read mapping (a multiple of the page size); 0 while pages are read with read calls. */
+    private long chunkBytes;
+    /** The read mapping of each chunk of the file, null where none is made yet; replaced whole when one is added. */
+    private volatile ReadMapping[] chunks = new ReadMapping[0];
+    /** The size of the file as far as this object knows: at {@link #mapReads}, then the end of every write since. */
+    private volatile long knownSize;
+    /** Set by {@link #close()}; guarded by {@code this}. */
+    private boolean closed;
 
     PageFile(DiskFile file, int pageSize) {
         this.file = file;
         this.pageSize = pageSize;
+    }
+
+    /**
+     * Reads data pages through read mappings of {@code chunkBytes} (rounded down to whole pages) each from now on,
+     * mapping each chunk when the file reaches its end. Call once, before the first read.
+     *
+     * @param chunkBytes 0: keep reading with read calls
+     */
+    void mapReads(long chunkBytes) throws IOException {
+        long chunk = chunkBytes / pageSize * pageSize;
+        if (chunk > 0) {
+            knownSize = file.size();
+        }
+        this.chunkBytes = chunk;
+    }
+
+    /** Reads {@code page.remaining()} bytes at {@code offset}: through the chunk's mapping if the file covers it. */
+    private void readPage(long offset, ByteBuffer page) throws IOException {
+        long chunk = chunkBytes;
+        if (chunk > 0) {
+            int c = (int) (offset / chunk);
+            ReadMapping[] mapped = chunks;
+            ReadMapping m = c < mapped.length ? mapped[c] : null;
+            if (m == null && (c + 1) * chunk <= knownSize) {
+                m = mapChunk(c);
+            }
+            if (m != null) {
+                m.read(offset, page);
+                return;
+            }
+        }
+        file.readFully(offset, page);
+    }
+
+    private synchronized ReadMapping mapChunk(int c) throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        ReadMapping[] mapped = chunks;
+        if (c < mapped.length && mapped[c] != null) {
+            return mapped[c];
+        }
+        ReadMapping m = file.mapForReading(c * chunkBytes, chunkBytes);
+        ReadMapping[] grown = Arrays.copyOf(mapped, Math.max(mapped.length, c + 1));
+        grown[c] = m;
+        chunks = grown;
+        return m;
+    }
+
+    /** The file now reaches at least {@code end} (a write there returned). Only the checkpoint's thread writes. */
+    private void written(long end) {
+        if (end > knownSize) {
+            knownSize = end;
+        }
     }
 
     /** Sets the durable header's generation; pages of later generations are corruption from now on. */
@@ -99,7 +171,7 @@ final class PageFile implements AutoCloseable {
             throw new CorruptionException(path(), offset(id), "pointer to page " + id + ", which is not a data page");
         }
         try {
-            uninterrupted(() -> file.readFully(offset(id), page));
+            uninterrupted(() -> readPage(offset(id), page));
         } catch (EOFException e) {
             throw new CorruptionException(path(), offset(id), "page " + id + " lies past the end of the file", e);
         }
@@ -133,6 +205,7 @@ final class PageFile implements AutoCloseable {
     void write(int id, ByteBuffer page, long generation) throws IOException {
         stamp(id, page, generation);
         uninterrupted(() -> file.write(offset(id), page.duplicate().clear()));
+        written(offset(id) + pageSize);
     }
 
     private void stamp(int id, ByteBuffer page, long generation) {
@@ -155,7 +228,8 @@ final class PageFile implements AutoCloseable {
 
     /**
      * Writes pages as {@link #write} does, but gathers pages of consecutive ids and writes each run with one call:
-     * a checkpoint allocates the lowest free pages in the order it writes them, so most of its pages form runs.
+     * a checkpoint allocates free pages segment by segment in ascending order ({@link FreeSpace#allocate}), so most
+     * of its pages form runs.
      * Pages are durable after {@link #flush()} and {@link #force()}. Not thread-safe.
      */
     final class RunWriter {
@@ -193,7 +267,9 @@ final class PageFile implements AutoCloseable {
             }
             count = 0;
             run.flip();
+            long end = offset(first) + run.remaining();
             uninterrupted(() -> file.write(offset(first), run));
+            written(end);
         }
     }
 
@@ -265,8 +341,18 @@ final class PageFile implements AutoCloseable {
         return file.size();
     }
 
+    /** Releases the read mappings, then closes the file. */
     @Override
     public void close() throws IOException {
+        synchronized (this) {
+            closed = true;
+            for (ReadMapping m : chunks) {
+                if (m != null) {
+                    m.close();
+                }
+            }
+            chunks = new ReadMapping[0];
+        }
         file.close();
     }
 

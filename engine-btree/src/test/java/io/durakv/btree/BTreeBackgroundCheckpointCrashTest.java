@@ -23,7 +23,9 @@ class BTreeBackgroundCheckpointCrashTest extends CrashSuite {
 
     @Override
     protected Map<String, String> properties() {
-        return Map.of("btree.pageBytes", "1024", "btree.checkpointBytes", "512", "wal.segmentBytes", "65536");
+        // Read mappings of 4 pages: most page reads (recovery's included) go through a chunk's mapping.
+        return Map.of("btree.pageBytes", "1024", "btree.checkpointBytes", "512", "wal.segmentBytes", "65536",
+                "btree.readMappingBytes", "4096");
     }
 
     /** Values up to 1500 bytes: many are beyond the inline size of a 1 KiB page, so overflow chains churn too. */

@@ -30,9 +30,12 @@ class CheckpointRetryTest {
     }
 
     /** Puts, overwrites (small and large values, so overflow chains are written and dropped) and deletes. */
+    /** The keys {@link #work} writes: {@code key(0)} to {@code key(keySpace - 1)}. */
+    private int keySpace = 120;
+
     private void work(BTreeStore s, int ops) {
         for (int i = 0; i < ops; i++) {
-            String k = key(rnd.nextInt(120));
+            String k = key(rnd.nextInt(keySpace));
             if (rnd.nextInt(6) == 0) {
                 s.delete(bytes(k));
                 model.remove(k);
@@ -60,6 +63,9 @@ class CheckpointRetryTest {
 
     @Test
     void aCheckpointFailingAtItsNthPageOrHeaderWriteIsUndoneAndRetried() {
+        // Enough keys that a checkpoint writes pages in several segments of free space (FreeSpace.allocate), hence
+        // several runs, each its own write call.
+        keySpace = 1000;
         int undone = 0;
         for (int n = 1; ; n++) {
             model.clear();
