@@ -443,7 +443,9 @@ final class Maintenance {
         }
         edit.nextFile(store.versions.nextFile());
         appendEdit(edit, written); // forced: the outputs are live, the inputs obsolete (deleted when unreferenced)
-        store.install(base.apply(edit), edit, null);
+        // Applied to the current version, not base: flushes between outputs may have added L0 files since (they only
+        // ever add, so the inputs are all still there).
+        store.install(store.versions.current().apply(edit), edit, null);
         FileMeta last = c.inputs().get(c.inputs().size() - 1);
         pointers[c.level()] = last.largest;
         (trivial ? store.stats.trivialMoves : store.stats.compactions).incrementAndGet();
@@ -473,6 +475,24 @@ final class Maintenance {
             }
             discard(List.of(file), e); // created, or maybe half-created by a failed create
             throw e;
+        }
+    }
+
+    /**
+     * Between two output tables of a compaction: flushes the oldest immutable memtable if one waits (and L0 is below
+     * {@code lsm.level0StopTrigger}), so that a long compaction does not leave writers stalled for room. The flush is
+     * the whole flush protocol and only adds an L0 file, which the compaction neither reads nor removes: its edit is
+     * applied to the version current when it ends.
+     */
+    private void flushWaitingMemtable() throws IOException {
+        if (!background || stopping() || store.state.failure() != null || store.state.isClosed()) {
+            return;
+        }
+        View v = store.view();
+        Memtable imm = v.oldestImmutable();
+        if (imm != null && v.version().files(0).size() < store.config.level0StopTrigger()) {
+            flush(imm);
+            store.stats.flushesInCompaction.incrementAndGet();
         }
     }
 
@@ -515,6 +535,7 @@ final class Maintenance {
                     outputs.add(new Output(number, w.finish()));
                     w = null;
                     partial = null;
+                    flushWaitingMemtable();
                 }
             }
             if (w != null) {
