@@ -90,7 +90,15 @@ public final class ApplyOrder {
      *                               waited
      */
     public void apply(long lsn, Runnable work) {
-        Slot slot = new Slot(lsn, Objects.requireNonNull(work, "work"), Thread.currentThread());
+        Objects.requireNonNull(work, "work");
+        if (lsn == appliedLsn + 1) {
+            // The next record in order (always so with one writer): no other writer can apply it, as it is not among
+            // the waiting records, and no record after it can be applied before it, so appliedLsn stays lsn - 1
+            // until this writer applies it itself, without registering it.
+            applyNext(lsn, work);
+            return;
+        }
+        Slot slot = new Slot(lsn, work, Thread.currentThread());
         if (lsn <= appliedLsn || ready.putIfAbsent(lsn, slot) != null) {
             throw new IllegalStateException("log record " + lsn + " arrived after record " + appliedLsn
                     + " was applied or while another record " + lsn + " was waiting");
@@ -159,52 +167,89 @@ public final class ApplyOrder {
     private void applyReady() {
         lock.lock();
         try {
-            Thread me = Thread.currentThread();
-            int others = 0;
-            Slot s;
-            while (broken == null && others < MAX_COMBINED && (s = ready.remove(appliedLsn + 1)) != null) {
-                // Another writer's work runs without this thread's interrupt flag: an interrupt meant for this
-                // writer must not break I/O done for that one (an interrupted FileChannel call closes the channel).
-                boolean interrupted = false;
-                if (s.owner != me) {
-                    others++;
-                    interrupted = Thread.interrupted();
-                }
-                try {
-                    try {
-                        s.work.run();
-                    } finally {
-                        if (interrupted) {
-                            me.interrupt();
-                        }
-                    }
-                    appliedLsn = s.lsn;
-                    // The other half of apply()'s put-then-read: ConcurrentHashMap looks a key up with acquire loads,
-                    // which the memory model lets run before the volatile store above; this look must not miss a
-                    // record whose writer read appliedLsn lower and left it to this writer.
-                    VarHandle.fullFence();
-                } catch (RuntimeException | Error e) {
-                    s.error = e;
-                    brokenLsn = s.lsn;
-                    broken = e;
-                }
-                s.done = true;
-                if (s.owner != Thread.currentThread()) {
-                    LockSupport.unpark(s.owner);
-                }
-            }
-            if (broken != null) {
-                wakeAll();
-            } else {
-                // Stopped at the bound, or found nothing: a next record put meanwhile was either seen here, or its
-                // writer sees appliedLsn already at its predecessor and applies it itself.
-                Slot next = ready.get(appliedLsn + 1);
-                if (next != null && next.owner != me) {
-                    LockSupport.unpark(next.owner);
-                }
-            }
+            applyReadyLocked();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * {@link #apply}'s path for the next record in order: applies it under the lock on this thread, then the records
+     * that became ready behind it, as {@link #applyReady} does.
+     */
+    private void applyNext(long lsn, Runnable work) {
+        lock.lock();
+        try {
+            if (broken != null) {
+                checkWritable.run(); // the store's own failure first: it says why
+                throw brokenBefore(lsn);
+            }
+            if (lsn != appliedLsn + 1 || ready.containsKey(lsn)) {
+                throw new IllegalStateException("log record " + lsn + " arrived after record " + appliedLsn
+                        + " was applied or while another record " + lsn + " was waiting");
+            }
+            try {
+                work.run();
+            } catch (RuntimeException | Error e) {
+                brokenLsn = lsn;
+                broken = e;
+                wakeAll();
+                throw e;
+            }
+            appliedLsn = lsn;
+            // As in applyReadyLocked: the look for the next record must not run before this store.
+            VarHandle.fullFence();
+            applyReadyLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The body of {@link #applyReady}, run with the lock held. */
+    private void applyReadyLocked() {
+        Thread me = Thread.currentThread();
+        int others = 0;
+        Slot s;
+        while (broken == null && others < MAX_COMBINED && (s = ready.remove(appliedLsn + 1)) != null) {
+            // Another writer's work runs without this thread's interrupt flag: an interrupt meant for this
+            // writer must not break I/O done for that one (an interrupted FileChannel call closes the channel).
+            boolean interrupted = false;
+            if (s.owner != me) {
+                others++;
+                interrupted = Thread.interrupted();
+            }
+            try {
+                try {
+                    s.work.run();
+                } finally {
+                    if (interrupted) {
+                        me.interrupt();
+                    }
+                }
+                appliedLsn = s.lsn;
+                // The other half of apply()'s put-then-read: ConcurrentHashMap looks a key up with acquire loads,
+                // which the memory model lets run before the volatile store above; this look must not miss a
+                // record whose writer read appliedLsn lower and left it to this writer.
+                VarHandle.fullFence();
+            } catch (RuntimeException | Error e) {
+                s.error = e;
+                brokenLsn = s.lsn;
+                broken = e;
+            }
+            s.done = true;
+            if (s.owner != Thread.currentThread()) {
+                LockSupport.unpark(s.owner);
+            }
+        }
+        if (broken != null) {
+            wakeAll();
+        } else {
+            // Stopped at the bound, or found nothing: a next record put meanwhile was either seen here, or its
+            // writer sees appliedLsn already at its predecessor and applies it itself.
+            Slot next = ready.get(appliedLsn + 1);
+            if (next != null && next.owner != me) {
+                LockSupport.unpark(next.owner);
+            }
         }
     }
 

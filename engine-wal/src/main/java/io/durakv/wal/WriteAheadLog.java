@@ -76,10 +76,14 @@ public final class WriteAheadLog implements AutoCloseable {
         ReadHandle(io.durakv.api.io.DiskFile file, boolean map) throws IOException {
             this.file = file;
             this.size = file.size();
-            this.mapping = map && size > 0 ? file.mapForReading(0, size) : null;
+            this.mapping = map && size > 0 ? SegmentReader.mapOrNull(file, size) : null;
         }
 
-        /** Closes the mapping, then the file (no reader is inside: the caller holds segmentDeletion's write lock). */
+        /**
+         * Closes the mapping, then the file. Truncation and close hold segmentDeletion's write lock, so no reader is
+         * inside; an interrupted reader dropping a handle does not, and a read racing it fails with
+         * ClosedChannelException (the mapping guards every copy), as a read call on the closed file would.
+         */
         void close() throws IOException {
             if (mapping != null) {
                 mapping.close();
@@ -316,7 +320,8 @@ public final class WriteAheadLog implements AutoCloseable {
                 if (h == null) {
                     h = mine;
                 } else {
-                    opened.close();
+                    // Its mapping too: a mapping left open stays until the JVM exits.
+                    mine.close();
                 }
             }
             try {

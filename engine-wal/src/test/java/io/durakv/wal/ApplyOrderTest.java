@@ -113,6 +113,40 @@ class ApplyOrderTest {
         assertThat(applied).containsExactly(1L);
     }
 
+    /**
+     * The next record in order takes the short path (no registration): it runs on its writer's thread under the lock,
+     * applies the records waiting behind it, and a failure there is thrown to its writer and stops the order for the
+     * waiting and the later records alike.
+     */
+    @Test
+    void theNextRecordInOrderRunsOnItsWritersThreadAndAFailureThereStopsTheOrder() throws Exception {
+        ApplyOrder order = new ApplyOrder(lock, check, 0);
+        List<String> applied = Collections.synchronizedList(new ArrayList<>());
+        Thread me = Thread.currentThread();
+        for (long lsn = 1; lsn <= 3; lsn++) {
+            long l = lsn;
+            order.apply(lsn, () -> {
+                assertThat(lock.isHeldByCurrentThread()).isTrue();
+                applied.add(l + "@" + (Thread.currentThread() == me));
+            });
+        }
+        assertThat(applied).containsExactly("1@true", "2@true", "3@true");
+        CompletableFuture<Void> fifth = CompletableFuture.runAsync(() -> order.apply(5, () -> applied.add("5")));
+        awaitWaiting(fifth);
+        IllegalStateException boom = new IllegalStateException("boom");
+        assertThatThrownBy(() -> order.apply(4, () -> {
+            throw boom;
+        })).isSameAs(boom);
+        Throwable fifthError = fifth.handle((v, e) -> e).get(10, TimeUnit.SECONDS);
+        assertThat(fifthError).hasCauseInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("applying record 4 failed");
+        assertThat(order.appliedLsn()).isEqualTo(3);
+        // A later record is refused without running, even the one that would be next.
+        assertThatThrownBy(() -> order.apply(4, () -> applied.add("4 again")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("applying record 4 failed");
+        assertThat(applied).containsExactly("1@true", "2@true", "3@true");
+    }
+
     @Test
     void aWaitingWriterWokenAfterTheStoreFailedWithdrawsItsRecordAndGetsTheStoresException() throws Exception {
         ApplyOrder order = new ApplyOrder(lock, check, 0);

@@ -29,9 +29,14 @@ class WalMappedReadsTest {
     Path dir;
 
     private static List<String> mapped(Path under) throws IOException {
+        return mappings(under).stream().distinct().collect(Collectors.toList());
+    }
+
+    /** Files under {@code under} mapped into this process, sorted, one entry per mapping (a file may repeat). */
+    static List<String> mappings(Path under) throws IOException {
         String root = under.toRealPath() + "/";
         return Files.readAllLines(MAPS).stream().map(line -> line.substring(line.lastIndexOf(' ') + 1))
-                .filter(p -> p.startsWith(root)).distinct().sorted().collect(Collectors.toList());
+                .filter(p -> p.startsWith(root)).sorted().collect(Collectors.toList());
     }
 
     private static WalOptions options(SyncMode mode, boolean mappedReads) {

@@ -84,7 +84,8 @@ public interface DiskFile extends AutoCloseable {
 
     /**
      * Opens a {@link ReadMapping} over {@code [position, position + size)} of this file, for reads that are memory
-     * copies out of the page cache where the disk can map files ({@link LocalDisk} on Java 22 and later). The default
+     * copies out of the page cache where the disk can map files ({@link LocalDisk} on Java 22 and later, for a range
+     * of at most {@code Integer.MAX_VALUE - 8} bytes). The default
      * gives reads through this handle ({@link ReadMapping#through}): so does every disk but {@link LocalDisk},
      * including a {@link ForwardingDisk}, whose wrappers thus see every read. The handle must stay open while the
      * mapping is used; close the mapping first.

@@ -17,6 +17,12 @@ import java.nio.channels.FileChannel;
  */
 final class ForeignMemory {
 
+    /**
+     * The most bytes a mapping may cover: the foreign memory API wraps a segment as a {@link ByteBuffer} only up to the
+     * JDK's largest array length ({@code Integer.MAX_VALUE - 8}), and throws {@link IllegalStateException} above it.
+     */
+    static final int MAX_BUFFER_BYTES = Integer.MAX_VALUE - 8;
+
     /** How long {@link #close} retries an arena another thread is still inside of (Java 22 refuses it then). */
     private static final long CLOSE_RETRY_NANOS = 1_000_000_000L;
 
@@ -73,6 +79,52 @@ final class ForeignMemory {
      * the mapping fails).
      */
     Mapped mapInNewArena(FileChannel ch, FileChannel.MapMode mode, long position, long size) throws IOException {
+        // Not on the caller's thread: FileChannel.map on a thread interrupted during the call throws
+        // ClosedByInterruptException after the mmap, and drops the mapping it made without releasing it (it stays until
+        // the JVM exits). The mapper thread is never interrupted; the caller waits for it without reacting to one.
+        java.util.concurrent.Future<Mapped> mapped = MAPPER.submit(() -> mapInNewArenaHere(ch, mode, position, size));
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return mapped.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof IOException io) {
+                        throw io;
+                    } else if (cause instanceof RuntimeException re) {
+                        throw re;
+                    } else if (cause instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IOException(cause);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Makes the mappings of {@link #mapInNewArena}: one daemon thread, started on demand, ended when idle. */
+    private static final java.util.concurrent.ThreadPoolExecutor MAPPER = mapper();
+
+    private static java.util.concurrent.ThreadPoolExecutor mapper() {
+        java.util.concurrent.ThreadPoolExecutor e = new java.util.concurrent.ThreadPoolExecutor(1, 1, 10,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "durakv-mapper");
+                    t.setDaemon(true);
+                    return t;
+                });
+        e.allowCoreThreadTimeOut(true);
+        return e;
+    }
+
+    private Mapped mapInNewArenaHere(FileChannel ch, FileChannel.MapMode mode, long position, long size)
+            throws IOException {
         AutoCloseable arena = newArena();
         try {
             Object segment = map(ch, mode, position, size, arena);

@@ -247,9 +247,9 @@ public final class LocalDisk implements Disk {
                 // allocate fails as a fault, not as a write error. Refused: the caller preallocates.
                 throw new IOException("cannot map " + size + " bytes of " + path + ": the file has only " + fileSize);
             }
-            if (size > Integer.MAX_VALUE) {
+            if (size > ForeignMemory.MAX_BUFFER_BYTES) {
                 throw new IOException("cannot map " + size + " bytes of " + path + ": a mapping covers at most "
-                        + Integer.MAX_VALUE);
+                        + ForeignMemory.MAX_BUFFER_BYTES);
             }
             if (!LocalMapping.faultsRaisedInCall()) {
                 return WriteMapping.through(this, size);
@@ -260,10 +260,11 @@ public final class LocalDisk implements Disk {
         @Override
         public ReadMapping mapForReading(long position, long size) throws IOException {
             ThroughFileReadMapping.checkReadable(this, position, size);
-            if (size == 0 || size > Integer.MAX_VALUE || !LocalReadMapping.available()) {
+            if (size == 0 || size > ForeignMemory.MAX_BUFFER_BYTES || !LocalReadMapping.available()) {
                 return ReadMapping.through(this, position, size);
             }
-            return LocalReadMapping.map(path, ch, position, (int) size);
+            ReadMapping m = LocalReadMapping.map(path, ch, position, (int) size);
+            return m != null ? m : ReadMapping.through(this, position, size);
         }
 
         @Override

@@ -16,6 +16,15 @@ final class LocalReadMapping implements ReadMapping {
 
     private static final ForeignMemory FOREIGN = ForeignMemory.find();
 
+    /**
+     * The most read mappings open at once in this process. Each takes one of its memory-map areas
+     * ({@code vm.max_map_count}, 65 530 by default on Linux), which the JVM itself needs (thread stacks, heap, code):
+     * past this, {@link LocalDisk}'s {@code mapForReading} reads through the handle instead, so that a store of very many
+     * small files cannot use them all up.
+     */
+    static final int MAX_OPEN = 16_384;
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
+
     private final Path path;
     private final long position;
     private final int size;
@@ -39,10 +48,23 @@ final class LocalReadMapping implements ReadMapping {
         return FOREIGN != null && LocalMapping.faultsRaisedInCall();
     }
 
-    /** Maps {@code [position, position + size)} of {@code ch} read-only; the caller checked {@link #available()}. */
+    /**
+     * Maps {@code [position, position + size)} of {@code ch} read-only; the caller checked {@link #available()}.
+     *
+     * @return the mapping, or null if {@link #MAX_OPEN} are open
+     */
     static LocalReadMapping map(Path path, FileChannel ch, long position, int size) throws IOException {
-        ForeignMemory.Mapped m = FOREIGN.mapInNewArena(ch, FileChannel.MapMode.READ_ONLY, position, size);
-        return new LocalReadMapping(path, position, m.buffer(), m.arena());
+        if (OPEN.incrementAndGet() > MAX_OPEN) {
+            OPEN.decrementAndGet();
+            return null;
+        }
+        try {
+            ForeignMemory.Mapped m = FOREIGN.mapInNewArena(ch, FileChannel.MapMode.READ_ONLY, position, size);
+            return new LocalReadMapping(path, position, m.buffer(), m.arena());
+        } catch (IOException | RuntimeException | Error e) {
+            OPEN.decrementAndGet();
+            throw e;
+        }
     }
 
     @Override
@@ -121,6 +143,7 @@ final class LocalReadMapping implements ReadMapping {
         closed = true;
         try {
             ForeignMemory.close(arena);
+            OPEN.decrementAndGet();
         } catch (Exception | Error e) {
             org.slf4j.LoggerFactory.getLogger(LocalReadMapping.class).warn(
                     "could not release the mapping of {}; it stays until the JVM exits: {}", path, e.toString());

@@ -24,7 +24,8 @@ import java.nio.ByteBuffer;
  *       access, Java 22 and later.)</li>
  *   <li>Mapped pages count in the process's resident memory while they are in the page cache; the kernel reclaims
  *       them like any cached file page. Each mapping takes one of the process's memory-map areas
- *       ({@code vm.max_map_count}, 65 530 by default on Linux).</li>
+ *       ({@code vm.max_map_count}, 65 530 by default on Linux): past 16 384 open at once, {@link LocalDisk} gives reads
+ *       through the handle instead.</li>
  * </ul>
  *
  * <p>Reads may run on many threads at once.

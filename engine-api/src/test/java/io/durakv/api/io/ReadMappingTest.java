@@ -33,13 +33,19 @@ class ReadMappingTest {
     @TempDir
     Path dir;
 
-    private static DiskFile filled(Disk disk, Path file, int size, int salt) throws IOException {
+    /** A new file of {@code size} bytes of {@code pattern(size, salt)}, open. */
+    static DiskFile filled(Disk disk, Path file, int size, int salt) throws IOException {
         DiskFile f = disk.open(file, OpenMode.CREATE_NEW);
         f.write(0, ByteBuffer.wrap(pattern(size, salt)));
         return f;
     }
 
     private List<Object[]> disks() throws IOException {
+        return disks(dir);
+    }
+
+    /** The local disk with {@code dir}, and a new simulated disk with a directory in it: {disk, directory} pairs. */
+    static List<Object[]> disks(Path dir) throws IOException {
         SimulatedDisk sim = new SimulatedDisk();
         sim.createDirectories(Path.of("/sim"));
         return List.of(new Object[] {LocalDisk.INSTANCE, dir}, new Object[] {sim, Path.of("/sim")});
