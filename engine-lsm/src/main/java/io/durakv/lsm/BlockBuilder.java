@@ -45,14 +45,20 @@ final class BlockBuilder {
 
     /** Adds an entry whose internal key is {@code userKey} with the trailer {@code sequence << 8 | kind}. */
     void add(byte[] userKey, long sequence, byte kind, byte[] value, int valueFrom, int valueLength) {
-        int keyLength = userKey.length + SstFormat.KEY_TRAILER_SIZE;
+        add(userKey, 0, userKey.length, sequence, kind, value, valueFrom, valueLength);
+    }
+
+    /** As {@link #add(byte[], long, byte, byte[], int, int)} with the user key in {@code userKey[keyFrom, +userKeyLength)}. */
+    void add(byte[] userKey, int keyFrom, int userKeyLength, long sequence, byte kind, byte[] value, int valueFrom,
+             int valueLength) {
+        int keyLength = userKeyLength + SstFormat.KEY_TRAILER_SIZE;
         if (key.length < keyLength) {
             key = new byte[Math.max(keyLength, 2 * key.length)];
         }
-        System.arraycopy(userKey, 0, key, 0, userKey.length);
+        System.arraycopy(userKey, keyFrom, key, 0, userKeyLength);
         long trailer = sequence << 8 | (kind & 0xFF);
         for (int i = 0; i < 8; i++) {
-            key[userKey.length + i] = (byte) (trailer >>> (56 - 8 * i));
+            key[userKeyLength + i] = (byte) (trailer >>> (56 - 8 * i));
         }
         int shared = 0;
         if (sinceRestart == restartInterval || entries == 0) {

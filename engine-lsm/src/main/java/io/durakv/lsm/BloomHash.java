@@ -20,15 +20,21 @@ final class BloomHash {
 
     /** @return XXH64 of {@code data} with seed 0 */
     static long xxh64(byte[] data) {
-        int len = data.length;
-        int p = 0;
+        return xxh64(data, 0, data.length);
+    }
+
+    /** @return XXH64 of {@code data[from, from + length)} with seed 0 */
+    static long xxh64(byte[] data, int from, int length) {
+        int len = length;
+        int p = from;
+        int end = from + length;
         long h;
         if (len >= 32) {
             long v1 = P1 + P2;
             long v2 = P2;
             long v3 = 0;
             long v4 = -P1;
-            int stripesEnd = len - 32;
+            int stripesEnd = end - 32;
             while (p <= stripesEnd) {
                 v1 = round(v1, SstCoding.getLongLE(data, p));
                 v2 = round(v2, SstCoding.getLongLE(data, p + 8));
@@ -45,17 +51,17 @@ final class BloomHash {
             h = P5;
         }
         h += len;
-        while (p + 8 <= len) {
+        while (p + 8 <= end) {
             h ^= round(0, SstCoding.getLongLE(data, p));
             h = Long.rotateLeft(h, 27) * P1 + P4;
             p += 8;
         }
-        if (p + 4 <= len) {
+        if (p + 4 <= end) {
             h ^= (SstCoding.getIntLE(data, p) & 0xFFFFFFFFL) * P1;
             h = Long.rotateLeft(h, 23) * P2 + P3;
             p += 4;
         }
-        while (p < len) {
+        while (p < end) {
             h ^= (data[p] & 0xFF) * P5;
             h = Long.rotateLeft(h, 11) * P1;
             p++;

@@ -95,7 +95,7 @@ public final class LsmStore implements KeyValueStore {
         this.blockCache = new BlockCache(config.blockCacheBytes());
         this.tableCache = new TableCache(disk, config.maxOpenFiles(), blockCache);
         this.state = new StoreState(dir, writeLock, room);
-        this.view = new View(new Memtable(), List.of(), versions.current());
+        this.view = new View(new Memtable(config.memtableBytes()), List.of(), versions.current());
     }
 
     /**
@@ -248,14 +248,15 @@ public final class LsmStore implements KeyValueStore {
         Snapshot s = acquire();
         try {
             View v = s.view();
-            Memtable.Hit hit = v.mem().get(key, s.sequence());
+            long hash = BloomHash.xxh64(key); // once for every memtable's and table's filter
+            Memtable.Hit hit = v.mem().get(key, hash, s.sequence());
             for (int i = 0; hit == null && i < v.immutables().size(); i++) {
-                hit = v.immutables().get(i).get(key, s.sequence());
+                hit = v.immutables().get(i).get(key, hash, s.sequence());
             }
             if (hit != null) {
                 return hit.kind() == EntryKind.PUT ? hit.value() : null; // a memtable hit is a fresh copy too
             }
-            SstEntry e = getFromTables(v.version(), key, s.sequence());
+            SstEntry e = getFromTables(v.version(), key, hash, s.sequence());
             // A table entry's value is already a fresh copy out of its block: no second copy.
             return e == null || e.kind() == EntryKind.DELETE ? null : e.value();
         } catch (IOException e) {
@@ -265,8 +266,7 @@ public final class LsmStore implements KeyValueStore {
         }
     }
 
-    private SstEntry getFromTables(Version v, byte[] key, long sequence) throws IOException {
-        long hash = BloomHash.xxh64(key); // once for every table's bloom filter
+    private SstEntry getFromTables(Version v, byte[] key, long hash, long sequence) throws IOException {
         for (FileMeta f : v.files(0)) {
             if (f.contains(key)) {
                 SstEntry e = getFromTable(f, key, hash, sequence);
@@ -535,7 +535,7 @@ public final class LsmStore implements KeyValueStore {
     /** Makes the memtable immutable and starts a new one. Between two records (writer lock held, or recovery). */
     private void rotate() {
         synchronized (versions) {
-            view = view.rotate(new Memtable());
+            view = view.rotate(new Memtable(config.memtableBytes()));
         }
     }
 

@@ -331,11 +331,7 @@ final class Maintenance {
         // Every record the table covers is forced in the log first: recovery must never find a log that ends below
         // the covered LSN (NONE and BATCH modes may not have forced them yet).
         store.wal.sync();
-        SstMeta meta;
-        try (InternalIterator it = imm.iterator()) {
-            it.seekToFirst();
-            meta = writeTable(file, it, -1, Long.MAX_VALUE).get(0).meta; // finish() forced the table's bytes
-        }
+        SstMeta meta = flushTable(file, imm); // finish() forced the table's bytes
         // The table's name durable before the manifest names it.
         ForceFailedException.forceDirectory(store.disk, store.dir);
         VersionEdit edit = new VersionEdit().add(0, FileMeta.of(number, meta)).coveredLsn(lastLsn)
@@ -431,7 +427,7 @@ final class Maintenance {
                 try (MergingIterator it = new MergingIterator(sources)) {
                     sources = List.of();
                     it.seekToFirst();
-                    outputs = writeTable(null, it, out, store.config.targetFileBytes(), base);
+                    outputs = writeTable(it, out, store.config.targetFileBytes(), base);
                 }
             } finally {
                 sources.forEach(InternalIterator::close);
@@ -447,7 +443,9 @@ final class Maintenance {
         }
         edit.nextFile(store.versions.nextFile());
         appendEdit(edit, written); // forced: the outputs are live, the inputs obsolete (deleted when unreferenced)
-        store.install(base.apply(edit), edit, null);
+        // Applied to the current version, not base: flushes between outputs may have added L0 files since (they only
+        // ever add, so the inputs are all still there).
+        store.install(store.versions.current().apply(edit), edit, null);
         FileMeta last = c.inputs().get(c.inputs().size() - 1);
         pointers[c.level()] = last.largest;
         (trivial ? store.stats.trivialMoves : store.stats.compactions).incrementAndGet();
@@ -459,22 +457,56 @@ final class Maintenance {
         maybeRewriteManifest();
     }
 
-    private record Output(long number, SstMeta meta) {
-    }
-
-    private List<Output> writeTable(Path flushFile, InternalIterator it, int outputLevel, long targetBytes)
-            throws IOException {
-        return writeTable(flushFile, it, outputLevel, targetBytes, null);
+    /**
+     * Writes the newest version of each key of {@code imm} to {@code file} (forced by {@link SstWriter#finish()}),
+     * straight out of the memtable's pages. On failure the partial file, which no manifest edit names, is deleted.
+     */
+    private SstMeta flushTable(Path file, Memtable imm) throws IOException {
+        SstWriter w = null;
+        try {
+            w = SstWriter.create(store.disk, file, store.config.sstOptions());
+            imm.writeNewestTo(w);
+            SstMeta meta = w.finish();
+            w = null;
+            return meta;
+        } catch (IOException | RuntimeException e) {
+            if (w != null) {
+                w.close();
+            }
+            discard(List.of(file), e); // created, or maybe half-created by a failed create
+            throw e;
+        }
     }
 
     /**
-     * Writes the newest version of each key of {@code it} to one table ({@code flushFile}, a flush) or to tables of
-     * about {@code targetBytes} (a compaction into {@code outputLevel}, dropping tombstones where
+     * Between two output tables of a compaction: flushes the oldest immutable memtable if one waits (and L0 is below
+     * {@code lsm.level0StopTrigger}), so that a long compaction does not leave writers stalled for room. The flush is
+     * the whole flush protocol and only adds an L0 file, which the compaction neither reads nor removes: its edit is
+     * applied to the version current when it ends.
+     */
+    private void flushWaitingMemtable() throws IOException {
+        if (!background || stopping() || store.state.failure() != null || store.state.isClosed()) {
+            return;
+        }
+        View v = store.view();
+        Memtable imm = v.oldestImmutable();
+        if (imm != null && v.version().files(0).size() < store.config.level0StopTrigger()) {
+            flush(imm);
+            store.stats.flushesInCompaction.incrementAndGet();
+        }
+    }
+
+    private record Output(long number, SstMeta meta) {
+    }
+
+    /**
+     * Writes the newest version of each key of {@code it} to tables of about {@code targetBytes} (a compaction into
+     * {@code outputLevel}, dropping tombstones where
      * {@link Compaction#isBottomFor}). Older versions are dropped: every reader that could want them holds a view
      * with the sources they are in. Each table is forced by {@link SstWriter#finish()}.
      */
-    private List<Output> writeTable(Path flushFile, InternalIterator it, int outputLevel, long targetBytes,
-                                    Version base) throws IOException {
+    private List<Output> writeTable(InternalIterator it, int outputLevel, long targetBytes, Version base)
+            throws IOException {
         List<Output> outputs = new ArrayList<>();
         SstWriter w = null;
         Path path = null;
@@ -493,21 +525,17 @@ final class Maintenance {
                     continue;
                 }
                 if (w == null) {
-                    if (flushFile != null) {
-                        path = flushFile;
-                        number = LsmFormat.sstNumber(flushFile.getFileName().toString());
-                    } else {
-                        number = store.versions.newFileNumber();
-                        path = LsmFormat.sstPath(store.dir, number);
-                    }
+                    number = store.versions.newFileNumber();
+                    path = LsmFormat.sstPath(store.dir, number);
                     partial = path;
                     w = SstWriter.create(store.disk, path, store.config.sstOptions());
                 }
                 it.addTo(w);
-                if (flushFile == null && w.estimatedBytes() >= targetBytes) {
+                if (w.estimatedBytes() >= targetBytes) {
                     outputs.add(new Output(number, w.finish()));
                     w = null;
                     partial = null;
+                    flushWaitingMemtable();
                 }
             }
             if (w != null) {

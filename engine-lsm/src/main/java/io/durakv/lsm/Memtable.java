@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Layout (an arena skip list, like LevelDB's and RocksDB's inline skip lists): no object per entry. Key and value
  * bytes are copied, contiguously, into large {@code byte[]} pages; each node is a run of {@code int}s in large
- * {@code int[]} pages: where its key and value are, their lengths, its sequence number, the key's first 8 bytes, then one
+ * {@code int[]} pages: where its key and value are, their lengths, its sequence number, the key's first 16 bytes, then one
  * next-node reference per level. A reference is {@code page << NODE_PAGE_BITS | offset}; 0 is the head node (never a successor), so 0
  * also means "none". A probe thus touches one node page and one data page per level instead of following index node,
  * node, key object and key array, and the garbage collector sees a few dozen large arrays instead of millions of
@@ -56,10 +56,18 @@ final class Memtable {
     private static final int VALUE_LENGTH = 3;
     private static final int SEQ_HIGH = 4;
     private static final int SEQ_LOW = 5;
-    /** The key's first 8 bytes (zero-padded), big-endian: most comparisons end here, without the data page. */
-    private static final int PREFIX_HIGH = 6;
-    private static final int PREFIX_LOW = 7;
-    private static final int NEXT = 8;
+    /**
+     * The key's first 16 bytes (zero-padded) as two big-endian longs, four ints: most comparisons end here, without the
+     * data page, and every comparison with a key of at most 16 bytes does (keys that share a long first part, such as
+     * zero-padded numbers, differ within the second 8 bytes).
+     */
+    private static final int PREFIX_0 = 6;
+    private static final int PREFIX_1 = 7;
+    private static final int PREFIX_2 = 8;
+    private static final int PREFIX_3 = 9;
+    private static final int NEXT = 10;
+    /** Key bytes the node holds (as its prefix). */
+    private static final int PREFIX_BYTES = 16;
 
     private static final int NODE_PAGE_BITS = 18;
     private static final int NODE_OFFSET_MASK = (1 << NODE_PAGE_BITS) - 1;
@@ -71,6 +79,15 @@ final class Memtable {
     private static final int OWN_PAGE_BYTES = MAX_DATA_PAGE_BYTES / 4;
 
     private static final int HEAD = 0;
+
+    static final long DEFAULT_BUDGET_BYTES = 4L << 20;
+    private static final int FILTER_BLOCK_LONGS = 8;
+    private static final int FILTER_PROBES = 6;
+    /** Bits per key of a memtable filled to its budget with keys and empty values (more with larger values). */
+    private static final int FILTER_BITS_PER_KEY = 8;
+    private static final long MIN_FILTER_BLOCKS = 16;
+    private static final long MAX_FILTER_BLOCKS = 1 << 16; // 4 MiB of filter
+    private static final VarHandle FILTER = MethodHandles.arrayElementVarHandle(long[].class);
 
     /** Node pages; replaced by a longer copy when full (pages themselves never move). Read by readers. */
     private volatile int[][] nodePages;
@@ -90,11 +107,35 @@ final class Memtable {
     private int last;
     private final int[] splice = new int[MAX_HEIGHT];
 
+    /**
+     * A blocked bloom filter of the user keys (hash {@link BloomHash#xxh64}): a get skips a memtable that certainly
+     * lacks the key, which is most memtables for most keys, at one cache line instead of a walk down the skip list.
+     * Blocks of {@value #FILTER_BLOCK_LONGS} longs (one 64-byte line); {@value #FILTER_PROBES} bits per key in its
+     * block. Only the writer sets bits, before the record's sequence is published, so a reader that reads at a
+     * published sequence finds every bit of every key it may see.
+     */
+    private final long[] filter;
+    private final int filterBlockMask;
+
     private final AtomicLong bytes = new AtomicLong();
     private volatile long firstSequence;
     private volatile long lastSequence;
 
+    /** A memtable for about {@link #DEFAULT_BUDGET_BYTES} of entries (tests). */
     Memtable() {
+        this(DEFAULT_BUDGET_BYTES);
+    }
+
+    /**
+     * @param budgetBytes the {@link #bytes()} at which the store makes it immutable ({@code lsm.memtableBytes}): sizes
+     *                    the key filter (more entries than that budget holds make it less selective, never wrong)
+     */
+    Memtable(long budgetBytes) {
+        long keys = Math.max(1, budgetBytes / ENTRY_OVERHEAD);
+        long blocks = Long.highestOneBit(Math.max(MIN_FILTER_BLOCKS,
+                Math.min(MAX_FILTER_BLOCKS, keys * FILTER_BITS_PER_KEY / 512)) * 2 - 1);
+        filter = new long[(int) blocks * FILTER_BLOCK_LONGS];
+        filterBlockMask = (int) blocks - 1;
         int[] first = new int[FIRST_NODE_PAGE_INTS];
         nodePages = new int[][] {first, null, null, null};
         nodePageCount = 1;
@@ -127,6 +168,7 @@ final class Memtable {
 
     private void add(WriteBatch.Op op, long lsn) {
         byte[] value = op.isDelete() ? null : op.value();
+        addToFilter(BloomHash.xxh64(op.key()));
         if (insert(op.key(), lsn, value)) {
             bytes.addAndGet(ENTRY_OVERHEAD + op.key().length + (value == null ? 0 : value.length));
         }
@@ -143,16 +185,31 @@ final class Memtable {
 
     /** @return the newest entry of {@code userKey} with sequence {@code <= maxSequence}, or null if there is none */
     Hit get(byte[] userKey, long maxSequence) {
+        return get(userKey, BloomHash.xxh64(userKey), maxSequence);
+    }
+
+    /**
+     * As {@link #get(byte[], long)}; {@code hash} is {@link BloomHash#xxh64} of {@code userKey} (a point read hashes
+     * once for every memtable and table it probes).
+     */
+    Hit get(byte[] userKey, long hash, long maxSequence) {
+        if (!mayContain(hash)) {
+            return null;
+        }
         int n = seekNode(userKey, maxSequence);
         if (n == 0) {
             return null;
         }
         int[] p = nodePage(n);
         int o = n & NODE_OFFSET_MASK;
+        int keyLength = p[o + KEY_LENGTH];
+        if (keyLength != userKey.length || !samePrefix(p, o, userKey)) {
+            return null;
+        }
         byte[] d = dataPages[p[o + DATA_PAGE]];
         int off = p[o + DATA_OFFSET];
-        int keyLength = p[o + KEY_LENGTH];
-        if (!Arrays.equals(d, off, off + keyLength, userKey, 0, userKey.length)) {
+        if (keyLength > PREFIX_BYTES
+                && !Arrays.equals(d, off + PREFIX_BYTES, off + keyLength, userKey, PREFIX_BYTES, keyLength)) {
             return null;
         }
         int valueLength = p[o + VALUE_LENGTH];
@@ -186,6 +243,89 @@ final class Memtable {
         return new Cursor();
     }
 
+    /**
+     * Adds the newest version of every key, in key order, to {@code table} (a flush: the memtable is immutable), each
+     * key and value straight out of its data page: no array per entry. Versions of one key are neighbours on level 0;
+     * telling them apart compares the nodes' prefixes and lengths, and the data only for keys over 16 bytes.
+     *
+     * @return the number of entries added
+     */
+    long writeNewestTo(SstWriter table) throws java.io.IOException {
+        long added = 0;
+        int previous = 0;
+        for (int n = next(HEAD, 0); n != 0; n = next(n, 0)) {
+            int[] p = nodePage(n);
+            int o = n & NODE_OFFSET_MASK;
+            if (previous != 0 && sameKey(previous, p, o)) {
+                continue; // an older version, shadowed
+            }
+            previous = n;
+            byte[] d = dataPages[p[o + DATA_PAGE]];
+            int off = p[o + DATA_OFFSET];
+            int keyLength = p[o + KEY_LENGTH];
+            int valueLength = p[o + VALUE_LENGTH];
+            if (valueLength < 0) {
+                table.add(d, off, keyLength, sequence(p, o), EntryKind.DELETE, null, 0, 0);
+            } else {
+                table.add(d, off, keyLength, sequence(p, o), EntryKind.PUT, d, off + keyLength, valueLength);
+            }
+            added++;
+        }
+        return added;
+    }
+
+    /** @return whether node {@code a} has the same user key as the node at {@code p[o]} */
+    private boolean sameKey(int a, int[] p, int o) {
+        int[] q = nodePage(a);
+        int qo = a & NODE_OFFSET_MASK;
+        int keyLength = p[o + KEY_LENGTH];
+        if (q[qo + KEY_LENGTH] != keyLength || prefixAt(q, qo + PREFIX_0) != prefixAt(p, o + PREFIX_0)
+                || prefixAt(q, qo + PREFIX_2) != prefixAt(p, o + PREFIX_2)) {
+            return false;
+        }
+        if (keyLength <= PREFIX_BYTES) {
+            return true;
+        }
+        int qOff = q[qo + DATA_OFFSET];
+        int off = p[o + DATA_OFFSET];
+        return Arrays.equals(dataPages[q[qo + DATA_PAGE]], qOff + PREFIX_BYTES, qOff + keyLength,
+                dataPages[p[o + DATA_PAGE]], off + PREFIX_BYTES, off + keyLength);
+    }
+
+    // ---- the key filter ----------------------------------------------------------------------------------------------
+
+    private int filterBlock(long hash) {
+        return ((int) (hash >>> 40) & filterBlockMask) * FILTER_BLOCK_LONGS;
+    }
+
+    /** Writer only (plain read-modify-write of its own words; readers load them opaquely). */
+    private void addToFilter(long hash) {
+        int block = filterBlock(hash);
+        int h = (int) hash;
+        int delta = (int) (hash >>> 17) | 1;
+        for (int i = 0; i < FILTER_PROBES; i++) {
+            int bit = h & 511;
+            int word = block + (bit >>> 6);
+            FILTER.setOpaque(filter, word, (long) FILTER.getOpaque(filter, word) | (1L << bit));
+            h += delta;
+        }
+    }
+
+    /** @return false if no key with this hash was added before the reader's sequence was published */
+    boolean mayContain(long hash) {
+        int block = filterBlock(hash);
+        int h = (int) hash;
+        int delta = (int) (hash >>> 17) | 1;
+        for (int i = 0; i < FILTER_PROBES; i++) {
+            int bit = h & 511;
+            if (((long) FILTER.getOpaque(filter, block + (bit >>> 6)) & (1L << bit)) == 0) {
+                return false;
+            }
+            h += delta;
+        }
+        return true;
+    }
+
     // ---- the skip list ----------------------------------------------------------------------------------------------
 
     private int[] nodePage(int node) {
@@ -202,37 +342,61 @@ final class Memtable {
     }
 
     /**
-     * @return the key's first 8 bytes as an unsigned big-endian number, zero-padded: two keys whose prefixes differ
-     *         compare as their prefixes do (a padding zero differs only from a real non-zero byte of a longer key that
-     *         the shorter one is a prefix of, and so sorts after it, as in byte order)
+     * @return the key's bytes {@code [from, from + 8)} as an unsigned big-endian number, zero-padded: two keys whose
+     *         prefixes differ compare as their prefixes do (a padding zero differs only from a real non-zero byte of a
+     *         longer key that the shorter one is a prefix of, and so sorts after it, as in byte order)
      */
-    private static long prefix(byte[] key) {
-        if (key.length >= 8) {
-            return (long) BIG_ENDIAN_LONG.get(key, 0);
+    static long prefix(byte[] key, int from) {
+        if (key.length >= from + 8) {
+            return (long) BIG_ENDIAN_LONG.get(key, from);
         }
         long p = 0;
-        for (int i = 0; i < 8; i++) {
+        for (int i = from; i < from + 8; i++) {
             p = (p << 8) | (i < key.length ? key[i] & 0xFF : 0);
         }
         return p;
     }
 
-    /** @return the sign of (node's internal key) - (key, seq) in internal-key order; {@code prefix} is key's */
-    private int compare(int node, byte[] key, long prefix, long seq) {
+    private static long prefixAt(int[] p, int at) {
+        return ((long) p[at] << 32) | (p[at + 1] & 0xFFFFFFFFL);
+    }
+
+    /** @return whether the node's 16-byte prefix is {@code key}'s (zero-padded) */
+    private static boolean samePrefix(int[] p, int o, byte[] key) {
+        return prefixAt(p, o + PREFIX_0) == prefix(key, 0) && prefixAt(p, o + PREFIX_2) == prefix(key, 8);
+    }
+
+    /**
+     * @return the sign of (node's internal key) - (key, seq) in internal-key order; {@code prefix0} and
+     *         {@code prefix1} are key's first and second 8 bytes ({@link #prefix})
+     */
+    private int compare(int node, byte[] key, long prefix0, long prefix1, long seq) {
         int[] p = nodePage(node);
         int o = node & NODE_OFFSET_MASK;
-        long nodePrefix = ((long) p[o + PREFIX_HIGH] << 32) | (p[o + PREFIX_LOW] & 0xFFFFFFFFL);
-        if (nodePrefix != prefix) {
-            return Long.compareUnsigned(nodePrefix, prefix);
+        long nodePrefix = prefixAt(p, o + PREFIX_0);
+        if (nodePrefix != prefix0) {
+            return Long.compareUnsigned(nodePrefix, prefix0);
         }
-        int off = p[o + DATA_OFFSET];
-        int c = Arrays.compareUnsigned(dataPages[p[o + DATA_PAGE]], off, off + p[o + KEY_LENGTH], key, 0, key.length);
+        nodePrefix = prefixAt(p, o + PREFIX_2);
+        if (nodePrefix != prefix1) {
+            return Long.compareUnsigned(nodePrefix, prefix1);
+        }
+        int keyLength = p[o + KEY_LENGTH];
+        int c;
+        if (keyLength <= PREFIX_BYTES && key.length <= PREFIX_BYTES) {
+            // Equal padded prefixes of two short keys: the shorter is a prefix of the longer, and sorts first.
+            c = Integer.compare(keyLength, key.length);
+        } else {
+            int off = p[o + DATA_OFFSET];
+            c = Arrays.compareUnsigned(dataPages[p[o + DATA_PAGE]], off, off + keyLength, key, 0, key.length);
+        }
         return c != 0 ? c : Long.compare(seq, sequence(p, o));
     }
 
     /** @return the first node at or after (key, seq) in internal-key order, 0 if none */
     private int seekNode(byte[] key, long seq) {
-        long prefix = prefix(key);
+        long prefix0 = prefix(key, 0);
+        long prefix1 = prefix(key, 8);
         int x = HEAD;
         int n = 0;
         int knownNotLess = 0; // a node already found not less than the target: no need to compare it again
@@ -242,7 +406,7 @@ final class Memtable {
                 if (n == 0 || n == knownNotLess) {
                     break;
                 }
-                if (compare(n, key, prefix, seq) < 0) {
+                if (compare(n, key, prefix0, prefix1, seq) < 0) {
                     x = n;
                 } else {
                     knownNotLess = n;
@@ -263,8 +427,9 @@ final class Memtable {
      */
     private boolean insert(byte[] key, long seq, byte[] value) {
         int top = height;
-        long prefix = prefix(key);
-        boolean fromSplice = last != 0 && compare(last, key, prefix, seq) < 0;
+        long prefix0 = prefix(key, 0);
+        long prefix1 = prefix(key, 8);
+        boolean fromSplice = last != 0 && compare(last, key, prefix0, prefix1, seq) < 0;
         if (!fromSplice) {
             Arrays.fill(splice, 0, top, HEAD);
         }
@@ -282,7 +447,7 @@ final class Memtable {
                 if (n == 0) {
                     break;
                 }
-                int c = compare(n, key, prefix, seq);
+                int c = compare(n, key, prefix0, prefix1, seq);
                 if (c >= 0) {
                     if (c == 0) {
                         found = n;
@@ -305,7 +470,7 @@ final class Memtable {
             }
             height = h;
         }
-        int node = newNode(h, key, prefix, seq, value);
+        int node = newNode(h, key, prefix0, prefix1, seq, value);
         int[] p = nodePage(node);
         int o = node & NODE_OFFSET_MASK;
         for (int level = 0; level < h; level++) {
@@ -335,7 +500,7 @@ final class Memtable {
     }
 
     /** Copies the entry into the data pages and fills a node for it (not linked yet). */
-    private int newNode(int h, byte[] key, long prefix, long seq, byte[] value) {
+    private int newNode(int h, byte[] key, long prefix0, long prefix1, long seq, byte[] value) {
         int valueLength = value == null ? -1 : value.length;
         int entry = key.length + Math.max(0, valueLength);
         int page;
@@ -380,8 +545,10 @@ final class Memtable {
         current[o + VALUE_LENGTH] = valueLength;
         current[o + SEQ_HIGH] = (int) (seq >>> 32);
         current[o + SEQ_LOW] = (int) seq;
-        current[o + PREFIX_HIGH] = (int) (prefix >>> 32);
-        current[o + PREFIX_LOW] = (int) prefix;
+        current[o + PREFIX_0] = (int) (prefix0 >>> 32);
+        current[o + PREFIX_1] = (int) prefix0;
+        current[o + PREFIX_2] = (int) (prefix1 >>> 32);
+        current[o + PREFIX_3] = (int) prefix1;
         return node;
     }
 

@@ -4,6 +4,7 @@ import io.durakv.api.CorruptionException;
 import io.durakv.api.io.Disk;
 import io.durakv.api.io.DiskFile;
 import io.durakv.api.io.OpenMode;
+import io.durakv.api.io.ReadMapping;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,9 @@ import java.util.zip.CRC32C;
 /**
  * Reads one SSTable. {@link #open} reads and verifies the header, footer, bloom, properties and index blocks and keeps
  * them in memory; data blocks are read on demand, verified (CRC32C, block type, restart array) and shared through the
- * {@link BlockCache}.
+ * {@link BlockCache}. A table never changes once written, so {@link #open} maps the whole file for reading
+ * ({@link DiskFile#mapForReading}): a block the cache misses is a memory copy out of the page cache where the disk maps
+ * reads ({@link io.durakv.api.io.LocalDisk} on Java 22+), a read call through the handle everywhere else.
  *
  * <p>Thread-safe: any number of threads may call {@link #get} and {@link #mayContain} at once; each
  * {@link #iterator()} is for one thread. {@link #close()} must not race with reads (the {@link TableCache} pins
@@ -30,6 +33,8 @@ final class SstReader implements AutoCloseable {
     private static final ThreadLocal<BlockIterator> LOOKUP = ThreadLocal.withInitial(BlockIterator::new);
 
     private final DiskFile file;
+    /** The whole file, mapped for reading; closed before the file. */
+    private final ReadMapping mapping;
     private final Path path;
     private final long fileId;
     private final BlockCache cache;
@@ -38,8 +43,10 @@ final class SstReader implements AutoCloseable {
     private final SstIndex index;
     private volatile boolean closed;
 
-    private SstReader(DiskFile file, long fileId, BlockCache cache, SstMeta meta, BloomFilter bloom, SstIndex index) {
+    private SstReader(DiskFile file, ReadMapping mapping, long fileId, BlockCache cache, SstMeta meta,
+                      BloomFilter bloom, SstIndex index) {
         this.file = file;
+        this.mapping = mapping;
         this.path = file.path();
         this.fileId = fileId;
         this.cache = cache;
@@ -97,7 +104,15 @@ final class SstReader implements AutoCloseable {
         }
         SstMeta meta = new SstMeta(size, properties.smallestKey(), properties.largestKey(),
                 properties.smallestSequence(), properties.largestSequence(), properties.entries());
-        return new SstReader(f, fileId, cache, meta, bloom, index);
+        ReadMapping mapping;
+        try {
+            mapping = f.mapForReading(0, size);
+        } catch (IOException e) {
+            // Out of memory-map areas, say: read this table through its handle, as a disk that cannot map does.
+            LOG.debug("cannot map SSTable {} for reading; reading it through the file handle: {}", path, e.toString());
+            mapping = ReadMapping.through(f, 0, size);
+        }
+        return new SstReader(f, mapping, fileId, cache, meta, bloom, index);
     }
 
     /** @return what the table holds; {@code fileBytes} is the file's size */
@@ -187,7 +202,7 @@ final class SstReader implements AutoCloseable {
         for (int b = 0; b < index.size(); b++) {
             long offset = index.offset(b);
             int size = index.blockSize(b);
-            Block block = Block.parse(readBlock(file, offset, size, SstFormat.TYPE_DATA), size, path, offset,
+            Block block = Block.parse(readBlock(offset, size, SstFormat.TYPE_DATA), size, path, offset,
                     SstFormat.TYPE_DATA);
             it.reset(block);
             for (it.seekToFirst(); it.valid(); it.next()) {
@@ -213,18 +228,24 @@ final class SstReader implements AutoCloseable {
         }
     }
 
-    /** Closes the file. Idempotent. Reads must have finished (see the class comment). */
+    /** Closes the mapping, then the file. Idempotent. Reads must have finished (see the class comment). */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        mapping.close();
         try {
             file.close();
         } catch (IOException e) {
             LOG.warn("closing SSTable {} failed", path, e);
         }
+    }
+
+    /** @return whether data blocks are memory copies out of a mapping (false: read calls through the handle) */
+    boolean mapped() {
+        return mapping.mapped();
     }
 
     /** @return whether {@link #close()} was called */
@@ -252,8 +273,7 @@ final class SstReader implements AutoCloseable {
             }
         }
         int size = index.blockSize(block);
-        Block b = Block.parse(readBlock(file, offset, size, SstFormat.TYPE_DATA), size, path, offset,
-                SstFormat.TYPE_DATA);
+        Block b = Block.parse(readBlock(offset, size, SstFormat.TYPE_DATA), size, path, offset, SstFormat.TYPE_DATA);
         if (cache != null && fillCache) {
             cache.put(fileId, offset, b);
         }
@@ -270,7 +290,7 @@ final class SstReader implements AutoCloseable {
         ensureOpen();
         long from = index.offset(first);
         long to = index.offset(last) + index.blockSize(last) + SstFormat.TRAILER_SIZE;
-        return readFully(file, from, Math.toIntExact(to - from));
+        return read(from, Math.toIntExact(to - from));
     }
 
     /**
@@ -308,6 +328,26 @@ final class SstReader implements AutoCloseable {
      *
      * @return the contents in {@code [0, size)} (the trailer follows them in the array)
      */
+    private byte[] readBlock(long offset, int size, byte type) throws IOException {
+        byte[] b = read(offset, size + SstFormat.TRAILER_SIZE);
+        checkBlock(b, path, offset, size, type);
+        return b;
+    }
+
+    /**
+     * @return {@code length} bytes at {@code offset} out of the mapping (the index checked that data blocks lie inside
+     *         the file, which never changes)
+     */
+    private byte[] read(long offset, int length) throws IOException {
+        byte[] b = new byte[length];
+        try {
+            mapping.read(offset, b, 0, length);
+        } catch (EOFException e) {
+            throw new CorruptionException(path, offset, "file ends inside the " + length + " bytes expected here", e);
+        }
+        return b;
+    }
+
     private static byte[] readBlock(DiskFile f, long offset, int size, byte type) throws IOException {
         byte[] b = readFully(f, offset, size + SstFormat.TRAILER_SIZE);
         checkBlock(b, f.path(), offset, size, type);

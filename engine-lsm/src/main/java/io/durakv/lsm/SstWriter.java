@@ -45,7 +45,9 @@ final class SstWriter implements AutoCloseable {
     private long[] keyHashes = new long[1024];
     private int distinctKeys;
     private byte[] firstKey;
-    private byte[] lastKey;
+    /** The last key added: {@code lastKey[0, lastKeyLength)} (a buffer reused from key to key). */
+    private byte[] lastKey = new byte[64];
+    private int lastKeyLength;
     private long lastSequence;
     private long smallestSequence = Long.MAX_VALUE;
     private long largestSequence = Long.MIN_VALUE;
@@ -89,22 +91,38 @@ final class SstWriter implements AutoCloseable {
      */
     void add(byte[] userKey, long sequence, byte kind, byte[] value, int valueFrom, int valueLength)
             throws IOException {
+        if (userKey == null) {
+            throw new IllegalArgumentException("an SSTable entry needs a key, got null");
+        }
+        add(userKey, 0, userKey.length, sequence, kind, value, valueFrom, valueLength);
+    }
+
+    /**
+     * As {@link #add(byte[], long, byte, byte[], int, int)} with the user key in
+     * {@code key[keyFrom, keyFrom + keyLength)} too (copied before this returns): a flush hands a memtable's entries
+     * over straight out of its data pages, without an array per entry.
+     */
+    void add(byte[] key, int keyFrom, int keyLength, long sequence, byte kind, byte[] value, int valueFrom,
+             int valueLength) throws IOException {
         checkWritable();
         if (value != null && (valueFrom < 0 || valueLength < 0 || valueLength > value.length - valueFrom)) {
             throw new IllegalArgumentException("value range [" + valueFrom + ", +" + valueLength
                     + ") outside an array of " + value.length + " bytes");
         }
-        if (userKey == null) {
+        if (key == null) {
             throw new IllegalArgumentException("an SSTable entry needs a key, got null");
+        }
+        if (keyFrom < 0 || keyLength < 0 || keyLength > key.length - keyFrom) {
+            throw new IllegalArgumentException("key range [" + keyFrom + ", +" + keyLength + ") outside an array of "
+                    + key.length + " bytes");
         }
         if (kind == EntryKind.PUT) {
             if (value == null) {
-                throw new IllegalArgumentException("a PUT entry needs a value (key of " + userKey.length + " bytes)");
+                throw new IllegalArgumentException("a PUT entry needs a value (key of " + keyLength + " bytes)");
             }
         } else if (kind == EntryKind.DELETE) {
             if (value != null) {
-                throw new IllegalArgumentException("a DELETE entry has no value (key of " + userKey.length
-                        + " bytes)");
+                throw new IllegalArgumentException("a DELETE entry has no value (key of " + keyLength + " bytes)");
             }
         } else {
             throw new IllegalArgumentException("unknown entry kind " + kind);
@@ -115,28 +133,33 @@ final class SstWriter implements AutoCloseable {
         if (value == null) {
             valueLength = 0;
         }
-        if ((long) userKey.length + valueLength > SstFormat.MAX_ENTRY_BYTES) {
-            throw new IllegalArgumentException("entry of " + userKey.length + " key bytes and " + valueLength
+        if ((long) keyLength + valueLength > SstFormat.MAX_ENTRY_BYTES) {
+            throw new IllegalArgumentException("entry of " + keyLength + " key bytes and " + valueLength
                     + " value bytes exceeds " + SstFormat.MAX_ENTRY_BYTES + " bytes");
         }
-        boolean newKey = entries == 0 || !Arrays.equals(userKey, lastKey);
-        if (entries > 0 && EntryKind.compare(userKey, sequence, lastKey, lastSequence) <= 0) {
-            throw new IllegalArgumentException("entry (key of " + userKey.length + " bytes, sequence " + sequence
-                    + ") is not after the previous entry (key of " + lastKey.length + " bytes, sequence "
+        int c = entries == 0 ? 1 : Arrays.compareUnsigned(key, keyFrom, keyFrom + keyLength, lastKey, 0, lastKeyLength);
+        if (c < 0 || (c == 0 && sequence >= lastSequence)) {
+            throw new IllegalArgumentException("entry (key of " + keyLength + " bytes, sequence " + sequence
+                    + ") is not after the previous entry (key of " + lastKeyLength + " bytes, sequence "
                     + lastSequence + ") in internal-key order");
         }
-        if (newKey) {
+        if (c != 0) {
             if (distinctKeys == keyHashes.length) {
                 keyHashes = Arrays.copyOf(keyHashes, 2 * keyHashes.length);
             }
-            keyHashes[distinctKeys++] = BloomHash.xxh64(userKey);
-            // A copy: the caller may reuse its array, and the last key becomes the data block's index key.
-            lastKey = userKey.clone();
+            keyHashes[distinctKeys++] = BloomHash.xxh64(key, keyFrom, keyLength);
+            // A copy (into a buffer reused from key to key): the caller may reuse its array, and the last key becomes
+            // the data block's index key.
+            if (lastKey.length < keyLength) {
+                lastKey = new byte[Math.max(keyLength, 2 * lastKey.length)];
+            }
+            System.arraycopy(key, keyFrom, lastKey, 0, keyLength);
+            lastKeyLength = keyLength;
             if (firstKey == null) {
-                firstKey = lastKey;
+                firstKey = Arrays.copyOf(lastKey, keyLength);
             }
         }
-        data.add(lastKey, sequence, kind, value, valueFrom, valueLength);
+        data.add(lastKey, 0, lastKeyLength, sequence, kind, value, valueFrom, valueLength);
         lastSequence = sequence;
         smallestSequence = Math.min(smallestSequence, sequence);
         largestSequence = Math.max(largestSequence, sequence);
@@ -176,9 +199,10 @@ final class SstWriter implements AutoCloseable {
             writeBlock(bloom, bloom.length, SstFormat.TYPE_BLOOM);
 
             long propertiesOffset = position();
-            SstCoding.Output properties = new SstCoding.Output(64 + firstKey.length + lastKey.length);
+            byte[] last = Arrays.copyOf(lastKey, lastKeyLength);
+            SstCoding.Output properties = new SstCoding.Output(64 + firstKey.length + last.length);
             new SstProperties(entries, smallestSequence, largestSequence, dataBlocks, distinctKeys, firstKey,
-                    lastKey).encode(properties);
+                    last).encode(properties);
             writeBlock(properties.array(), properties.size(), SstFormat.TYPE_PROPERTIES);
 
             long indexOffset = position();
@@ -196,7 +220,7 @@ final class SstWriter implements AutoCloseable {
             file.close();
             LOG.debug("finished SSTable {}: {} entries, {} data blocks, {} bytes", path, entries, dataBlocks,
                     written);
-            return new SstMeta(written, firstKey, lastKey, smallestSequence, largestSequence, entries);
+            return new SstMeta(written, firstKey, last, smallestSequence, largestSequence, entries);
         } catch (IOException | RuntimeException e) {
             failed = true;
             throw e;
@@ -243,7 +267,7 @@ final class SstWriter implements AutoCloseable {
         handle.reset();
         handle.putVarint(offset);
         handle.putVarint(size);
-        index.add(lastKey, lastSequence, EntryKind.PUT, handle.array(), 0, handle.size());
+        index.add(lastKey, 0, lastKeyLength, lastSequence, EntryKind.PUT, handle.array(), 0, handle.size());
         data.reset();
         dataBlocks++;
     }

@@ -14,12 +14,15 @@ final class Stats {
     final AtomicLong filesDeleted = new AtomicLong();
     final AtomicLong stalls = new AtomicLong();
     final AtomicLong walSegmentsTruncated = new AtomicLong();
+    /** Flushes run between two output tables of a compaction (a memtable was waiting). */
+    final AtomicLong flushesInCompaction = new AtomicLong();
 
     @Override
     public String toString() {
         return "flushes=" + flushes + " compactions=" + compactions + " trivialMoves=" + trivialMoves
                 + " filesMoved=" + filesMoved + " tombstonesDropped=" + tombstonesDropped
                 + " manifestRewrites=" + manifestRewrites
-                + " filesDeleted=" + filesDeleted + " stalls=" + stalls + " walSegmentsTruncated=" + walSegmentsTruncated;
+                + " filesDeleted=" + filesDeleted + " stalls=" + stalls + " walSegmentsTruncated=" + walSegmentsTruncated
+                + " flushesInCompaction=" + flushesInCompaction;
     }
 }

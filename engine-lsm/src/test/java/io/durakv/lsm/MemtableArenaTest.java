@@ -1,9 +1,11 @@
 package io.durakv.lsm;
 
 import io.durakv.api.WriteBatch;
+import io.durakv.api.io.SimulatedDisk;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -33,14 +35,18 @@ class MemtableArenaTest {
 
     private static byte[] key(Random r, int mode, long i) {
         return switch (mode) {
-            case 0 -> ByteBuffer.allocate(8).putLong(i).array(); // ascending
+            // ascending, 16 bytes whose first 8 are zero (kvbench's keys: only the node's second prefix long differs)
+            case 0 -> ByteBuffer.allocate(16).putLong(0).putLong(i).array();
             case 1 -> ByteBuffer.allocate(8).putLong(Long.MAX_VALUE - i).array(); // descending
             default -> {
-                // Few distinct keys (many versions, repeats in a batch); lengths on both sides of the 8-byte prefix
-                // a node keeps, with zero bytes that equal its padding.
-                byte[] k = new byte[r.nextInt(4) == 0 ? 7 + r.nextInt(4) : 1 + r.nextInt(3)];
+                // Few distinct keys (many versions, repeats in a batch); lengths on both sides of the 8 and 16 bytes
+                // a node keeps as its two prefix longs, with zero bytes that equal their padding.
+                int pick = r.nextInt(8);
+                byte[] k = new byte[pick < 2 ? 7 + r.nextInt(4) : pick < 4 ? 14 + r.nextInt(5) : 1 + r.nextInt(3)];
+                int fixed = k.length > 12 ? k.length - 3 : 0; // long keys: a common start, then few choices
                 for (int j = 0; j < k.length; j++) {
-                    k[j] = (byte) ("a\u0000\u00ff".charAt(r.nextInt(k.length > 3 ? 2 : 3)));
+                    k[j] = j < fixed ? (byte) (j % 3 == 0 ? 0 : 'a')
+                            : (byte) ("a\u0000\u00ff".charAt(r.nextInt(k.length > 3 ? 2 : 3)));
                 }
                 yield k;
             }
@@ -103,6 +109,7 @@ class MemtableArenaTest {
                 }
             }
             assertThat(i).isEqualTo(expected.size());
+            flushedTableHoldsTheNewestVersionOfEachKey(m, model, seed);
             // Gets at random sequences and seeks at random keys.
             for (int q = 0; q < 2000; q++) {
                 byte[] k = r.nextBoolean() ? expected.get(r.nextInt(expected.size())).getKey().key : key(r, 2, 0);
@@ -127,6 +134,71 @@ class MemtableArenaTest {
                 }
             }
         }
+    }
+
+    /** A flush ({@link Memtable#writeNewestTo}) writes exactly the newest version of each key of the model. */
+    private static void flushedTableHoldsTheNewestVersionOfEachKey(Memtable m, TreeMap<Ik, byte[]> model, long seed) {
+        List<Map.Entry<Ik, byte[]>> newest = new ArrayList<>();
+        for (Map.Entry<Ik, byte[]> e : model.entrySet()) {
+            if (newest.isEmpty() || !Arrays.equals(newest.get(newest.size() - 1).getKey().key, e.getKey().key)) {
+                newest.add(e);
+            }
+        }
+        try {
+            SimulatedDisk disk = new SimulatedDisk();
+            disk.createDirectories(SstTables.DIR);
+            Path file = SstTables.DIR.resolve("000007.sst");
+            SstMeta meta;
+            try (SstWriter w = SstWriter.create(disk, file, SstOptions.defaults().withBlockBytes(512))) {
+                assertThat(m.writeNewestTo(w)).isEqualTo(newest.size());
+                meta = w.finish();
+            }
+            assertThat(meta.entries()).as("seed %d", seed).isEqualTo(newest.size());
+            assertThat(meta.smallestKey()).isEqualTo(newest.get(0).getKey().key);
+            assertThat(meta.largestKey()).isEqualTo(newest.get(newest.size() - 1).getKey().key);
+            try (SstReader r = SstReader.open(disk, file, 7, null); InternalIterator it = r.iterator(false)) {
+                int i = 0;
+                for (it.seekToFirst(); it.valid(); it.next(), i++) {
+                    Map.Entry<Ik, byte[]> e = newest.get(i);
+                    assertThat(it.key()).isEqualTo(e.getKey().key);
+                    assertThat(it.sequence()).isEqualTo(e.getKey().seq);
+                    assertThat(it.kind()).isEqualTo(e.getValue() == null ? EntryKind.DELETE : EntryKind.PUT);
+                    assertThat(it.value()).isEqualTo(e.getValue());
+                }
+                assertThat(i).isEqualTo(newest.size());
+                for (Map.Entry<Ik, byte[]> e : newest) { // the bloom filter holds every key
+                    assertThat(r.get(e.getKey().key, Long.MAX_VALUE)).isNotNull();
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void theKeyFilterPassesEveryKeyAddedAndRejectsMostOthers() {
+        // Sized for a 1 MiB budget (16 K keys of the overhead alone); filled with 10 000 keys of 16 bytes whose first
+        // 8 are zero, like kvbench's.
+        Memtable m = new Memtable(1 << 20);
+        Random r = new Random(17);
+        long lsn = 0;
+        for (int i = 0; i < 10_000; i++) {
+            m.apply(List.of(new WriteBatch.Op(ByteBuffer.allocate(16).putLong(0).putLong(2L * i).array(),
+                    r.nextBoolean() ? null : new byte[r.nextInt(20)])), ++lsn);
+        }
+        int passed = 0;
+        for (int i = 0; i < 10_000; i++) {
+            byte[] present = ByteBuffer.allocate(16).putLong(0).putLong(2L * i).array();
+            assertThat(m.mayContain(BloomHash.xxh64(present))).as("key %d", i).isTrue();
+            assertThat(m.get(present, lsn)).isNotNull();
+            byte[] absent = ByteBuffer.allocate(16).putLong(0).putLong(2L * i + 1).array();
+            if (m.mayContain(BloomHash.xxh64(absent))) {
+                passed++;
+            } else {
+                assertThat(m.get(absent, BloomHash.xxh64(absent), lsn)).isNull();
+            }
+        }
+        assertThat(passed).as("absent keys the filter let through").isLessThan(300);
     }
 
     @Test
