@@ -4,6 +4,7 @@ import io.durakv.api.KeyValueStore;
 import io.durakv.api.StoreOptions;
 import io.durakv.api.SyncMode;
 import io.durakv.api.io.LocalDisk;
+import io.durakv.api.testkit.MappedLogCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +48,7 @@ class BitcaskMappedReadsPropertyTest {
                 for (int i = 0; i < 200; i++) {
                     assertThat(store.get(key(i))).isEqualTo(value(i));
                 }
-                List<String> files = mappedFilesUnder(storeDir);
+                List<String> files = MappedLogCheck.mappedFilesUnder(storeDir);
                 if (mapped) {
                     assertThat(files).as("data files of %s mapped with wal.mappedReads unset", storeDir)
                             .hasSizeGreaterThan(1);
@@ -55,7 +56,7 @@ class BitcaskMappedReadsPropertyTest {
                     assertThat(files).as("files of %s mapped with wal.mappedReads=false", storeDir).isEmpty();
                 }
             }
-            assertThat(mappedFilesUnder(storeDir)).as("close releases every mapping").isEmpty();
+            assertThat(MappedLogCheck.mappedFilesUnder(storeDir)).as("close releases every mapping").isEmpty();
         }
     }
 
@@ -65,11 +66,5 @@ class BitcaskMappedReadsPropertyTest {
 
     private static byte[] value(int i) {
         return ("value-" + i + "-" + "x".repeat(500)).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static List<String> mappedFilesUnder(Path storeDir) throws IOException {
-        String root = storeDir.toRealPath() + "/";
-        return Files.readAllLines(MAPS).stream().map(line -> line.substring(line.lastIndexOf(' ') + 1))
-                .filter(p -> p.startsWith(root)).distinct().collect(Collectors.toList());
     }
 }

@@ -28,19 +28,22 @@ import io.durakv.wal.WalOptions;
  *                             that the next open replays at most about this much of the log
  * @param walMappedWrites      {@code wal.mappedWrites}: whether BATCH and NONE logs write through a memory mapping
  *                             where the JVM allows it (default true; {@code WalOptions.mappedWrites})
+ * @param mappedReads          {@code lsm.mappedReads}: whether SSTable blocks that miss the block cache are read out of
+ *                             a read-only memory mapping of the table where the JVM allows it (default true;
+ *                             {@code DiskFile.mapForReading}); false: a read call per block
  */
 record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int level0StopTrigger, long levelBaseBytes,
                  long targetFileBytes, long blockCacheBytes, int maxOpenFiles, int blockBytes, int bloomBitsPerKey,
                  long manifestRewriteBytes, long walSegmentBytes, long failingStallMillis, long closeFlushBytes,
-                 boolean walMappedWrites) {
+                 boolean walMappedWrites, boolean mappedReads) {
 
-    /** The configuration with mapped log writes on (the default). */
+    /** The configuration with mapped log writes and table reads on (the default). */
     LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int level0StopTrigger, long levelBaseBytes,
               long targetFileBytes, long blockCacheBytes, int maxOpenFiles, int blockBytes, int bloomBitsPerKey,
               long manifestRewriteBytes, long walSegmentBytes, long failingStallMillis, long closeFlushBytes) {
         this(memtableBytes, maxImmutables, level0Trigger, level0StopTrigger, levelBaseBytes, targetFileBytes,
                 blockCacheBytes, maxOpenFiles, blockBytes, bloomBitsPerKey, manifestRewriteBytes, walSegmentBytes,
-                failingStallMillis, closeFlushBytes, true);
+                failingStallMillis, closeFlushBytes, true, true);
     }
 
     static final String MEMTABLE_BYTES = "lsm.memtableBytes";
@@ -56,6 +59,7 @@ record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int l
     static final String MANIFEST_REWRITE_BYTES = "lsm.manifestRewriteBytes";
     static final String WAL_SEGMENT_BYTES = "wal.segmentBytes";
     static final String WAL_MAPPED_WRITES = "wal.mappedWrites";
+    static final String MAPPED_READS = "lsm.mappedReads";
     static final String FAILING_STALL_MILLIS = "lsm.failingStallMillis";
     static final String CLOSE_FLUSH_BYTES = "lsm.closeFlushBytes";
 
@@ -88,9 +92,11 @@ record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int l
         long failingStall = p.longValue(FAILING_STALL_MILLIS, 1000, 0, 3_600_000);
         long closeFlush = p.bytes(CLOSE_FLUSH_BYTES, 1L << 20, 0, 1L << 40);
         boolean mappedWrites = p.bool(WAL_MAPPED_WRITES, true);
+        boolean mappedReads = p.bool(MAPPED_READS, true);
         p.rejectUnknown();
         return new LsmConfig(memtable, (int) immutables, (int) trigger, (int) stop, base, target, cache,
-                (int) openFiles, (int) block, (int) bloom, manifest, segment, failingStall, closeFlush, mappedWrites);
+                (int) openFiles, (int) block, (int) bloom, manifest, segment, failingStall, closeFlush, mappedWrites,
+                mappedReads);
     }
 
     /** @return the size limit of level {@code level >= 1}: levelBaseBytes times 10 per level below L1 */

@@ -93,7 +93,7 @@ public final class LsmStore implements KeyValueStore {
         this.manifest = manifest;
         this.versions = new VersionSet(manifest.recovered(), this::deleteObsolete);
         this.blockCache = new BlockCache(config.blockCacheBytes());
-        this.tableCache = new TableCache(disk, config.maxOpenFiles(), blockCache);
+        this.tableCache = new TableCache(disk, config.maxOpenFiles(), blockCache, config.mappedReads());
         this.state = new StoreState(dir, writeLock, room);
         this.view = new View(new Memtable(config.memtableBytes()), List.of(), versions.current());
     }

@@ -63,9 +63,14 @@ final class SstReader implements AutoCloseable {
      * @throws CorruptionException if the file is damaged or not an SSTable (naming the file and the offset)
      */
     static SstReader open(Disk disk, Path file, long fileId, BlockCache cache) throws IOException {
+        return open(disk, file, fileId, cache, true);
+    }
+
+    /** As {@link #open(Disk, Path, long, BlockCache)}; {@code mapped} false reads every block by a read call. */
+    static SstReader open(Disk disk, Path file, long fileId, BlockCache cache, boolean mapped) throws IOException {
         DiskFile f = disk.open(file, OpenMode.READ);
         try {
-            return open(f, fileId, cache);
+            return open(f, fileId, cache, mapped);
         } catch (IOException | RuntimeException | Error e) {
             try {
                 f.close();
@@ -76,7 +81,7 @@ final class SstReader implements AutoCloseable {
         }
     }
 
-    private static SstReader open(DiskFile f, long fileId, BlockCache cache) throws IOException {
+    private static SstReader open(DiskFile f, long fileId, BlockCache cache, boolean mapped) throws IOException {
         Path path = f.path();
         long size = f.size();
         if (size < SstFormat.HEADER_SIZE + SstFormat.FOOTER_SIZE) {
@@ -106,7 +111,7 @@ final class SstReader implements AutoCloseable {
                 properties.smallestSequence(), properties.largestSequence(), properties.entries());
         ReadMapping mapping;
         try {
-            mapping = f.mapForReading(0, size);
+            mapping = mapped ? f.mapForReading(0, size) : ReadMapping.through(f, 0, size);
         } catch (IOException e) {
             // Out of memory-map areas, say: read this table through its handle, as a disk that cannot map does.
             LOG.debug("cannot map SSTable {} for reading; reading it through the file handle: {}", path, e.toString());

@@ -58,18 +58,29 @@ final class TableCache implements AutoCloseable {
     /** Readers being opened (placeholders without a reader yet). Guarded by this. */
     private int opening;
     private volatile boolean closed;
+    private final boolean mappedReads;
 
     /**
      * @param maxOpenFiles the most table files open at once, {@code >= 1}
      * @param blockCache   the block cache the readers share, or {@code null}
      */
     TableCache(Disk disk, int maxOpenFiles, BlockCache blockCache) {
+        this(disk, maxOpenFiles, blockCache, true);
+    }
+
+    /**
+     * @param maxOpenFiles the most table files open at once, {@code >= 1}
+     * @param blockCache   the block cache the readers share, or {@code null}
+     * @param mappedReads  whether readers read blocks through a read mapping of their table ({@code lsm.mappedReads})
+     */
+    TableCache(Disk disk, int maxOpenFiles, BlockCache blockCache, boolean mappedReads) {
         if (maxOpenFiles < 1) {
             throw new IllegalArgumentException("table cache needs maxOpenFiles >= 1, got " + maxOpenFiles);
         }
         this.disk = Objects.requireNonNull(disk, "disk");
         this.maxOpenFiles = maxOpenFiles;
         this.blockCache = blockCache;
+        this.mappedReads = mappedReads;
     }
 
     /** A pin on an open reader; {@link #close()} unpins it. Idempotent close; for one thread. */
@@ -235,7 +246,7 @@ final class TableCache implements AutoCloseable {
         Path file = table.file;
         SstReader reader;
         try {
-            reader = SstReader.open(disk, file, fileNumber, blockCache);
+            reader = SstReader.open(disk, file, fileNumber, blockCache, mappedReads);
         } catch (IOException | RuntimeException | Error e) {
             synchronized (this) {
                 table.pins = -1;

@@ -54,6 +54,14 @@ public final class MappedLogCheck {
         }
     }
 
+    /**
+     * @return the files under {@code dir} that this process has mapped now (Linux's {@code /proc/self/maps}, which the
+     * caller checked is readable), each once
+     */
+    public static List<String> mappedFilesUnder(Path dir) throws IOException {
+        return mappedFilesUnder(Path.of("/proc/self/maps"), dir);
+    }
+
     private static List<String> mappedFilesUnder(Path maps, Path dir) throws IOException {
         String root = dir.toRealPath().toString() + "/";
         return Files.readAllLines(maps).stream().map(line -> line.substring(line.lastIndexOf(' ') + 1))
