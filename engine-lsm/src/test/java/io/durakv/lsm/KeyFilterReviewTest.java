@@ -2,6 +2,7 @@ package io.durakv.lsm;
 
 import io.durakv.api.KeyValue;
 import io.durakv.api.KeyValueIterator;
+import io.durakv.api.WriteBatch;
 import io.durakv.api.io.SimulatedDisk;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -184,6 +186,86 @@ class KeyFilterReviewTest {
         }
         for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
             assertThat(s.get(e.getKey())).isEqualTo(e.getValue());
+        }
+    }
+
+    /**
+     * Several writers (records applied in order by whichever writer's turn it is), each writing batches with a key
+     * twice and out of order (inserted latest first): once a writer's write returned, a reader on another thread must
+     * read its newest value of every key of the batch, through memtable rotations and flushes.
+     */
+    @Test
+    void readersSeeBatchesOfSeveralWritersOnceTheirWritesReturned() throws Exception {
+        SimulatedDisk sim = new SimulatedDisk();
+        int writers = 3;
+        int perWriter = 600;
+        Random r = new Random(5);
+        List<byte[]> keys = new ArrayList<>();
+        TreeMap<byte[], Integer> seen = new TreeMap<>(Arrays::compareUnsigned);
+        while (keys.size() < writers * perWriter) {
+            byte[] k = keyOf(keys.size(), r);
+            if (seen.putIfAbsent(k, keys.size()) == null) {
+                keys.add(k);
+            }
+        }
+        AtomicIntegerArray done = new AtomicIntegerArray(writers); // writer w wrote its batches 0..done-1
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicInteger finished = new AtomicInteger();
+        try (LsmStore s = Stores.open(sim, true, TINY)) {
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int me = w;
+                threads.add(new Thread(() -> {
+                    try {
+                        for (int b = 0; b + 1 < perWriter && failure.get() == null; b += 2) {
+                            byte[] k1 = keys.get(me * perWriter + b);
+                            byte[] k2 = keys.get(me * perWriter + b + 1);
+                            // k2 first and k1 twice: not strictly ascending, so applied latest first.
+                            s.write(new WriteBatch().put(k2, value(b + 1)).put(k1, "stale".getBytes())
+                                    .put(k1, value(b)));
+                            done.set(me, b + 2);
+                        }
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    } finally {
+                        finished.incrementAndGet();
+                    }
+                }));
+            }
+            Thread reader = new Thread(() -> {
+                Random rr = new Random(9);
+                try {
+                    while (finished.get() < writers && failure.get() == null) {
+                        int w = rr.nextInt(writers);
+                        int d = done.get(w);
+                        if (d == 0) {
+                            continue;
+                        }
+                        for (int j : new int[] {d - 1, d - 2, rr.nextInt(d)}) {
+                            byte[] got = s.get(keys.get(w * perWriter + j));
+                            if (!Arrays.equals(got, value(j))) {
+                                throw new AssertionError("writer " + w + " key " + j + " written before the get, read "
+                                        + (got == null ? "null" : new String(got)));
+                            }
+                        }
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            });
+            threads.forEach(Thread::start);
+            reader.start();
+            for (Thread t : threads) {
+                t.join(60_000);
+            }
+            reader.join(60_000);
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            for (int i = 0; i < keys.size(); i++) {
+                assertThat(s.get(keys.get(i))).isEqualTo(value(i % perWriter));
+            }
+            assertThat(s.stats.flushes.get()).isPositive();
         }
     }
 }
