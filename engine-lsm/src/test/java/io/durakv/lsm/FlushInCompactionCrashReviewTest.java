@@ -30,7 +30,7 @@ class FlushInCompactionCrashReviewTest {
 
     private static final String[] PROPS = {"lsm.memtableBytes", "16384", "lsm.level0Trigger", "2",
             "lsm.levelBaseBytes", "32768", "lsm.targetFileBytes", "8192", "lsm.maxImmutableMemtables", "1",
-            "lsm.manifestRewriteBytes", "2048", "lsm.failingStallMillis", "0"};
+            "lsm.manifestRewriteBytes", "2048", "lsm.failingStallMillis", "0", "wal.segmentBytes", "65536"};
 
     /** Slow table forces (writers fill memtables during compactions); arms the power loss inside the in-compaction flush. */
     private static final class Trap extends ForwardingDisk {
@@ -374,6 +374,149 @@ class FlushInCompactionCrashReviewTest {
                         .as("key %d", e.getKey()).isTrue();
             }
             r.verify();
+        }
+    }
+
+    /**
+     * Records the maintenance thread's mutating calls; a log segment deleted by a flush inside a compaction must come
+     * after that flush's table was forced, then the directory, then the manifest.
+     */
+    private static final class OrderCheck extends ForwardingDisk {
+        final List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        final AtomicIntegerHolder checked = new AtomicIntegerHolder();
+        final java.util.concurrent.atomic.AtomicReference<String> violation = new java.util.concurrent.atomic.AtomicReference<>();
+
+        OrderCheck(SimulatedDisk sim) {
+            super(sim);
+        }
+
+        private static boolean maintenance() {
+            return Thread.currentThread().getName().startsWith("durakv-lsm-maintenance");
+        }
+
+        @Override
+        public DiskFile open(Path file, OpenMode mode) throws IOException {
+            if (maintenance() && file.getFileName().toString().endsWith(".sst") && mode != OpenMode.READ) {
+                events.add("CREATE " + file.getFileName());
+            }
+            return super.open(file, mode);
+        }
+
+        @Override
+        public void forceDirectory(Path dir) throws IOException {
+            super.forceDirectory(dir);
+            if (maintenance()) {
+                events.add("FORCE_DIR " + dir);
+            }
+        }
+
+        /** A log segment removed (deleted, or renamed out of the log for reuse) by a flush inside a compaction. */
+        private void removing(Path path) {
+            String name = path.getFileName().toString();
+            boolean inFlush = maintenance() && path.getParent() != null
+                    && path.getParent().getFileName().toString().equals("wal") && name.startsWith("wal-")
+                    && name.endsWith(".log") && StackWalker.getInstance().walk(st -> st.anyMatch(
+                            f -> f.getMethodName().equals("truncateBefore")))
+                    && StackWalker.getInstance().walk(st -> st.anyMatch(
+                            f -> f.getMethodName().equals("flushWaitingMemtable")));
+            if (inFlush) {
+                checkOrder(path);
+            }
+        }
+
+        @Override
+        public void delete(Path path) throws IOException {
+            removing(path);
+            super.delete(path);
+        }
+
+        @Override
+        public void rename(Path source, Path target) throws IOException {
+            removing(source);
+            super.rename(source, target);
+        }
+
+        private void checkOrder(Path segment) {
+            List<String> e;
+            synchronized (events) {
+                e = new java.util.ArrayList<>(events);
+            }
+            int create = -1;
+            for (int i = e.size() - 1; i >= 0; i--) {
+                if (e.get(i).startsWith("CREATE ")) {
+                    create = i; // the flushed table: the last table created (the compaction's outputs come before)
+                    break;
+                }
+            }
+            String table = create < 0 ? null : e.get(create).substring("CREATE ".length());
+            int tableForce = table == null ? -1 : e.subList(create, e.size()).indexOf("FORCE " + table);
+            int dirForce = -1;
+            int manifestForce = -1;
+            if (tableForce >= 0) {
+                tableForce += create;
+                for (int i = tableForce + 1; i < e.size(); i++) {
+                    if (dirForce < 0 && e.get(i).startsWith("FORCE_DIR ")) {
+                        dirForce = i;
+                    } else if (dirForce >= 0 && e.get(i).startsWith("FORCE manifest")) {
+                        manifestForce = i;
+                        break;
+                    }
+                }
+            }
+            if (manifestForce < 0) {
+                violation.compareAndSet(null, "log segment " + segment + " deleted by a flush inside a compaction"
+                        + " before its table " + table + " (force at " + tableForce + "), the directory (" + dirForce
+                        + ") and the manifest were forced, in that order: " + e.subList(Math.max(0, create), e.size()));
+            }
+            checked.n++;
+        }
+
+        @Override
+        protected DiskFile wrap(DiskFile file) {
+            Path p = file.path();
+            String name = p.getFileName().toString();
+            String label = name.endsWith(".sst") ? name
+                    : p.getParent() != null && p.getParent().getFileName().toString().startsWith("manifest")
+                    ? "manifest " + p : null;
+            if (label == null) {
+                return file;
+            }
+            return new ForwardingFile(file) {
+                @Override
+                public void force(boolean metadata) throws IOException {
+                    if (name.endsWith(".sst")) {
+                        try {
+                            Thread.sleep(3);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    super.force(metadata);
+                    if (maintenance()) {
+                        events.add("FORCE " + label);
+                    }
+                }
+            };
+        }
+    }
+
+    private static final class AtomicIntegerHolder {
+        volatile int n;
+    }
+
+    @Test
+    void aFlushInsideACompactionTruncatesTheLogOnlyAfterItsTableDirectoryAndManifestAreForced() {
+        SimulatedDisk sim = new SimulatedDisk();
+        OrderCheck disk = new OrderCheck(sim);
+        try (LsmStore s = Stores.open(disk, true, PROPS)) {
+            for (int round = 0; round < 40 && disk.checked.n < 3; round++) {
+                for (int i = 0; i < 300; i++) {
+                    s.put(key(i), value(i, round));
+                }
+            }
+            assertThat(disk.violation.get()).isNull();
+            assertThat(disk.checked.n).as("log segments deleted by flushes inside compactions (%s)", s.stats)
+                    .isGreaterThanOrEqualTo(3);
         }
     }
 }
