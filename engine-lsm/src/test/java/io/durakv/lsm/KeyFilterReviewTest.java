@@ -268,4 +268,38 @@ class KeyFilterReviewTest {
             assertThat(s.stats.flushes.get()).isPositive();
         }
     }
+
+    /**
+     * A memtable whose key filter is saturated (a tiny budget, thousands of keys: most probes pass the filter) must
+     * still tell apart keys whose zero-padded 16-byte prefixes are equal: a key, the same key with zero bytes appended,
+     * and keys of 16 and 17 bytes.
+     */
+    @Test
+    void aSaturatedFilterDoesNotHideKeysThatDifferOnlyByTrailingZeros() {
+        Memtable m = new Memtable(1024);
+        int n = 4000;
+        long lsn = 1;
+        for (int i = 0; i < n; i++) {
+            m.apply(List.of(new io.durakv.api.WriteBatch.Op(zeroPadded(i, 5), value(i))), lsn++);
+            m.apply(List.of(new io.durakv.api.WriteBatch.Op(zeroPadded(i, 17), value(i + n))), lsn++);
+        }
+        for (int i = 0; i < n; i++) {
+            for (int len : new int[] {4, 6, 8, 15, 16, 18}) {
+                assertThat(m.get(zeroPadded(i, len), Long.MAX_VALUE)).as("key %d of %d bytes, never put", i, len)
+                        .isNull();
+            }
+            assertThat(m.get(zeroPadded(i, 5), Long.MAX_VALUE).value()).isEqualTo(value(i));
+            assertThat(m.get(zeroPadded(i, 17), Long.MAX_VALUE).value()).isEqualTo(value(i + n));
+        }
+    }
+
+    /** @return {@code i} big-endian in 4 bytes, then zeros up to {@code length} */
+    private static byte[] zeroPadded(int i, int length) {
+        byte[] k = new byte[length];
+        k[0] = (byte) (i >>> 24);
+        k[1] = (byte) (i >>> 16);
+        k[2] = (byte) (i >>> 8);
+        k[3] = (byte) i;
+        return k;
+    }
 }
