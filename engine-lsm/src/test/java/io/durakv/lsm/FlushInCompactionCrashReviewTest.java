@@ -383,7 +383,7 @@ class FlushInCompactionCrashReviewTest {
      */
     private static final class OrderCheck extends ForwardingDisk {
         final List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        final AtomicIntegerHolder checked = new AtomicIntegerHolder();
+        final java.util.concurrent.atomic.AtomicInteger checked = new java.util.concurrent.atomic.AtomicInteger();
         final java.util.concurrent.atomic.AtomicReference<String> violation = new java.util.concurrent.atomic.AtomicReference<>();
 
         OrderCheck(SimulatedDisk sim) {
@@ -468,7 +468,7 @@ class FlushInCompactionCrashReviewTest {
                         + " before its table " + table + " (force at " + tableForce + "), the directory (" + dirForce
                         + ") and the manifest were forced, in that order: " + e.subList(Math.max(0, create), e.size()));
             }
-            checked.n++;
+            checked.incrementAndGet();
         }
 
         @Override
@@ -500,22 +500,18 @@ class FlushInCompactionCrashReviewTest {
         }
     }
 
-    private static final class AtomicIntegerHolder {
-        volatile int n;
-    }
-
     @Test
     void aFlushInsideACompactionTruncatesTheLogOnlyAfterItsTableDirectoryAndManifestAreForced() {
         SimulatedDisk sim = new SimulatedDisk();
         OrderCheck disk = new OrderCheck(sim);
         try (LsmStore s = Stores.open(disk, true, PROPS)) {
-            for (int round = 0; round < 40 && disk.checked.n < 3; round++) {
+            for (int round = 0; round < 40 && disk.checked.get() < 3; round++) {
                 for (int i = 0; i < 300; i++) {
                     s.put(key(i), value(i, round));
                 }
             }
             assertThat(disk.violation.get()).isNull();
-            assertThat(disk.checked.n).as("log segments deleted by flushes inside compactions (%s)", s.stats)
+            assertThat(disk.checked.get()).as("log segments deleted by flushes inside compactions (%s)", s.stats)
                     .isGreaterThanOrEqualTo(3);
         }
     }
