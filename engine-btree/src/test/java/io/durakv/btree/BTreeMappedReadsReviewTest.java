@@ -2,6 +2,7 @@ package io.durakv.btree;
 
 import io.durakv.api.StoreOptions;
 import io.durakv.api.SyncMode;
+import io.durakv.api.io.LocalDisk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,6 +100,13 @@ class BTreeMappedReadsReviewTest {
                 assertThat(reader.isAlive()).isFalse();
             }
             assertThat(failure.get()).isNull();
+            Path db = dir.resolve(BTreeFormat.DATA_FILE);
+            if (LocalDisk.mapsReads()) { // Java 22+: the reads above went through many 3-page mappings
+                String name = db.toRealPath().toString();
+                long maps = java.nio.file.Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                        .filter(line -> line.endsWith(" " + name)).count();
+                assertThat(maps).as("read mappings of btree.db").isGreaterThan(3);
+            }
             assertThat(java.nio.file.Files.size(dir.resolve(BTreeFormat.DATA_FILE))).as("the file grew across chunks").isGreaterThan(before + 3 * 3 * 1024);
             s.verify();
             for (int i = 0; i < KEYS; i++) {
