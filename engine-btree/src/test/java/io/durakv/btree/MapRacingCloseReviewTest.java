@@ -1,7 +1,5 @@
 package io.durakv.btree;
 
-import io.durakv.api.StoreClosedException;
-import io.durakv.api.StoreException;
 import io.durakv.api.StoreOptions;
 import io.durakv.api.SyncMode;
 import io.durakv.api.io.LocalDisk;
@@ -11,7 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,30 +65,8 @@ class MapRacingCloseReviewTest {
             List<Thread> readers = new ArrayList<>();
             for (int t = 0; t < 3; t++) {
                 int seed = attempt * 10 + t;
-                Thread reader = new Thread(() -> {
-                    Random r = new Random(seed);
-                    while (true) {
-                        int i = r.nextInt(KEYS);
-                        try {
-                            byte[] v = s.get(key(i));
-                            if (!Arrays.equals(v, value(i))) {
-                                wrong.set(new AssertionError("key " + i + " read wrong data"));
-                                return;
-                            }
-                            reads.incrementAndGet();
-                        } catch (StoreClosedException e) {
-                            return;
-                        } catch (StoreException e) {
-                            if (!s.isClosed()) {
-                                wrong.set(e);
-                            }
-                            return;
-                        } catch (Throwable e) {
-                            wrong.set(e);
-                            return;
-                        }
-                    }
-                });
+                Thread reader = new Thread(() -> BTreeMappedReadsTest.readUntilClosed(s, new Random(seed), KEYS,
+                        MapRacingCloseReviewTest::key, MapRacingCloseReviewTest::value, reads, wrong));
                 reader.start();
                 readers.add(reader);
             }
