@@ -78,7 +78,7 @@ final class PageFile implements AutoCloseable {
             int c = (int) (offset / chunk);
             ReadMapping[] mapped = chunks;
             ReadMapping m = c < mapped.length ? mapped[c] : null;
-            if (m == null && (c + 1) * chunk <= knownSize) {
+            if (m == null && (c + 1L) * chunk <= knownSize) { // long: c + 1 overflows for page 2^31 - 1
                 m = mapChunk(c);
             }
             if (m != null) {

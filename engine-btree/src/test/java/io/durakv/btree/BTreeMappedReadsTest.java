@@ -130,30 +130,9 @@ class BTreeMappedReadsTest {
             for (int t = 0; t < 2; t++) {
                 int seed = t;
                 Thread reader = new Thread(() -> {
-                    Random r = new Random(seed);
                     started.countDown();
-                    while (true) {
-                        int i = r.nextInt(2000);
-                        try {
-                            byte[] v = s.get(key(i));
-                            if (!java.util.Arrays.equals(v, value(i, 0))) {
-                                wrong.set(new AssertionError("key " + i + " read wrong data"));
-                                return;
-                            }
-                            reads.incrementAndGet();
-                        } catch (StoreClosedException e) {
-                            return;
-                        } catch (StoreException e) {
-                            // A page read that ran into the close: the file and its mappings are closed.
-                            if (!s.isClosed()) {
-                                wrong.set(e);
-                            }
-                            return;
-                        } catch (Throwable e) {
-                            wrong.set(e);
-                            return;
-                        }
-                    }
+                    readUntilClosed(s, new Random(seed), 2000, BTreeMappedReadsTest::key, i -> value(i, 0), reads,
+                            wrong);
                 });
                 reader.start();
                 readers.add(reader);
@@ -182,6 +161,38 @@ class BTreeMappedReadsTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
+        }
+    }
+
+    /**
+     * Reads random keys of {@code s} until the store closes under the reader: each read gets its value, a
+     * {@link StoreClosedException}, or (a page read that ran into the close) a {@link StoreException} once the store
+     * is closed; anything else — wrong data included — goes to {@code wrong}.
+     */
+    static void readUntilClosed(BTreeStore s, Random r, int keys, java.util.function.IntFunction<byte[]> key,
+                                java.util.function.IntFunction<byte[]> value, AtomicInteger reads,
+                                AtomicReference<Throwable> wrong) {
+        while (true) {
+            int i = r.nextInt(keys);
+            try {
+                byte[] v = s.get(key.apply(i));
+                if (!java.util.Arrays.equals(v, value.apply(i))) {
+                    wrong.set(new AssertionError("key " + i + " read wrong data"));
+                    return;
+                }
+                reads.incrementAndGet();
+            } catch (StoreClosedException e) {
+                return;
+            } catch (StoreException e) {
+                // A page read that ran into the close: the file and its mappings are closed.
+                if (!s.isClosed()) {
+                    wrong.set(e);
+                }
+                return;
+            } catch (Throwable e) {
+                wrong.set(e);
+                return;
+            }
         }
     }
 }
