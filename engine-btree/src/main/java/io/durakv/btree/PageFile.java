@@ -97,7 +97,7 @@ final class PageFile implements AutoCloseable {
         if (c < mapped.length && mapped[c] != null) {
             return mapped[c];
         }
-        ReadMapping m = file.mapForReading(c * chunkBytes, chunkBytes);
+        ReadMapping m = ReadMapping.mapOrReadThrough(file, c * chunkBytes, chunkBytes);
         ReadMapping[] grown = Arrays.copyOf(mapped, Math.max(mapped.length, c + 1));
         grown[c] = m;
         chunks = grown;

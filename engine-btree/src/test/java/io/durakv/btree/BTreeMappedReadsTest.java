@@ -66,6 +66,35 @@ class BTreeMappedReadsTest {
         assertThat(s.get("absent".getBytes(StandardCharsets.UTF_8))).isNull();
     }
 
+    /** A disk whose mappings cannot be made (as when {@code mmap} is refused): pages are read by read calls. */
+    @Test
+    void aChunkWhoseMappingCannotBeMadeIsReadByReadCalls() {
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        io.durakv.api.io.Disk noMaps = new io.durakv.api.io.ForwardingDisk(LocalDisk.INSTANCE) {
+            @Override
+            protected io.durakv.api.io.DiskFile wrap(io.durakv.api.io.DiskFile file) {
+                return new ForwardingFile(file) {
+                    @Override
+                    public io.durakv.api.io.ReadMapping mapForReading(long position, long size) throws IOException {
+                        refused.incrementAndGet();
+                        throw new IOException("Map failed", new OutOfMemoryError("Map failed"));
+                    }
+                };
+            }
+        };
+        try (BTreeStore s = BTreeStore.open(dir, StoreOptions.builder().syncMode(SyncMode.NONE).disk(noMaps)
+                .property("btree.pageBytes", "1024").property("btree.cacheBytes", "65536")
+                .property("btree.readMappingBytes", "16384").build())) {
+            for (int i = 0; i < 3000; i++) {
+                s.put(key(i), value(i, 0));
+            }
+            s.checkpointNow();
+            checkAll(s, 3000, 0);
+            checkAll(s, 3000, 0);
+        }
+        assertThat(refused.get()).as("mappings were asked for, once per chunk").isPositive();
+    }
+
     @Test
     void pagesAreReadThroughAMappingPerChunkWhileTheFileGrowsAndTheMappingsCloseWithTheStore() throws IOException {
         Path db = dir.resolve(BTreeFormat.DATA_FILE);

@@ -29,10 +29,10 @@ class CheckpointRetryTest {
         return String.format("key-%05d", i);
     }
 
-    /** Puts, overwrites (small and large values, so overflow chains are written and dropped) and deletes. */
     /** The keys {@link #work} writes: {@code key(0)} to {@code key(keySpace - 1)}. */
     private int keySpace = 120;
 
+    /** Puts, overwrites (small and large values, so overflow chains are written and dropped) and deletes. */
     private void work(BTreeStore s, int ops) {
         for (int i = 0; i < ops; i++) {
             String k = key(rnd.nextInt(keySpace));

@@ -109,14 +109,7 @@ final class SstReader implements AutoCloseable {
         }
         SstMeta meta = new SstMeta(size, properties.smallestKey(), properties.largestKey(),
                 properties.smallestSequence(), properties.largestSequence(), properties.entries());
-        ReadMapping mapping;
-        try {
-            mapping = mapped ? f.mapForReading(0, size) : ReadMapping.through(f, 0, size);
-        } catch (IOException e) {
-            // Out of memory-map areas, say: read this table through its handle, as a disk that cannot map does.
-            LOG.debug("cannot map SSTable {} for reading; reading it through the file handle: {}", path, e.toString());
-            mapping = ReadMapping.through(f, 0, size);
-        }
+        ReadMapping mapping = mapped ? ReadMapping.mapOrReadThrough(f, 0, size) : ReadMapping.through(f, 0, size);
         return new SstReader(f, mapping, fileId, cache, meta, bloom, index);
     }
 

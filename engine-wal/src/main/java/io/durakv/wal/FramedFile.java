@@ -125,7 +125,7 @@ public final class FramedFile {
         DiskFile file = disk.open(path, OpenMode.READ);
         try {
             long size = file.size();
-            return new Reader(file, size, map && size > 0 ? SegmentReader.mapOrNull(file, size) : null);
+            return new Reader(file, size, map && size > 0 ? ReadMapping.mapOrReadThrough(file, 0, size) : null);
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;

@@ -89,21 +89,6 @@ final class SegmentReader implements AutoCloseable {
         return r;
     }
 
-    /**
-     * @return a read mapping of the first {@code size} bytes of {@code file} ({@link DiskFile#mapForReading}), or null
-     * if the disk cannot map it now: {@code mmap} refused, e.g. the process's memory-map areas
-     * ({@code vm.max_map_count}) are used up. Reads then go through the handle instead of failing.
-     */
-    static io.durakv.api.io.ReadMapping mapOrNull(DiskFile file, long size) {
-        try {
-            return file.mapForReading(0, size);
-        } catch (IOException e) {
-            org.slf4j.LoggerFactory.getLogger(SegmentReader.class).warn(
-                    "cannot map {} for reading; reading it through read calls: {}", file.path(), e.toString());
-            return null;
-        }
-    }
-
     /** Each reading thread's window for point reads: the payload is copied out, so the window can be reused. */
     private static final ThreadLocal<byte[]> POINT_BUFFER = ThreadLocal.withInitial(() -> new byte[POINT_WINDOW]);
 

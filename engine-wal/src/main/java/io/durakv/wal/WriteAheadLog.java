@@ -76,7 +76,7 @@ public final class WriteAheadLog implements AutoCloseable {
         ReadHandle(io.durakv.api.io.DiskFile file, boolean map) throws IOException {
             this.file = file;
             this.size = file.size();
-            this.mapping = map && size > 0 ? SegmentReader.mapOrNull(file, size) : null;
+            this.mapping = map && size > 0 ? io.durakv.api.io.ReadMapping.mapOrReadThrough(file, 0, size) : null;
         }
 
         /**

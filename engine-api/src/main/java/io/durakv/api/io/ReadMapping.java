@@ -77,6 +77,24 @@ public interface ReadMapping extends AutoCloseable {
     }
 
     /**
+     * {@link DiskFile#mapForReading}, or reads through the handle ({@link #through}) if the mapping cannot be made now
+     * (logged at WARN): {@code mmap} refused, e.g. the process's memory-map areas ({@code vm.max_map_count}) used up.
+     * A mapping is an optimisation; no caller should fail its reads for the lack of one.
+     *
+     * @throws IllegalArgumentException if {@code position} or {@code size} is negative
+     */
+    static ReadMapping mapOrReadThrough(DiskFile file, long position, long size) {
+        try {
+            return file.mapForReading(position, size);
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(ReadMapping.class).warn(
+                    "cannot map [{}, {}) of {} for reading; reading it through read calls: {}", position,
+                    position + size, file.path(), e.toString());
+            return through(file, position, size);
+        }
+    }
+
+    /**
      * Checks that {@code [position, position + length)} lies inside {@code [start, start + size)}.
      *
      * @throws IllegalArgumentException if it does not
