@@ -69,19 +69,7 @@ class BTreeMappedReadsTest {
     /** A disk whose mappings cannot be made (as when {@code mmap} is refused): pages are read by read calls. */
     @Test
     void aChunkWhoseMappingCannotBeMadeIsReadByReadCalls() {
-        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
-        io.durakv.api.io.Disk noMaps = new io.durakv.api.io.ForwardingDisk(LocalDisk.INSTANCE) {
-            @Override
-            protected io.durakv.api.io.DiskFile wrap(io.durakv.api.io.DiskFile file) {
-                return new ForwardingFile(file) {
-                    @Override
-                    public io.durakv.api.io.ReadMapping mapForReading(long position, long size) throws IOException {
-                        refused.incrementAndGet();
-                        throw new IOException("Map failed", new OutOfMemoryError("Map failed"));
-                    }
-                };
-            }
-        };
+        io.durakv.api.testkit.RefusedMappingsDisk noMaps = new io.durakv.api.testkit.RefusedMappingsDisk(LocalDisk.INSTANCE);
         try (BTreeStore s = BTreeStore.open(dir, StoreOptions.builder().syncMode(SyncMode.NONE).disk(noMaps)
                 .property("btree.pageBytes", "1024").property("btree.cacheBytes", "65536")
                 .property("btree.readMappingBytes", "16384").build())) {
@@ -92,7 +80,7 @@ class BTreeMappedReadsTest {
             checkAll(s, 3000, 0);
             checkAll(s, 3000, 0);
         }
-        assertThat(refused.get()).as("mappings were asked for, once per chunk").isPositive();
+        assertThat(noMaps.refused()).as("mappings were asked for, once per chunk").isPositive();
     }
 
     @Test

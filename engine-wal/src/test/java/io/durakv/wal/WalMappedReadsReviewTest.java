@@ -358,19 +358,7 @@ class WalMappedReadsReviewTest {
      */
     @Test
     void aMappingThatCannotBeMadeFallsBackToReadsThroughTheHandle() throws IOException {
-        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
-        io.durakv.api.io.Disk noMaps = new io.durakv.api.io.ForwardingDisk(LocalDisk.INSTANCE) {
-            @Override
-            protected io.durakv.api.io.DiskFile wrap(io.durakv.api.io.DiskFile file) {
-                return new ForwardingFile(file) {
-                    @Override
-                    public io.durakv.api.io.ReadMapping mapForReading(long position, long size) throws IOException {
-                        refused.incrementAndGet();
-                        throw new IOException("Map failed", new OutOfMemoryError("Map failed"));
-                    }
-                };
-            }
-        };
+        io.durakv.api.testkit.RefusedMappingsDisk noMaps = new io.durakv.api.testkit.RefusedMappingsDisk(LocalDisk.INSTANCE);
         try (WriteAheadLog wal = WriteAheadLog.open(dir.resolve("log"),
                 WalTesting.small(SyncMode.SYNC, noMaps).build())) {
             List<WalPosition> at = new ArrayList<>();
@@ -380,7 +368,7 @@ class WalMappedReadsReviewTest {
             for (WalPosition p : at) {
                 assertThat(wal.readAt(p)).isEqualTo(record(p.lsn(), 700));
             }
-            assertThat(refused.get()).as("one attempt per segment").isEqualTo(
+            assertThat(noMaps.refused()).as("one attempt per segment").isEqualTo(
                     (int) at.stream().map(WalPosition::segment).distinct().count());
         }
         Path file = dir.resolve("x.framed");
