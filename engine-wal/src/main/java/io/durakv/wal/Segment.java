@@ -176,19 +176,32 @@ final class Segment implements AutoCloseable {
      * lost name only loses the spare, and rotation forces the directory when it renames the file.
      *
      * <p>Nothing here is fatal to the log (the file holds no data): a failed call deletes what was made (as far as it
-     * can) and throws.
+     * can) and throws. {@code cancelled} is asked between megabytes of zeros (and before the force): once true, what
+     * was made is deleted and null returned.
      *
-     * @return the spare's path
+     * @return the spare's path, or null if cancelled
      */
-    static Path createSpare(Disk disk, Path dir, WalOptions options) throws IOException {
+    static Path createSpare(Disk disk, Path dir, WalOptions options, java.util.function.BooleanSupplier cancelled)
+            throws IOException {
         Path path = dir.resolve(recycleName(SPARE_LSN));
         DiskFile file = disk.open(path, OpenMode.CREATE_NEW);
         try {
             try (file) {
                 file.write(0, FrameCodec.header(SPARE_LSN, FLAG_RECYCLED, capacity(options)));
-                writeZeros(file, HEADER_SIZE, options.segmentBytes());
-                file.force(true);
+                WriteMapping out = WriteMapping.through(file, Long.MAX_VALUE);
+                for (long pos = HEADER_SIZE; pos < options.segmentBytes(); pos += ZERO_CHUNK) {
+                    if (cancelled.getAsBoolean()) {
+                        break;
+                    }
+                    writeZeros(out, pos, Math.min(options.segmentBytes(), pos + ZERO_CHUNK));
+                }
+                if (!cancelled.getAsBoolean()) {
+                    file.force(true);
+                    return path;
+                }
             }
+            disk.delete(path);
+            return null;
         } catch (IOException | RuntimeException e) {
             try {
                 disk.delete(path);
@@ -197,7 +210,6 @@ final class Segment implements AutoCloseable {
             }
             throw e;
         }
-        return path;
     }
 
     /**

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.function.Consumer;
 
 /**
  * Files of truncated segments kept for reuse (segment recycling), so that steady-state rotation neither zero-fills a
@@ -15,7 +16,10 @@ import java.util.Deque;
  * the next segment's name after writing a new header. Each byte a log writes then reaches the disk once instead of
  * twice (zero-fill, then record). Only with preallocation, and only files of exactly the segment size.
  *
- * <p>Thread-safe: truncation adds, the write turn takes.
+ * <p>It also runs the making of the spare file ({@link #startSpare}) on a thread of its own, and a rotation that finds
+ * no file but the spare under way waits for it ({@link #take}) rather than zero-filling a second file.
+ *
+ * <p>Thread-safe: truncation adds, the spare's thread offers, the write turn takes.
  */
 final class SegmentPool {
 
@@ -25,6 +29,10 @@ final class SegmentPool {
     private final boolean enabled;
     private final long segmentBytes;
     private final Deque<Path> files = new ArrayDeque<>();
+    /** The thread making the spare, or null. Guarded by this; notifyAll when it ends. */
+    private Thread spareMaker;
+    /** Set by {@link #stopSpare}: an unfinished spare is deleted, and no new one starts. */
+    private volatile boolean stopping;
 
     SegmentPool(WalOptions options) {
         this.enabled = options.preallocate();
@@ -46,7 +54,7 @@ final class SegmentPool {
      *
      * @return false if it has none (the caller deletes the spare)
      */
-    synchronized boolean offerSpare(Path spare) {
+    private boolean offerSpare(Path spare) {
         if (!enabled || files.size() >= MAX_FILES) {
             return false;
         }
@@ -59,8 +67,85 @@ final class SegmentPool {
         files.addFirst(recycled);
     }
 
-    /** @return a file to reuse, or null */
+    /** @return whether the spare is being made */
+    synchronized boolean makingSpare() {
+        return spareMaker != null;
+    }
+
+    /**
+     * Starts making a spare segment file ({@link Segment#createSpare}) on a thread of its own, unless one is being
+     * made, the pool holds a file, or the pool is stopping. The spare's force (a whole segment of zeros: 0.1–0.3 s on
+     * the benchmark machine) then no longer holds up the log's background thread, whose own forces keep the part of
+     * the active segment a rotation must force short. When it is done the spare joins the pool (or is deleted if the
+     * pool filled meanwhile); a failure deletes what was made and goes to {@code onFailure} (never fatal to the log).
+     */
+    synchronized void startSpare(Disk disk, Path dir, WalOptions options, Consumer<Exception> onFailure) {
+        if (!enabled || stopping || spareMaker != null || !files.isEmpty()) {
+            return;
+        }
+        Thread t = new Thread(() -> makeSpare(disk, dir, options, onFailure), "durakv-wal-spare[" + dir + "]");
+        t.setDaemon(true);
+        spareMaker = t;
+        t.start();
+    }
+
+    private void makeSpare(Disk disk, Path dir, WalOptions options, Consumer<Exception> onFailure) {
+        try {
+            Path made = Segment.createSpare(disk, dir, options, () -> stopping);
+            if (made != null) {
+                synchronized (this) {
+                    if (!offerSpare(made)) {
+                        disk.delete(made);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            onFailure.accept(e);
+        } finally {
+            synchronized (this) {
+                spareMaker = null;
+                notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Stops the spare's making (an unfinished spare is deleted; a finished one stays in the pool) and waits for its
+     * thread to end. Called once the log's background thread is stopped, as the log closes.
+     */
+    void stopSpare() {
+        stopping = true;
+        boolean interrupted = false;
+        synchronized (this) {
+            while (spareMaker != null && spareMaker != Thread.currentThread()) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * @return a file to reuse, or null; with none waiting but the spare under way, waits for the spare (less than
+     *         zero-filling another file would take, and that would compete with it for the device)
+     */
     synchronized Path take() {
+        boolean interrupted = false;
+        while (files.isEmpty() && spareMaker != null && spareMaker != Thread.currentThread()) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
         return files.pollFirst();
     }
 

@@ -102,8 +102,8 @@ public final class WriteAheadLog implements AutoCloseable {
     /** A spare is made once 1 / this of the active segment is written ({@link #makeSpareIfDue}). */
     static final int SPARE_AT_FRACTION = 8;
 
-    /** The active segment for which making a spare failed (flusher thread only): not tried again before the next. */
-    private long spareFailedFor = -1;
+    /** The active segment whose spare failed (set by the spare's thread): no second try before the next segment. */
+    private volatile long spareFailedFor = -1;
     private final GroupCommitter committer;
     private final BatchFlusher flusher;
     /** Readers (replay, readAt) share it; truncation takes it exclusively, so no segment vanishes mid-read. */
@@ -126,29 +126,25 @@ public final class WriteAheadLog implements AutoCloseable {
      * The background thread of BATCH and NONE, after a force: once an eighth of the active segment is written
      * ({@link #SPARE_AT_FRACTION}; half left a mapped NONE log, which fills the second half in about 0.17 s, waiting
      * at rotation for a spare still being zero-filled) and the pool
-     * holds no file, makes a spare segment file (zero-filled and forced, {@link Segment#createSpare}), so that the
+     * holds no file, starts making a spare segment file (zero-filled and forced, {@link Segment#createSpare}) on a
+     * thread of its own ({@link SegmentPool#startSpare}, so that this thread's forces go on meanwhile), so that the
      * coming rotation reuses it instead of zero-filling a whole new segment while an appender waits (on a fresh log
      * that stall was 0.2 s per 64 MiB segment). A failure (a full disk) only costs the spare: it is logged, and not
      * tried again before the next segment. SYNC has no background thread and keeps zero-filling at rotation.
      */
     private void makeSpareIfDue() {
-        if (!options.preallocate() || pool.size() > 0) {
+        if (!options.preallocate() || pool.size() > 0 || pool.makingSpare()) {
             return;
         }
         long active = segments.isEmpty() ? 0 : segments.lastKey();
         if (active == spareFailedFor || committer.writtenOffset() * SPARE_AT_FRACTION < options.segmentBytes()) {
             return;
         }
-        try {
-            Path spare = Segment.createSpare(disk, dir, options);
-            if (!pool.offerSpare(spare)) {
-                disk.delete(spare);
-            }
-        } catch (IOException | RuntimeException e) {
+        pool.startSpare(disk, dir, options, e -> {
             spareFailedFor = active;
             LOG.warn("making a spare segment file in {} failed; the next rotation zero-fills a new segment instead: {}",
                     dir, e.toString());
-        }
+        });
     }
 
     /**
@@ -465,6 +461,7 @@ public final class WriteAheadLog implements AutoCloseable {
         if (flusher != null) {
             flusher.stop();
         }
+        pool.stopSpare();
         try {
             committer.close();
         } finally {

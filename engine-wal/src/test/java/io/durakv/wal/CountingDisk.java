@@ -23,6 +23,8 @@ final class CountingDisk extends ForwardingDisk {
     final AtomicLong forces = new AtomicLong();
     final AtomicLong directoryForces = new AtomicLong();
     final AtomicLong writes = new AtomicLong();
+    /** Write calls to segment files ({@code wal-*.log}) only. */
+    final AtomicLong segmentWrites = new AtomicLong();
     /** While set, every file force throws. */
     final AtomicBoolean failForces = new AtomicBoolean();
     /** While set, every write throws. */
@@ -50,6 +52,8 @@ final class CountingDisk extends ForwardingDisk {
     final AtomicInteger forceDelayMillis = new AtomicInteger();
     /** While non-null and closed, every file force waits for it: a force stuck in the device. */
     volatile CountDownLatch forceGate;
+    /** Called with the file's path before each file force (before the gate); null: none. */
+    volatile java.util.function.Consumer<Path> beforeForce;
     /** File forces that have started (including ones waiting at the gate). */
     final AtomicLong forcesStarted = new AtomicLong();
 
@@ -89,6 +93,10 @@ final class CountingDisk extends ForwardingDisk {
 
             @Override
             public void force(boolean metadata) throws IOException {
+                java.util.function.Consumer<Path> hook = beforeForce;
+                if (hook != null) {
+                    hook.accept(path());
+                }
                 forcesStarted.incrementAndGet();
                 CountDownLatch gate = forceGate;
                 if (gate != null) {
@@ -120,6 +128,10 @@ final class CountingDisk extends ForwardingDisk {
             throw new IOException("injected write failure on " + path);
         }
         writes.incrementAndGet();
+        String name = path.getFileName().toString();
+        if (name.startsWith("wal-") && name.endsWith(".log")) {
+            segmentWrites.incrementAndGet();
+        }
     }
 
     @Override

@@ -184,6 +184,137 @@ class SpareSegmentTest {
         }
     }
 
+    /**
+     * The spare is made on a thread of its own, so the log's background forces go on while the spare's force (a whole
+     * segment of zeros) runs: made on the log's background thread, it held the log's forces back for 0.1–0.3 s on the
+     * benchmark machine, so that rotation then found that much more of the old segment to force while an appender
+     * waited. Here the spare's force waits until the log has forced what was appended meanwhile.
+     */
+    @Test
+    void theLogsForcesGoOnWhileTheSpareIsForced() throws Exception {
+        SimulatedDisk sim = new SimulatedDisk();
+        CountingDisk disk = new CountingDisk(sim);
+        java.util.concurrent.CountDownLatch spareForcing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch logForced = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean logForcedFirst = new java.util.concurrent.atomic.AtomicBoolean();
+        disk.beforeForce = path -> {
+            if (path.equals(SPARE)) {
+                spareForcing.countDown();
+                try {
+                    logForcedFirst.set(logForced.await(10, TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else if (spareForcing.getCount() == 0 && path.getFileName().toString().endsWith(".log")) {
+                logForced.countDown();
+            }
+        };
+        WalOptions options = WalOptions.builder().syncMode(SyncMode.BATCH).segmentBytes(SEGMENT)
+                .batchInterval(Duration.ofHours(1)).maxUnforcedBytes(16 << 10).disk(disk).build();
+        try (WriteAheadLog log = WriteAheadLog.open(DIR, options)) {
+            List<byte[]> acked = new ArrayList<>(fillHalf(log, 1));
+            assertThat(spareForcing.await(10, TimeUnit.SECONDS)).as("the spare's force started").isTrue();
+            for (int i = 0; i < 40; i++) { // past the unforced bound: the log's background force is due
+                byte[] r = record(500_000 + i, RECORD);
+                log.append(r);
+                acked.add(r);
+            }
+            awaitTrue(() -> spareReady(log), "the spare file");
+            assertThat(logForcedFirst).as("the log forced while the spare's force waited").isTrue();
+            assertThat(replayAll(log)).extracting(Entry::bytes).containsExactlyElementsOf(acked);
+        }
+    }
+
+    /**
+     * A rotation that finds no file in the pool but the spare under way waits for it and uses it, rather than
+     * zero-filling a second file on the appender's path.
+     */
+    @Test
+    void aRotationFindingTheSpareUnderWayWaitsForIt() throws Exception {
+        SimulatedDisk sim = new SimulatedDisk();
+        CountingDisk disk = new CountingDisk(sim);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch spareForcing = new java.util.concurrent.CountDownLatch(1);
+        disk.beforeForce = path -> {
+            if (path.equals(SPARE)) {
+                spareForcing.countDown();
+                awaitLatch(release);
+            }
+        };
+        try (WriteAheadLog log = WriteAheadLog.open(DIR, options(SyncMode.BATCH, disk))) {
+            List<byte[]> acked = new ArrayList<>(fillHalf(log, 1));
+            assertThat(spareForcing.await(10, TimeUnit.SECONDS)).as("the spare's force started").isTrue();
+            long writesBefore = disk.segmentWrites.get();
+            List<byte[]> more = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread appender = new Thread(() -> more.addAll(fillToRotation(log, 100_000)), "appender");
+            appender.start();
+            try {
+                awaitTrue(() -> java.util.Arrays.stream(appender.getStackTrace())
+                        .anyMatch(f -> f.getClassName().equals(SegmentPool.class.getName())
+                                && f.getMethodName().equals("take")), "the rotation waiting for the spare");
+            } finally {
+                release.countDown();
+            }
+            appender.join(10_000);
+            assertThat(appender.isAlive()).isFalse();
+            acked.addAll(more);
+            assertThat(disk.segmentWrites.get() - writesBefore - more.size())
+                    .as("writes to segments besides the records: a header and the end marker, no zero-fill")
+                    .isLessThanOrEqualTo(3);
+            assertThat(sim.exists(SPARE)).as("the spare became the new segment").isFalse();
+            assertThat(replayAll(log)).extracting(Entry::bytes).containsExactlyElementsOf(acked);
+        }
+    }
+
+    /** Closing the log while a spare is half made stops its making and deletes the unfinished file. */
+    @Test
+    void closingWhileTheSpareIsHalfMadeDeletesIt() throws Exception {
+        SimulatedDisk sim = new SimulatedDisk();
+        CountingDisk disk = new CountingDisk(sim);
+        java.util.concurrent.CountDownLatch inSpare = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<WriteAheadLog> opened = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger spareWrites = new java.util.concurrent.atomic.AtomicInteger();
+        // Holds the spare's first megabyte of zeros until close has told the spare to stop.
+        disk.writeFault.set((path, index, length) -> {
+            if (path.equals(SPARE) && spareWrites.incrementAndGet() == 2) {
+                inSpare.countDown();
+                try {
+                    awaitTrue(() -> spareStopping(opened.get()), "close stopping the spare");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return -1; // lets the call through, and stays armed
+        });
+        WriteAheadLog log = WriteAheadLog.open(DIR, options(SyncMode.BATCH, disk));
+        opened.set(log);
+        List<byte[]> acked = new ArrayList<>(fillHalf(log, 1));
+        assertThat(inSpare.await(10, TimeUnit.SECONDS)).as("the spare's making started").isTrue();
+        log.close();
+        assertThat(spareWrites.get()).as("the spare stopped after its first megabyte of zeros").isEqualTo(2);
+        assertThat(sim.exists(SPARE)).as("the unfinished spare is deleted at close").isFalse();
+        try (WriteAheadLog reopened = WriteAheadLog.open(DIR, options(SyncMode.SYNC, sim))) {
+            assertThat(replayAll(reopened)).extracting(Entry::bytes).containsExactlyElementsOf(acked);
+        }
+    }
+
+    private static boolean spareStopping(WriteAheadLog log) {
+        try {
+            Object pool = WalReviewTurnsTest.field(WriteAheadLog.class, "pool").get(log);
+            return (boolean) WalReviewTurnsTest.field(SegmentPool.class, "stopping").get(pool);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void awaitLatch(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** @return whether the spare is made: forced and in the log's pool (its file exists from its first write on) */
     private static boolean spareReady(WriteAheadLog log) {
         try {
