@@ -5,10 +5,14 @@ import io.durakv.api.KeyValueStore;
 import io.durakv.api.KeyValueStores;
 import io.durakv.api.StoreOptions;
 import io.durakv.api.SyncMode;
+import io.durakv.bench.kv.KeySpace;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
@@ -30,13 +34,8 @@ public final class BTreeReadProbe {
     private BTreeReadProbe() {
     }
 
-    private static byte[] key(long n) {
-        byte[] k = new byte[16];
-        for (int i = 0; i < 8; i++) {
-            k[15 - i] = (byte) (n >>> (8 * i));
-        }
-        return k;
-    }
+    /** kvbench's keys: {@code key(i)} is in the store, {@code missingKey(i)} falls between two that are. */
+    private static final KeySpace KEYS_OF_KVBENCH = new KeySpace(16, 100, 42);
 
     public static void main(String[] args) throws Exception {
         if (args.length != 2 || !args[1].matches("load|read|loadread")) {
@@ -55,21 +54,14 @@ public final class BTreeReadProbe {
     }
 
     private static void load(KeyValueStore s) {
-        int[] order = new int[KEYS];
+        List<Integer> order = new ArrayList<>(KEYS);
         for (int i = 0; i < KEYS; i++) {
-            order[i] = i;
+            order.add(i);
         }
-        Random r = new Random(1);
-        for (int i = KEYS - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        byte[] value = new byte[100];
-        r.nextBytes(value);
+        Collections.shuffle(order, new Random(1));
+        byte[] value = KEYS_OF_KVBENCH.value(0, 100);
         for (int i : order) {
-            s.put(key(2L * i), value);
+            s.put(KEYS_OF_KVBENCH.key(i), value);
         }
     }
 
@@ -79,19 +71,19 @@ public final class BTreeReadProbe {
         for (int round = 0; round < 8; round++) {
             long c0 = mx.getCurrentThreadCpuTime();
             for (int i = 0; i < 300_000; i++) {
-                if (s.get(key(2L * r.nextInt(KEYS))) == null) {
+                if (s.get(KEYS_OF_KVBENCH.key(r.nextInt(KEYS))) == null) {
                     throw new IllegalStateException("a key of the store is missing");
                 }
             }
             long c1 = mx.getCurrentThreadCpuTime();
             for (int i = 0; i < 200_000; i++) {
-                if (s.get(key(2L * r.nextInt(KEYS) + 1)) != null) {
+                if (s.get(KEYS_OF_KVBENCH.missingKey(r.nextInt(KEYS))) != null) {
                     throw new IllegalStateException("an absent key was found");
                 }
             }
             long c2 = mx.getCurrentThreadCpuTime();
             for (int i = 0; i < 50_000; i++) {
-                try (KeyValueIterator it = s.scan(key(2L * r.nextInt(KEYS)), null)) {
+                try (KeyValueIterator it = s.scan(KEYS_OF_KVBENCH.key(r.nextInt(KEYS)), null)) {
                     for (int k = 0; k < 10 && it.hasNext(); k++) {
                         it.next();
                     }
