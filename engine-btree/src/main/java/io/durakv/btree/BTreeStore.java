@@ -199,7 +199,7 @@ public final class BTreeStore implements KeyValueStore {
                 }
                 n = (Node) child;
             }
-            int i = n.search(key);
+            int i = n.lookup(key);
             return i < 0 ? null : value(n.slot(i));
         } finally {
             l.unlock();

@@ -41,6 +41,8 @@ final class BufferPool {
      */
     static final byte LEAF_CHANCES = 1;
     static final byte INTERNAL_CHANCES = 4;
+    /** The mark of a free slot whose leaf missed once since the hand last passed ({@link #admit}). */
+    private static final byte MISSED = -1;
 
     private final PageFile file;
     private final long budget;
@@ -120,8 +122,10 @@ final class BufferPool {
     }
 
     /**
-     * For a lookup: the child {@code i} of an internal node as a {@link Node} or a {@link LeafPage}, reading (and
-     * caching) it if needed.
+     * For a lookup: the child {@code i} of an internal node as a {@link Node} or a {@link LeafPage}, reading it if
+     * needed. An internal node read is cached; a leaf read is cached on its second miss only ({@link #admit}): on its
+     * first, the returned leaf reads this thread's transient page ({@link PageFile#readTransient}) and is valid only
+     * until the thread's next page read, for the one lookup that asked.
      */
     Object lookup(Node parent, int i) {
         Object s = parent.slot(i);
@@ -131,26 +135,62 @@ final class BufferPool {
         int id = (Integer) s;
         Object e = cached(id, true);
         if (e == null) {
-            e = readForCache(id);
-            put(id, e);
+            e = readForLookup(id);
         }
         return e;
     }
 
     /**
-     * Returns the node on page {@code id} if it is cached (marking it used), else reads it without caching it: the
-     * node and its arrays then belong to the caller alone (a scan streaming through leaves hands them out without
-     * copying, and does not evict what lookups use).
+     * Whether a leaf that missed the pool is cached now: on its second miss since the eviction hand last passed its
+     * page id. The first miss leaves a mark ({@link #MISSED}) on the free slot; a leaf read once (a random lookup
+     * over a tree larger than the pool) then costs a search in the page read, without decoding a copy of it, caching
+     * it and evicting another; a leaf missed again while the mark lasts is worth caching.
+     */
+    private boolean admit(int id) {
+        Table t = table;
+        if (id >= t.marks.length) {
+            return true; // the table grows to cache it: a page new since the pool last grew
+        }
+        if (t.marks[id] == MISSED) {
+            return true;
+        }
+        t.marks[id] = MISSED; // plain: a lost mark only delays caching the leaf
+        return false;
+    }
+
+    /** Reads page {@code id} for a lookup: cached if it is an internal node or {@link #admit}ted. */
+    private Object readForLookup(int id) {
+        try {
+            ByteBuffer page = file.readTransient(id, PageFile.ANY_NODE);
+            if (page.get(P_TYPE) == TYPE_LEAF) {
+                boolean keep = admit(id);
+                LeafPage leaf = PageCodec.decodeLeafPage(page, id, file.path(), file.offset(id), keep);
+                if (keep) {
+                    put(id, leaf);
+                }
+                return leaf;
+            }
+            Node n = PageCodec.decodeNode(page, id, file.pageSize(), file.path(), file.offset(id));
+            put(id, n);
+            return n;
+        } catch (IOException e) {
+            throw new StoreException("cannot read page " + id + " of " + file.path(), e);
+        }
+    }
+
+    /**
+     * Returns the node on page {@code id} if it is cached (marking it used): a {@link Node}, or a {@link LeafPage}
+     * for a leaf cached as its page bytes; else reads it without caching it: the node and its arrays then belong to
+     * the caller alone (a scan streaming through leaves hands them out without copying, and does not evict what
+     * lookups use).
      *
      * @param owned set to whether the node was read for the caller ({@code owned[0]})
+     * @return a {@link Node} or a {@link LeafPage}
      */
-    Node cachedOrRead(int id, boolean[] owned) {
+    Object cachedOrRead(int id, boolean[] owned) {
         Object e = cached(id, true);
-        owned[0] = !(e instanceof Node);
-        if (e instanceof Node n) {
-            return n;
-        }
-        return e instanceof LeafPage p ? p.toNode(file.pageSize()) : read(id);
+        owned[0] = e == null;
+        return e != null ? e : read(id);
     }
 
     private Object cached(int id, boolean mark) {
@@ -166,19 +206,6 @@ final class BufferPool {
             }
         }
         return null;
-    }
-
-    /** Reads page {@code id} in the form the pool caches: a {@link LeafPage} or an internal {@link Node}. */
-    private Object readForCache(int id) {
-        try {
-            ByteBuffer page = file.readTransient(id, PageFile.ANY_NODE);
-            if (page.get(P_TYPE) == TYPE_LEAF) {
-                return PageCodec.decodeLeafPage(page, id, file.path(), file.offset(id));
-            }
-            return PageCodec.decodeNode(page, id, file.pageSize(), file.path(), file.offset(id));
-        } catch (IOException e) {
-            throw new StoreException("cannot read page " + id + " of " + file.path(), e);
-        }
     }
 
     /** Reads and decodes page {@code id}, not caching it. */
@@ -298,6 +325,7 @@ final class BufferPool {
             }
             int i = hand++;
             if (nodes[i] == null) {
+                marks[i] = 0; // a first miss is forgotten once the hand passes it
                 continue;
             }
             if (marks[i] > 0) {

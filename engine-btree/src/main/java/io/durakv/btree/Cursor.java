@@ -18,7 +18,9 @@ import java.util.NoSuchElementException;
 final class Cursor implements KeyValueIterator {
 
     private static final class Frame {
+        /** The node, or null for a leaf the pool holds as its page bytes ({@link #page}). */
         final Node node;
+        final LeafPage page;
         /** Leaf: the next entry. Internal: the child being visited. */
         int index;
         /** A leaf read for this scan alone (not cached): its arrays are handed out without copies. */
@@ -26,8 +28,17 @@ final class Cursor implements KeyValueIterator {
 
         Frame(Node node, int index, boolean owned) {
             this.node = node;
+            this.page = null;
             this.index = index;
             this.owned = owned;
+        }
+
+        /** A leaf cached as its page bytes: entries are copied out of it one by one, as lookups do. */
+        Frame(LeafPage page, int index) {
+            this.node = null;
+            this.page = page;
+            this.index = index;
+            this.owned = false;
         }
     }
 
@@ -56,22 +67,42 @@ final class Cursor implements KeyValueIterator {
     }
 
     private void seek(Node root, byte[] from) {
-        Node n = root;
-        if (n == null) {
+        if (root == null) {
             return;
         }
-        while (!n.isLeaf()) {
+        Object c = root;
+        owned[0] = false;
+        while (c instanceof Node n && !n.isLeaf()) {
             int ci = from == null ? 0 : n.childIndex(from);
             stack.push(new Frame(n, ci, false));
-            n = store.pool().child(n, ci);
+            c = leafOrChild(n, ci);
         }
-        int i = from == null ? 0 : n.search(from);
-        stack.push(new Frame(n, i >= 0 ? i : -(i + 1), false));
+        if (c instanceof LeafPage p) {
+            int i = from == null ? 0 : p.search(from);
+            stack.push(new Frame(p, i >= 0 ? i : -(i + 1)));
+        } else {
+            Node n = (Node) c;
+            int i = from == null ? 0 : n.search(from);
+            stack.push(new Frame(n, i >= 0 ? i : -(i + 1), owned[0]));
+        }
     }
 
     private KeyValue fetch() {
         while (!stack.isEmpty()) {
             Frame f = stack.peek();
+            if (f.page != null) {
+                if (f.index < f.page.keyCount()) {
+                    int i = f.index++;
+                    byte[] key = f.page.key(i);
+                    if (to != null && Arrays.compareUnsigned(key, to) >= 0) {
+                        stack.clear();
+                        return null;
+                    }
+                    return new KeyValue(key, f.page.value(i, store.pool()));
+                }
+                stack.pop();
+                continue;
+            }
             Node n = f.node;
             if (n.isLeaf()) {
                 if (f.index < n.keyCount()) {
@@ -89,12 +120,12 @@ final class Cursor implements KeyValueIterator {
                 }
                 stack.pop();
             } else if (++f.index < n.slotCount()) {
-                Node c = leafOrChild(n, f.index);
-                while (!c.isLeaf()) {
-                    stack.push(new Frame(c, 0, false));
-                    c = leafOrChild(c, 0);
+                Object c = leafOrChild(n, f.index);
+                while (c instanceof Node cn && !cn.isLeaf()) {
+                    stack.push(new Frame(cn, 0, false));
+                    c = leafOrChild(cn, 0);
                 }
-                stack.push(new Frame(c, 0, owned[0]));
+                stack.push(c instanceof LeafPage p ? new Frame(p, 0) : new Frame((Node) c, 0, owned[0]));
             } else {
                 stack.pop();
             }
@@ -104,21 +135,24 @@ final class Cursor implements KeyValueIterator {
 
     /**
      * Child {@code i} of {@code parent} as the scan moves on: a node in memory or in the pool is shared (and copied
-     * from); a page the pool does not hold is read for this scan alone, not cached, so that a long scan neither
-     * evicts what lookups use nor copies its entries twice ({@link #owned} tells which).
+     * from; a leaf the pool holds as its page bytes is a {@link LeafPage}, read in place); a page the pool does not
+     * hold is read for this scan alone, not cached, so that a long scan neither evicts what lookups use nor copies its
+     * entries twice ({@link #owned} tells which).
+     *
+     * @return a {@link Node} or a {@link LeafPage}
      */
-    private Node leafOrChild(Node parent, int i) {
+    private Object leafOrChild(Node parent, int i) {
         Object s = parent.slot(i);
         owned[0] = false;
         if (s instanceof Node n) {
             return n;
         }
-        Node n = store.pool().cachedOrRead((Integer) s, owned);
-        if (owned[0] && !n.isLeaf()) {
+        Object c = store.pool().cachedOrRead((Integer) s, owned);
+        if (owned[0] && c instanceof Node n && !n.isLeaf()) {
             owned[0] = false; // internal nodes are few and every scan and lookup passes them: cache them
             store.pool().put(n.pageId(), n);
         }
-        return n;
+        return c;
     }
 
     private void checkUsable() {

@@ -13,23 +13,67 @@ import java.util.Arrays;
  * takes an array per key and value besides. Writers and scans get a {@link Node} from it ({@link #toNode}).
  *
  * <p>Built only by {@link PageCodec#decodeLeafPage}, which checks every entry against the page bounds, so the
- * accessors here need no checks. Immutable; thread-safe.
+ * accessors here need no checks. Immutable; thread-safe. A <em>transient</em> leaf (not cached, see
+ * {@link BufferPool#lookup}) reads a thread's reusable page buffer instead of a copy and is valid only until that
+ * thread reads its next page.
  */
-final class LeafPage {
+final class LeafPage implements KeyWords.Keys {
 
     private static final VarHandle U16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
     private static final VarHandle U32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
     private final int pageId;
-    /** The page body from its first entry to the end of its last. */
+    /** The page body from its first entry to the end of its last (or, for a transient leaf, the whole page). */
     private final byte[] body;
     /** Where entry {@code i} starts in {@link #body}. */
     private final int[] offsets;
+    /** Whether this leaf may build {@link #index}: a leaf the pool caches, searched many times. */
+    private final boolean indexed;
+    /**
+     * The word index ({@link KeyWords}), built by the second search of an indexed leaf (racy single check: every
+     * thread builds the same immutable value, whose final fields make a racy read safe). A leaf cached in the pool is
+     * searched over it: its body is mostly not in the processor's caches, and a binary search over the entries would
+     * touch a cache line per step. A leaf evicted after one search never pays for it; a transient leaf, read for one
+     * lookup, is searched in its freshly copied page.
+     */
+    private Index index;
+    /** Searches before {@link #index} is built; a plain field (a lost count only delays the index). */
+    private byte searches;
 
-    LeafPage(int pageId, byte[] body, int[] offsets) {
+    /** The keys' words after the prefix they all share. */
+    private static final class Index {
+        final int prefix;
+        final long[] words;
+
+        Index(int prefix, long[] words) {
+            this.prefix = prefix;
+            this.words = words;
+        }
+    }
+
+    /**
+     * @param indexed whether to build the word index once searched again: for a leaf the pool caches
+     */
+    LeafPage(int pageId, byte[] body, int[] offsets, boolean indexed) {
         this.pageId = pageId;
         this.body = body;
         this.offsets = offsets;
+        this.indexed = indexed && offsets.length > 0;
+    }
+
+    private Index buildIndex() {
+        int n = offsets.length;
+        int firstAt = offsets[0] + BTreeFormat.LEAF_ENTRY_OVERHEAD;
+        int firstEnd = firstAt + keyLength(offsets[0]);
+        int lastAt = offsets[n - 1] + BTreeFormat.LEAF_ENTRY_OVERHEAD;
+        int p = Arrays.mismatch(body, firstAt, firstEnd, body, lastAt, lastAt + keyLength(offsets[n - 1]));
+        int prefix = p < 0 ? firstEnd - firstAt : p;
+        long[] words = new long[n];
+        for (int i = 0; i < n; i++) {
+            int at = offsets[i] + BTreeFormat.LEAF_ENTRY_OVERHEAD;
+            words[i] = KeyWords.word(body, at, at + keyLength(offsets[i]), prefix);
+        }
+        return new Index(prefix, words);
     }
 
     int pageId() {
@@ -42,7 +86,7 @@ final class LeafPage {
 
     /** @return an estimate of the memory this leaf takes, for the pool's budget */
     int memoryBytes() {
-        return 32 + 16 + body.length + 16 + 4 * offsets.length;
+        return 48 + 16 + body.length + 16 + 4 * offsets.length + (indexed ? 32 + 16 + 8 * offsets.length : 0);
     }
 
     private int keyLength(int at) {
@@ -51,22 +95,35 @@ final class LeafPage {
 
     /** @return the index of {@code key} if present, else {@code -(insertion point) - 1} */
     int search(byte[] key) {
-        int lo = 0;
-        int hi = offsets.length - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int at = offsets[mid];
-            int from = at + BTreeFormat.LEAF_ENTRY_OVERHEAD;
-            int c = Arrays.compareUnsigned(body, from, from + keyLength(at), key, 0, key.length);
-            if (c < 0) {
-                lo = mid + 1;
-            } else if (c > 0) {
-                hi = mid - 1;
-            } else {
-                return mid;
+        Index ix = index;
+        if (ix == null) {
+            if (!indexed || searches++ == 0) {
+                return searchEntries(key);
             }
+            ix = buildIndex();
+            index = ix;
         }
-        return -(lo + 1);
+        int first = offsets[0] + BTreeFormat.LEAF_ENTRY_OVERHEAD;
+        return KeyWords.search(this, ix.prefix, ix.words, body, first, key);
+    }
+
+    /** {@link #search} over the entries themselves. */
+    private int searchEntries(byte[] key) {
+        return KeyWords.search(this, offsets.length, key);
+    }
+
+    @Override
+    public int compareKey(int i, byte[] key) {
+        int at = offsets[i];
+        int from = at + BTreeFormat.LEAF_ENTRY_OVERHEAD;
+        return Arrays.compareUnsigned(body, from, from + keyLength(at), key, 0, key.length);
+    }
+
+    /** @return a copy of the key of entry {@code i} */
+    byte[] key(int i) {
+        int at = offsets[i];
+        int from = at + BTreeFormat.LEAF_ENTRY_OVERHEAD;
+        return Arrays.copyOfRange(body, from, from + keyLength(at));
     }
 
     /** @return a copy of the value of entry {@code i}, read from its overflow chain if it has one */

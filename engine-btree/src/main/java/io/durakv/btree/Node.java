@@ -34,7 +34,7 @@ import java.util.Arrays;
  * above follow the rules above. {@link #bytes()}, {@link #pageId()}, {@link #created()} and the copies are for
  * holders of the writer lock.
  */
-final class Node {
+final class Node implements KeyWords.Keys {
 
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
 
@@ -48,8 +48,8 @@ final class Node {
     /** The store version of the write that built this node (0 for nodes read from a page). */
     private final long created;
     /**
-     * Internal nodes: the search index, built by the first {@link #childIndex} (racy single check: every thread
-     * builds the same immutable value, and its final fields make a racy read safe).
+     * The search index, built by the first {@link #childIndex} of an internal node or {@link #lookup} of a clean leaf
+     * (racy single check: every thread builds the same immutable value, and its final fields make a racy read safe).
      */
     private SearchIndex index;
 
@@ -72,13 +72,14 @@ final class Node {
             }
         }
 
+        /** {@code from}'s index with {@code word} inserted at {@code at}: for a key inserted between two others. */
+        SearchIndex(SearchIndex from, int at, long word) {
+            this.prefix = from.prefix;
+            this.words = TreeWriter.insertAt(from.words, at, word);
+        }
+
         static long word(byte[] key, int from) {
-            long w = 0;
-            for (int i = 0; i < 8; i++) {
-                int at = from + i;
-                w = (w << 8) | (at < key.length ? key[at] & 0xFF : 0);
-            }
-            return w;
+            return KeyWords.word(key, from);
         }
     }
 
@@ -132,6 +133,21 @@ final class Node {
         }
         Node n = new Node(false, keys, children, bytes, 0, created);
         n.index = index;
+        return n;
+    }
+
+    /**
+     * @return a dirty internal node built by the write of version {@code created}: this node's keys with
+     *         {@code key} inserted at {@code at}, and {@code children} (one more than this node's), whose encoded size
+     *         is {@code bytes}. A key inserted between the first and the last shares their prefix, so the search
+     *         index is carried over with one word inserted instead of being rebuilt by the next search.
+     */
+    Node inserting(int at, byte[] key, Object[] children, int bytes, long created) {
+        Node n = new Node(false, keysInserting(at, key), children, bytes, 0, created);
+        SearchIndex x = index;
+        if (x != null && at > 0 && at < keys.length) {
+            n.index = new SearchIndex(x, at, SearchIndex.word(key, x.prefix));
+        }
         return n;
     }
 
@@ -211,9 +227,7 @@ final class Node {
                 m += 16; // an Integer page id or an OverflowRef
             }
         }
-        if (!leaf) {
-            m += 32 + 16 + 8L * keys.length; // the search index, once built
-        }
+        m += 32 + 16 + 8L * keys.length; // the search index, once built (internal nodes, lookups in clean leaves)
         return (int) Math.min(Integer.MAX_VALUE, m);
     }
 
@@ -240,20 +254,12 @@ final class Node {
 
     /** @return the index of {@code key} if present, else {@code -(insertion point) - 1} */
     int search(byte[] key) {
-        int lo = 0;
-        int hi = keys.length - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int c = Arrays.compareUnsigned(keys[mid], key);
-            if (c < 0) {
-                lo = mid + 1;
-            } else if (c > 0) {
-                hi = mid - 1;
-            } else {
-                return mid;
-            }
-        }
-        return -(lo + 1);
+        return KeyWords.search(this, keys.length, key);
+    }
+
+    @Override
+    public int compareKey(int i, byte[] key) {
+        return Arrays.compareUnsigned(keys[i], key);
     }
 
     /** @return for an internal node, the index of the child whose range holds {@code key} */
@@ -261,35 +267,27 @@ final class Node {
         if (keys.length == 0) {
             return 0;
         }
+        int i = indexSearch(key);
+        return i >= 0 ? i + 1 : -(i + 1);
+    }
+
+    /**
+     * {@link #search} for a lookup in a clean leaf (one the pool may hold and many lookups search): over the word
+     * index, built by the first such search, as {@link #childIndex} does; a dirty leaf, replaced by most writes to
+     * it, is searched plainly.
+     */
+    int lookup(byte[] key) {
+        return keys.length < 8 || pageId == 0 ? search(key) : indexSearch(key);
+    }
+
+    /** {@link #search} over the word index (built on first use); at least one key. */
+    private int indexSearch(byte[] key) {
         SearchIndex x = index;
         if (x == null) {
             x = new SearchIndex(keys);
             index = x;
         }
-        // Keys that differ from the shared prefix lie before or after every key of this node.
-        int p = x.prefix;
-        int c = Arrays.compareUnsigned(key, 0, Math.min(p, key.length), keys[0], 0, p);
-        if (c != 0) {
-            return c < 0 ? 0 : keys.length;
-        }
-        long w = SearchIndex.word(key, p);
-        int lo = 0;
-        int hi = keys.length - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int d = Long.compareUnsigned(x.words[mid], w);
-            if (d == 0) {
-                d = Arrays.compareUnsigned(keys[mid], key);
-            }
-            if (d < 0) {
-                lo = mid + 1;
-            } else if (d > 0) {
-                hi = mid - 1;
-            } else {
-                return mid + 1;
-            }
-        }
-        return lo;
+        return KeyWords.search(this, x.prefix, x.words, keys[0], 0, key);
     }
 
     /** @return a copy of the key array (the keys themselves are shared: they are never changed) */

@@ -91,11 +91,21 @@ final class PageCodec {
      * every entry against the page bounds as {@link #decodeNode} does, without an array per entry.
      */
     static LeafPage decodeLeafPage(ByteBuffer page, int id, Path file, long offset) {
+        return decodeLeafPage(page, id, file, offset, true);
+    }
+
+    /**
+     * As {@link #decodeLeafPage(ByteBuffer, int, Path, long)}; with {@code copy} false, the leaf reads the page's own
+     * array (a heap buffer at array offset 0) instead of a copy of its body: valid only while that array holds this
+     * page, for one lookup in a page read with {@link PageFile#readTransient}.
+     */
+    static LeafPage decodeLeafPage(ByteBuffer page, int id, Path file, long offset, boolean copy) {
         Reader r = new Reader(page, file, offset);
+        int base = copy ? PAGE_HEADER : 0;
         int count = Short.toUnsignedInt(page.getShort(P_COUNT));
         int[] offsets = new int[count];
         for (int i = 0; i < count; i++) {
-            offsets[i] = r.position() - PAGE_HEADER;
+            offsets[i] = r.position() - base;
             int keyLen = r.u16();
             int kind = r.u8();
             int valueLen = r.length(MAX_VALUE_BYTES);
@@ -108,9 +118,10 @@ final class PageCodec {
                 throw r.corrupt("unknown value kind " + kind);
             }
         }
-        byte[] body = new byte[r.position() - PAGE_HEADER];
-        page.get(PAGE_HEADER, body);
-        return new LeafPage(id, body, offsets);
+        if (!copy) {
+            return new LeafPage(id, page.array(), offsets, false);
+        }
+        return new LeafPage(id, r.bytesAt(PAGE_HEADER), offsets, true);
     }
 
     /** Writes one overflow page: {@code length} bytes of {@code value} from {@code from}, then a link. */
@@ -201,6 +212,15 @@ final class PageCodec {
             return pos;
         }
 
+        /** @return a copy of the bytes from {@code from} to the current position */
+        byte[] bytesAt(int from) {
+            int end = pos;
+            pos = from;
+            byte[] b = bytes(end - from);
+            pos = end;
+            return b;
+        }
+
         void skip(int n) {
             need(n);
             pos += n;
@@ -208,8 +228,14 @@ final class PageCodec {
 
         byte[] bytes(int n) {
             need(n);
-            byte[] b = new byte[n];
-            page.get(pos, b);
+            byte[] b;
+            if (page.hasArray()) { // a plain array copy: a buffer's bulk get checks more than it copies, for keys
+                int from = page.arrayOffset() + pos;
+                b = java.util.Arrays.copyOfRange(page.array(), from, from + n);
+            } else {
+                b = new byte[n];
+                page.get(pos, b);
+            }
             pos += n;
             return b;
         }

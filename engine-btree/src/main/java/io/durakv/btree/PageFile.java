@@ -149,21 +149,28 @@ final class PageFile implements AutoCloseable {
         return read(id, expectedType, newPage());
     }
 
-    /** Each thread's buffer for {@link #readTransient}: direct, so that a read copies the page once. */
+    /**
+     * Each thread's buffer for {@link #readTransient}: on the heap, so that the checks and the decoding that follow
+     * read an array (a page read through a mapping is copied once either way; a read call copies it through the JDK's
+     * own direct buffer, a memory copy next to the system call).
+     */
     private static final ThreadLocal<ByteBuffer> TRANSIENT = new ThreadLocal<>();
 
     /**
-     * As {@link #read}, into this thread's reusable direct buffer: the result is valid only until this thread's next
+     * As {@link #read}, into this thread's reusable buffer: the result is valid only until this thread's next
      * {@code readTransient}, for a caller that copies out what it keeps (decoding a node, an overflow chain).
      */
     ByteBuffer readTransient(int id, byte expectedType) throws IOException {
         ByteBuffer b = TRANSIENT.get();
         if (b == null || b.capacity() < pageSize) {
-            b = ByteBuffer.allocateDirect(Math.max(pageSize, BTreeFormat.DEFAULT_PAGE_SIZE));
+            b = ByteBuffer.allocate(Math.max(pageSize, BTreeFormat.DEFAULT_PAGE_SIZE)).order(ByteOrder.BIG_ENDIAN);
             TRANSIENT.set(b);
         }
-        b.clear().limit(pageSize);
-        return read(id, expectedType, b.slice().order(ByteOrder.BIG_ENDIAN));
+        b.clear();
+        if (b.capacity() != pageSize) {
+            b = b.limit(pageSize).slice().order(ByteOrder.BIG_ENDIAN);
+        }
+        return read(id, expectedType, b);
     }
 
     private ByteBuffer read(int id, byte expectedType, ByteBuffer page) throws IOException {

@@ -226,15 +226,15 @@ final class TreeWriter {
             return track(node.withChildren(slots, version));
         }
         Split s = (Split) r;
-        byte[][] keys = node.keysInserting(ci, s.separator);
         Object[] slots = node.slotsCopy();
         slots[ci] = s.left;
         slots = insertAt(slots, ci + 1, s.right);
         int bytes = node.bytes() + BTreeFormat.INTERNAL_ENTRY_OVERHEAD + s.separator.length;
         drop(node);
         if (bytes <= capacity) {
-            return track(Node.dirtyInternal(keys, slots, bytes, version));
+            return track(node.inserting(ci, s.separator, slots, bytes, version));
         }
+        byte[][] keys = node.keysInserting(ci, s.separator);
         if (rightmost && ci == n && keys.length >= 3) {
             // The rightmost child split at the end: keep this node full, move only the new last child right.
             int m = keys.length - 2;
@@ -411,6 +411,14 @@ final class TreeWriter {
     /** @return a copy of {@code a} with {@code x} inserted at {@code at}; {@code a} is not changed */
     static <T> T[] insertAt(T[] a, int at, T x) {
         T[] r = Arrays.copyOf(a, a.length + 1);
+        System.arraycopy(a, at, r, at + 1, a.length - at);
+        r[at] = x;
+        return r;
+    }
+
+    /** As {@link #insertAt(Object[], int, Object)} for longs. */
+    static long[] insertAt(long[] a, int at, long x) {
+        long[] r = Arrays.copyOf(a, a.length + 1);
         System.arraycopy(a, at, r, at + 1, a.length - at);
         r[at] = x;
         return r;

@@ -136,4 +136,113 @@ class BufferPoolTest {
             s.verify();
         }
     }
+
+    /** @return the page id of the leaf that holds {@code key}, reading internal nodes through the pool */
+    private static int leafOf(BTreeStore s, byte[] key) {
+        Node n = s.root();
+        while (true) {
+            Object child = n.slot(n.childIndex(key));
+            int id = (Integer) child;
+            Node c = s.pool().node(id);
+            if (c.isLeaf()) {
+                return id;
+            }
+            n = c;
+        }
+    }
+
+    @Test
+    void aLeafIsCachedOnItsSecondMissOnlyAndAFirstMissIsForgottenOnceTheHandPasses() {
+        load();
+        try (BTreeStore s = open()) {
+            int k = KEYS / 2;
+            int leaf = leafOf(s, key(k));
+            Node decoded = s.pool().node(leaf);
+            byte[] low = decoded.key(0);
+            byte[] high = decoded.key(decoded.keyCount() - 1);
+            assertThat(s.pool().cached(leaf)).isFalse();
+            // First miss: searched in the page read, not cached.
+            assertThat(s.get(key(k))).isEqualTo(value(k));
+            assertThat(s.get(Stores.bytes(String.format("k%08d+", k)))).as("absent key in the leaf").isNull();
+            assertThat(s.pool().cached(leaf)).as("cached after the second miss").isTrue();
+            assertThat(s.get(key(k))).isEqualTo(value(k));
+
+            // Another leaf: missed once, then the hand passes its page id many times (random reads of other leaves
+            // keep evicting): the mark is gone, so its next miss is a first miss again.
+            int k2 = KEYS / 4;
+            int other = leafOf(s, key(k2));
+            Node otherNode = s.pool().node(other);
+            byte[] otherLow = otherNode.key(0);
+            byte[] otherHigh = otherNode.key(otherNode.keyCount() - 1);
+            assertThat(s.get(key(k2))).isEqualTo(value(k2));
+            assertThat(s.pool().cached(other)).isFalse();
+            Random r = new Random(11);
+            for (int i = 0; i < 4 * KEYS; i++) {
+                int x = r.nextInt(KEYS);
+                byte[] kx = key(x);
+                boolean inOther = java.util.Arrays.compareUnsigned(kx, otherLow) >= 0
+                        && java.util.Arrays.compareUnsigned(kx, otherHigh) <= 0;
+                boolean inLeaf = java.util.Arrays.compareUnsigned(kx, low) >= 0
+                        && java.util.Arrays.compareUnsigned(kx, high) <= 0;
+                if (!inOther && !inLeaf) {
+                    assertThat(s.get(kx)).as("key %d", x).isEqualTo(value(x));
+                }
+            }
+            assertThat(s.pool().bytes()).isLessThanOrEqualTo(BUDGET);
+            assertThat(s.get(key(k2))).isEqualTo(value(k2));
+            assertThat(s.pool().cached(other)).as("a first miss again: not cached").isFalse();
+            assertThat(s.get(key(k2))).isEqualTo(value(k2));
+            assertThat(s.pool().cached(other)).as("cached on the second miss").isTrue();
+        }
+    }
+
+    @Test
+    void aDamagedLeafIsReportedOnItsFirstMissAndOnItsSecond() throws java.io.IOException {
+        load();
+        int leaf;
+        try (BTreeStore s = open()) {
+            leaf = leafOf(s, key(KEYS / 3));
+        }
+        Stores.scribble(disk, DIR, (long) leaf * PAGE + PAGE - 3, new byte[]{0x5A, 0x5A, 0x5A});
+        try (BTreeStore s = open()) {
+            for (int miss = 0; miss < 2; miss++) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.get(key(KEYS / 3)))
+                        .as("miss %d", miss)
+                        .isInstanceOf(io.durakv.api.CorruptionException.class)
+                        .hasMessageContaining("btree.db")
+                        .hasMessageContaining(String.valueOf((long) leaf * PAGE));
+                assertThat(s.pool().cached(leaf)).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void seeksFromLeavesCachedAsPageBytesInMemoryOrOnDiskReturnTheRightEntries() {
+        load();
+        try (BTreeStore s = open()) {
+            Random r = new Random(12);
+            for (int i = 0; i < 2 * KEYS; i++) {
+                int k = r.nextInt(KEYS / 2); // the lower half's leaves get cached (second misses), the upper not
+                s.get(key(k));
+            }
+            s.put(key(KEYS / 3), value(KEYS / 3)); // and one dirty leaf
+            for (int probe = 0; probe < 3000; probe++) {
+                int from = r.nextInt(KEYS);
+                int n = 1 + r.nextInt(60);
+                boolean absentStart = r.nextBoolean();
+                byte[] start = absentStart ? Stores.bytes(String.format("k%08d-", from)) : key(from);
+                int first = absentStart ? from + 1 : from;
+                int end = Math.min(KEYS, first + n);
+                try (KeyValueIterator it = s.scan(start, key(end))) {
+                    for (int k = first; k < end; k++) {
+                        assertThat(it.hasNext()).as("seek %d, entry %d", from, k).isTrue();
+                        KeyValue kv = it.next();
+                        assertThat(kv.key()).as("seek %d", from).isEqualTo(key(k));
+                        assertThat(kv.value()).as("seek %d, key %d", from, k).isEqualTo(value(k));
+                    }
+                    assertThat(it.hasNext()).as("seek %d ends before %d", from, end).isFalse();
+                }
+            }
+        }
+    }
 }
