@@ -82,6 +82,29 @@ final class BlockIterator {
         return Arrays.equals(key, 0, keyLength - SstFormat.KEY_TRAILER_SIZE, userKey, 0, userKey.length);
     }
 
+    /** @return the buffer holding the current user key at {@code [0, userKeyLength())}; reused when the cursor moves */
+    byte[] keyBuffer() {
+        return key;
+    }
+
+    /** @return the current user key's length in {@link #keyBuffer()} */
+    int userKeyLength() {
+        return keyLength - SstFormat.KEY_TRAILER_SIZE;
+    }
+
+    /** @return the block's bytes, holding the current value at {@code [valueOffset(), valueOffset() + valueLength())} */
+    byte[] data() {
+        return block.data;
+    }
+
+    int valueOffset() {
+        return valueAt;
+    }
+
+    int valueLength() {
+        return valueLength;
+    }
+
     /** @return a copy of the current user key */
     byte[] userKey() {
         return Arrays.copyOf(key, keyLength - SstFormat.KEY_TRAILER_SIZE);
