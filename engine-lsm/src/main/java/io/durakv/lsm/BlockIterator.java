@@ -82,6 +82,29 @@ final class BlockIterator {
         return Arrays.equals(key, 0, keyLength - SstFormat.KEY_TRAILER_SIZE, userKey, 0, userKey.length);
     }
 
+    /** @return the buffer holding the current user key at {@code [0, userKeyLength())}; reused when the cursor moves */
+    byte[] keyBuffer() {
+        return key;
+    }
+
+    /** @return the current user key's length in {@link #keyBuffer()} */
+    int userKeyLength() {
+        return keyLength - SstFormat.KEY_TRAILER_SIZE;
+    }
+
+    /** @return the block's bytes, holding the current value at {@code [valueOffset(), valueOffset() + valueLength())} */
+    byte[] data() {
+        return block.data;
+    }
+
+    int valueOffset() {
+        return valueAt;
+    }
+
+    int valueLength() {
+        return valueLength;
+    }
+
     /** @return a copy of the current user key */
     byte[] userKey() {
         return Arrays.copyOf(key, keyLength - SstFormat.KEY_TRAILER_SIZE);
@@ -122,17 +145,36 @@ final class BlockIterator {
     }
 
     private void decodeAt(int at) {
-        if (at >= block.entriesEnd) {
+        int end = block.entriesEnd;
+        if (at >= end) {
             current = -1;
             return;
         }
+        // Fast path (LevelDB's): the three lengths are one-byte varints, as for every entry with a key and value under
+        // 128 bytes, and everything lies inside the entries. Anything else takes the checked path below, which
+        // reports damage exactly.
+        byte[] d = block.data;
+        if (at + 3 <= end) {
+            int shared = d[at];
+            int unshared = d[at + 1];
+            int length = d[at + 2];
+            if ((shared | unshared | length) >= 0 && shared <= keyLength && at + 3 + unshared + length <= end) {
+                finishEntry(at, shared, unshared, length, at + 3, at + 3 + unshared, at + 3 + unshared + length);
+                return;
+            }
+        }
         SstCoding.Input in = this.in;
-        in.reset(block.data, at, block.entriesEnd);
+        in.reset(d, at, end);
         int shared = in.varint(keyLength, "shared key length");
         int unshared = in.varint(MAX_KEY, "key length");
         int length = in.varint(MAX_KEY, "value length");
         int keyAt = in.skip(unshared, "key");
         int valueStart = in.skip(length, "value");
+        finishEntry(at, shared, unshared, length, keyAt, valueStart, in.position());
+    }
+
+    /** Takes the entry at {@code at} whose lengths and bounds were checked: its key, trailer and value range. */
+    private void finishEntry(int at, int shared, int unshared, int length, int keyAt, int valueStart, int nextAt) {
         int newLength = shared + unshared;
         if (newLength < SstFormat.KEY_TRAILER_SIZE) {
             throw block.corrupt("entry at byte " + at + " has an internal key of " + newLength + " bytes");
@@ -152,6 +194,6 @@ final class BlockIterator {
         valueAt = valueStart;
         valueLength = length;
         current = at;
-        next = in.position();
+        next = nextAt;
     }
 }

@@ -25,6 +25,28 @@ interface InternalIterator extends AutoCloseable {
     /** @return the current entry's user key; requires {@link #valid()} */
     byte[] key();
 
+    /**
+     * The current user key in place, without a copy: it is {@code keyArray()[keyOffset(), keyOffset() + keyLength())}.
+     * The array may be the source's own buffer, which it reuses when it moves: read it before the next
+     * {@link #next()} or seek, and never modify it. Merges and scans compare keys this way and copy only the keys they
+     * hand out.
+     *
+     * @return the array holding the current user key; requires {@link #valid()}
+     */
+    default byte[] keyArray() {
+        return key();
+    }
+
+    /** @return where the current user key starts in {@link #keyArray()}; requires {@link #valid()} */
+    default int keyOffset() {
+        return 0;
+    }
+
+    /** @return the current user key's length in {@link #keyArray()}; requires {@link #valid()} */
+    default int keyLength() {
+        return key().length;
+    }
+
     /** @return the current entry's sequence number (the WAL LSN of the write that made it) */
     long sequence();
 

@@ -67,7 +67,7 @@ record LsmConfig(long memtableBytes, int maxImmutables, int level0Trigger, int l
     static LsmConfig from(StoreOptions options) {
         EngineProperties p = new EngineProperties("lsm", options.properties());
         long memtable = p.bytes(MEMTABLE_BYTES, 32L << 20, 1024, 1L << 30);
-        long immutables = p.longValue(MAX_IMMUTABLES, 2, 1, 16);
+        long immutables = p.longValue(MAX_IMMUTABLES, 3, 1, 16);
         long trigger = p.longValue(LEVEL0_TRIGGER, 4, 1, 1000);
         long stop = p.longValue(LEVEL0_STOP_TRIGGER, Math.max(12, 3 * trigger), 1, 10_000);
         if (stop < trigger) {

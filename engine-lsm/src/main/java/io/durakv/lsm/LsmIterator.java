@@ -20,7 +20,8 @@ final class LsmIterator implements KeyValueIterator {
     private final byte[] to;
     private final MergingIterator it;
     private KeyValue pending;
-    private byte[] lastKey;
+    /** The user key of the last entry decided (returned or hidden by a tombstone). */
+    private final LastKey lastKey = new LastKey();
     private boolean closed;
 
     LsmIterator(LsmStore store, LsmStore.Snapshot snapshot, byte[] from, byte[] to) {
@@ -47,19 +48,22 @@ final class LsmIterator implements KeyValueIterator {
             return true;
         }
         while (it.valid()) {
-            byte[] key = it.key();
-            if (to != null && Arrays.compareUnsigned(key, to) >= 0) {
-                return false;
+            // The key in place (a table's block cursor, a memtable's page): compared there, copied only when returned.
+            if (to != null) {
+                int from = it.keyOffset();
+                if (Arrays.compareUnsigned(it.keyArray(), from, from + it.keyLength(), to, 0, to.length) >= 0) {
+                    return false;
+                }
             }
-            if (it.sequence() > snapshot.sequence() || (lastKey != null && Arrays.equals(lastKey, key))) {
+            if (it.sequence() > snapshot.sequence() || lastKey.matches(it)) {
                 it.next(); // written after the snapshot, or an older version of a key already decided
                 continue;
             }
-            lastKey = key; // sources never change an array they returned: no copy needed to compare with it
+            lastKey.remember(it);
             byte[] value = it.kind() == EntryKind.PUT ? it.takeValue() : null; // ours: a table's copy, or a clone
             it.next();
             if (value != null) {
-                pending = new KeyValue(lastKey.clone(), value);
+                pending = new KeyValue(lastKey.copy(), value);
                 return true;
             }
         }

@@ -318,7 +318,7 @@ public final class LsmStore implements KeyValueStore {
             }
             for (int level = 1; level < LsmFormat.LEVELS; level++) {
                 if (!v.version().files(level).isEmpty()) {
-                    sources.add(new TableIterator.Level(tableCache, dir, v.version().files(level)));
+                    sources.add(TableIterator.level(tableCache, dir, v.version().files(level)));
                 }
             }
             return sources;
@@ -544,8 +544,11 @@ public final class LsmStore implements KeyValueStore {
         return view;
     }
 
-    /** Installs a flush or compaction result: the new version, and the view without the flushed memtable. */
-    void install(Version next, VersionEdit edit, Memtable flushed) {
+    /**
+     * Installs a flush or compaction result: the new version, and the view without the flushed memtables (the oldest
+     * immutable ones, newest first; null for a compaction).
+     */
+    void install(Version next, VersionEdit edit, List<Memtable> flushed) {
         versions.install(next, edit, () -> view = flushed == null ? view.withVersion(next)
                 : view.flushed(flushed, next));
     }

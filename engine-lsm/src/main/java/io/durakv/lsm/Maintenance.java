@@ -9,7 +9,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -44,6 +43,12 @@ final class Maintenance {
     private static final Logger LOG = LoggerFactory.getLogger(Maintenance.class);
     static final long FIRST_BACKOFF_MILLIS = 10;
     static final long MAX_BACKOFF_MILLIS = 1000;
+    /**
+     * At most this many immutable memtables (the oldest ones waiting) go into one flushed table: when the flush is
+     * behind the writers, two waiting memtables cost one table and one round of forces (table, directory, manifest)
+     * instead of two; capped so that a stalled writer waits for no more than two memtables' worth of flushing.
+     */
+    static final int FLUSH_MEMTABLES = 2;
 
     private final LsmStore store;
     private final boolean background;
@@ -270,9 +275,8 @@ final class Maintenance {
     /** Runs the most urgent piece of work. @return whether there was any */
     private boolean step() throws IOException {
         View v = store.view();
-        Memtable imm = v.oldestImmutable();
-        if (imm != null && v.version().files(0).size() < store.config.level0StopTrigger()) {
-            flush(imm);
+        if (!v.immutables().isEmpty() && v.version().files(0).size() < store.config.level0StopTrigger()) {
+            flush(v.oldestImmutables(FLUSH_MEMTABLES));
             return true;
         }
         Compaction c = Compaction.pick(store.versions.current(), store.config, pointers);
@@ -288,14 +292,13 @@ final class Maintenance {
      * whenever L0 reaches {@code lsm.level0StopTrigger}.
      */
     void flushAllImmutables() throws IOException {
-        Memtable imm;
-        while ((imm = store.view().oldestImmutable()) != null) {
+        while (store.view().oldestImmutable() != null) {
             Compaction c = store.versions.current().files(0).size() >= store.config.level0StopTrigger()
                     ? Compaction.pick(store.versions.current(), store.config, pointers) : null;
             if (c != null) {
                 compact(c);
             } else {
-                flush(imm);
+                flush(store.view().oldestImmutables(FLUSH_MEMTABLES));
             }
         }
     }
@@ -323,22 +326,29 @@ final class Maintenance {
     /**
      * The flush protocol, exactly in this order: write the SSTable, force it, force the directory, append the
      * version edit, force the manifest, and only then truncate the WAL below the flushed LSN.
+     *
+     * @param imms the oldest immutable memtables, newest first ({@link View#oldestImmutables}): one table holds the
+     *             newest version of each key of them all, so that two memtables waiting cost one table, one force of
+     *             it, of the directory and of the manifest, instead of two of each
      */
-    private void flush(Memtable imm) throws IOException {
+    private void flush(List<Memtable> imms) throws IOException {
         long number = store.versions.newFileNumber();
         Path file = LsmFormat.sstPath(store.dir, number);
-        long lastLsn = imm.lastSequence();
+        long lastLsn = imms.get(0).lastSequence();
         // Every record the table covers is forced in the log first: recovery must never find a log that ends below
         // the covered LSN (NONE and BATCH modes may not have forced them yet).
         store.wal.sync();
-        SstMeta meta = flushTable(file, imm); // finish() forced the table's bytes
+        SstMeta meta = flushTable(file, imms); // finish() forced the table's bytes
         // The table's name durable before the manifest names it.
         ForceFailedException.forceDirectory(store.disk, store.dir);
         VersionEdit edit = new VersionEdit().add(0, FileMeta.of(number, meta)).coveredLsn(lastLsn)
                 .nextFile(store.versions.nextFile());
         appendEdit(edit, List.of(file)); // forced (SYNC manifest): the table is live, covers the log up to lastLsn
-        store.install(store.versions.current().apply(edit), edit, imm);
+        store.install(store.versions.current().apply(edit), edit, imms);
         store.stats.flushes.incrementAndGet();
+        if (imms.size() > 1) {
+            store.stats.memtablesFlushedTogether.addAndGet(imms.size());
+        }
         store.stallsMayEnd();
         long firstBefore = store.wal.firstLsn();
         try {
@@ -421,9 +431,9 @@ final class Maintenance {
                         sources.add(TableIterator.open(store.tableCache, store.dir, f, false));
                     }
                 } else {
-                    sources.add(new TableIterator.Level(store.tableCache, store.dir, c.inputs(), false));
+                    sources.add(TableIterator.level(store.tableCache, store.dir, c.inputs(), false));
                 }
-                sources.add(new TableIterator.Level(store.tableCache, store.dir, c.nextInputs(), false));
+                sources.add(TableIterator.level(store.tableCache, store.dir, c.nextInputs(), false));
                 try (MergingIterator it = new MergingIterator(sources)) {
                     sources = List.of();
                     it.seekToFirst();
@@ -461,11 +471,15 @@ final class Maintenance {
      * Writes the newest version of each key of {@code imm} to {@code file} (forced by {@link SstWriter#finish()}),
      * straight out of the memtable's pages. On failure the partial file, which no manifest edit names, is deleted.
      */
-    private SstMeta flushTable(Path file, Memtable imm) throws IOException {
+    private SstMeta flushTable(Path file, List<Memtable> imms) throws IOException {
         SstWriter w = null;
         try {
             w = SstWriter.create(store.disk, file, store.config.sstOptions());
-            imm.writeNewestTo(w);
+            if (imms.size() == 1) {
+                imms.get(0).writeNewestTo(w);
+            } else {
+                writeNewest(imms, w);
+            }
             SstMeta meta = w.finish();
             w = null;
             return meta;
@@ -475,6 +489,28 @@ final class Maintenance {
             }
             discard(List.of(file), e); // created, or maybe half-created by a failed create
             throw e;
+        }
+    }
+
+    /**
+     * Writes the newest version of each key of several memtables (newest first) to {@code table}: a merge of their
+     * cursors, each key's first entry kept (tombstones too: older tables may hold the key). Older versions are dropped,
+     * as a single memtable's flush drops them: a reader that could want them holds a view with the memtables.
+     */
+    static void writeNewest(List<Memtable> imms, SstWriter table) throws IOException {
+        List<InternalIterator> sources = new ArrayList<>(imms.size());
+        for (Memtable m : imms) {
+            sources.add(m.iterator());
+        }
+        LastKey previous = new LastKey();
+        try (MergingIterator it = new MergingIterator(sources)) {
+            for (it.seekToFirst(); it.valid(); it.next()) {
+                if (previous.matches(it)) {
+                    continue; // an older version, shadowed
+                }
+                previous.remember(it);
+                it.addTo(table);
+            }
         }
     }
 
@@ -489,9 +525,8 @@ final class Maintenance {
             return;
         }
         View v = store.view();
-        Memtable imm = v.oldestImmutable();
-        if (imm != null && v.version().files(0).size() < store.config.level0StopTrigger()) {
-            flush(imm);
+        if (!v.immutables().isEmpty() && v.version().files(0).size() < store.config.level0StopTrigger()) {
+            flush(v.oldestImmutables(FLUSH_MEMTABLES));
             store.stats.flushesInCompaction.incrementAndGet();
         }
     }
@@ -512,15 +547,15 @@ final class Maintenance {
         Path path = null;
         Path partial = null;
         long number = -1;
-        byte[] previous = null;
+        LastKey previous = new LastKey(); // keys in place: compared there, copied once into the output's block
         try {
             for (; it.valid(); it.next()) {
-                byte[] key = it.key();
-                if (previous != null && Arrays.equals(previous, key)) {
+                if (previous.matches(it)) {
                     continue; // an older version, shadowed
                 }
-                previous = key; // sources never change an array they returned
-                if (it.kind() == EntryKind.DELETE && base != null && Compaction.isBottomFor(base, outputLevel, key)) {
+                previous.remember(it);
+                if (it.kind() == EntryKind.DELETE && base != null
+                        && Compaction.isBottomFor(base, outputLevel, previous.copy())) {
                     store.stats.tombstonesDropped.incrementAndGet();
                     continue;
                 }

@@ -606,6 +606,25 @@ final class Memtable {
             return key;
         }
 
+        /** The key in its data page: no copy. */
+        @Override
+        public byte[] keyArray() {
+            requireValid();
+            return dataPages[nodePage(node)[(node & NODE_OFFSET_MASK) + DATA_PAGE]];
+        }
+
+        @Override
+        public int keyOffset() {
+            requireValid();
+            return nodePage(node)[(node & NODE_OFFSET_MASK) + DATA_OFFSET];
+        }
+
+        @Override
+        public int keyLength() {
+            requireValid();
+            return nodePage(node)[(node & NODE_OFFSET_MASK) + KEY_LENGTH];
+        }
+
         @Override
         public long sequence() {
             requireValid();
@@ -645,11 +664,14 @@ final class Memtable {
             int[] p = nodePage(node);
             int o = node & NODE_OFFSET_MASK;
             int valueLength = p[o + VALUE_LENGTH];
+            byte[] page = dataPages[p[o + DATA_PAGE]];
+            int keyAt = p[o + DATA_OFFSET];
+            int keyLength = p[o + KEY_LENGTH];
             if (valueLength < 0) {
-                table.add(key(), Memtable.sequence(p, o), EntryKind.DELETE, null);
+                table.add(page, keyAt, keyLength, Memtable.sequence(p, o), EntryKind.DELETE, null, 0, 0);
             } else {
-                table.add(key(), Memtable.sequence(p, o), EntryKind.PUT, dataPages[p[o + DATA_PAGE]],
-                        p[o + DATA_OFFSET] + p[o + KEY_LENGTH], valueLength);
+                table.add(page, keyAt, keyLength, Memtable.sequence(p, o), EntryKind.PUT, page, keyAt + keyLength,
+                        valueLength);
             }
         }
 

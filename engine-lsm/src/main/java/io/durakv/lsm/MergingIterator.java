@@ -1,5 +1,6 @@
 package io.durakv.lsm;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,17 +17,29 @@ final class MergingIterator implements InternalIterator {
     private int size;
     private InternalIterator current;
     /**
-     * The runner-up: the smaller child of the root (its source index, key and sequence), or -1 when not known. While
-     * the top source stays ahead of it, the rest of the heap does not change, so a step costs one comparison (a scan
-     * of one dominant source, as after a sequential load) instead of a sift's two.
+     * Each source's current key in place ({@link InternalIterator#keyArray()}, offset, length) and sequence, read
+     * once when the source moves: comparisons and this iterator's own key and sequence accessors read these arrays
+     * instead of calling the sources, and copy no key.
+     */
+    private final byte[][] keys;
+    private final int[] keyOffsets;
+    private final int[] keyLengths;
+    private final long[] sequences;
+    /**
+     * The runner-up: the smaller child of the root, or -1 when not known. While the top source stays ahead of it, the
+     * rest of the heap does not change, so a step costs one comparison (a scan of one dominant source, as after a
+     * sequential load) instead of a sift's two.
      */
     private int runnerUp = -1;
-    private byte[] runnerUpKey;
-    private long runnerUpSequence;
 
     MergingIterator(List<InternalIterator> sources) {
         this.sources = sources.toArray(new InternalIterator[0]);
-        this.heap = new int[this.sources.length];
+        int n = this.sources.length;
+        this.heap = new int[n];
+        this.keys = new byte[n][];
+        this.keyOffsets = new int[n];
+        this.keyLengths = new int[n];
+        this.sequences = new long[n];
     }
 
     @Override
@@ -50,6 +63,7 @@ final class MergingIterator implements InternalIterator {
         runnerUp = -1;
         for (int i = 0; i < sources.length; i++) {
             if (sources[i].valid()) {
+                load(i);
                 heap[size++] = i;
             }
         }
@@ -57,6 +71,15 @@ final class MergingIterator implements InternalIterator {
             siftDown(i);
         }
         current = size == 0 ? null : sources[heap[0]];
+    }
+
+    /** Reads source {@code i}'s current key and sequence into the comparison arrays (it is valid). */
+    private void load(int i) {
+        InternalIterator s = sources[i];
+        keys[i] = s.keyArray();
+        keyOffsets[i] = s.keyOffset();
+        keyLengths[i] = s.keyLength();
+        sequences[i] = s.sequence();
     }
 
     @Override
@@ -67,30 +90,38 @@ final class MergingIterator implements InternalIterator {
     /** Advances the top source and restores the heap with one sift from the root (no remove and re-insert). */
     @Override
     public void next() {
-        if (current == null) {
+        InternalIterator top = current;
+        if (top == null) {
             throw new IllegalStateException("the merging iterator is not at an entry");
         }
-        current.next();
-        if (!current.valid()) {
+        top.next();
+        if (size == 1) { // the last source with entries: streamed, nothing to compare
+            if (top.valid()) {
+                load(heap[0]);
+            } else {
+                size = 0;
+                current = null;
+            }
+            return;
+        }
+        if (!top.valid()) {
             heap[0] = heap[--size];
             runnerUp = -1;
-            if (size > 0) {
+            if (size > 1) {
                 siftDown(0);
             }
-        } else if (size > 1) {
+        } else {
+            int t = heap[0];
+            load(t);
             if (runnerUp < 0) {
-                int child = size > 2 && less(heap[2], heap[1]) ? heap[2] : heap[1];
-                runnerUp = child;
-                runnerUpKey = sources[child].key();
-                runnerUpSequence = sources[child].sequence();
+                runnerUp = size > 2 && less(heap[2], heap[1]) ? heap[2] : heap[1];
             }
-            int c = EntryKind.compare(current.key(), current.sequence(), runnerUpKey, runnerUpSequence);
-            if (c > 0 || (c == 0 && runnerUp < heap[0])) {
+            if (!less(t, runnerUp)) {
                 runnerUp = -1; // the top moves down: the children change
                 siftDown(0);
             }
         }
-        current = size == 0 ? null : sources[heap[0]];
+        current = sources[heap[0]];
     }
 
     private void siftDown(int at) {
@@ -113,12 +144,20 @@ final class MergingIterator implements InternalIterator {
         heap[i] = moving;
     }
 
-    /** @return whether source {@code a}'s entry comes first: internal-key order, then the earlier (newer) source */
+    /**
+     * @return whether source {@code a}'s entry comes first: user key ascending, then sequence descending, then the
+     *         earlier (newer) source
+     */
     private boolean less(int a, int b) {
-        InternalIterator x = sources[a];
-        InternalIterator y = sources[b];
-        int c = EntryKind.compare(x.key(), x.sequence(), y.key(), y.sequence());
-        return c != 0 ? c < 0 : a < b;
+        int oa = keyOffsets[a];
+        int ob = keyOffsets[b];
+        int c = Arrays.compareUnsigned(keys[a], oa, oa + keyLengths[a], keys[b], ob, ob + keyLengths[b]);
+        if (c != 0) {
+            return c < 0;
+        }
+        long sa = sequences[a];
+        long sb = sequences[b];
+        return sa != sb ? sa > sb : a < b;
     }
 
     @Override
@@ -127,8 +166,23 @@ final class MergingIterator implements InternalIterator {
     }
 
     @Override
+    public byte[] keyArray() {
+        return keys[top()];
+    }
+
+    @Override
+    public int keyOffset() {
+        return keyOffsets[top()];
+    }
+
+    @Override
+    public int keyLength() {
+        return keyLengths[top()];
+    }
+
+    @Override
     public long sequence() {
-        return at().sequence();
+        return sequences[top()];
     }
 
     @Override
@@ -149,6 +203,13 @@ final class MergingIterator implements InternalIterator {
     @Override
     public void addTo(SstWriter table) throws java.io.IOException {
         at().addTo(table);
+    }
+
+    private int top() {
+        if (current == null) {
+            throw new IllegalStateException("the merging iterator is not at an entry");
+        }
+        return heap[0];
     }
 
     private InternalIterator at() {

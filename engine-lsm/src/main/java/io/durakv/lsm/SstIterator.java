@@ -10,7 +10,8 @@ import java.io.IOException;
  * read from the file; an {@link IOException} is thrown as a {@link StoreException}, damage as a
  * {@link io.durakv.api.CorruptionException}.
  *
- * <p>Not thread-safe. Allocates one array per {@link #key()} and {@link #value()} call that asks for a new entry's.
+ * <p>Not thread-safe. Allocates one array per {@link #key()} and {@link #value()} call that asks for a new entry's;
+ * {@link #keyArray()} and {@link #addTo} copy nothing.
  */
 final class SstIterator implements InternalIterator {
 
@@ -88,6 +89,24 @@ final class SstIterator implements InternalIterator {
         return key;
     }
 
+    /** The key in the block cursor's buffer: no copy (the merge and scans compare keys here). */
+    @Override
+    public byte[] keyArray() {
+        requireValid();
+        return block.keyBuffer();
+    }
+
+    @Override
+    public int keyOffset() {
+        return 0;
+    }
+
+    @Override
+    public int keyLength() {
+        requireValid();
+        return block.userKeyLength();
+    }
+
     @Override
     public long sequence() {
         requireValid();
@@ -115,6 +134,18 @@ final class SstIterator implements InternalIterator {
         byte[] v = value();
         value = null;
         return v;
+    }
+
+    /** Key and value straight out of the block: a compaction copies each entry once, into the output's block. */
+    @Override
+    public void addTo(SstWriter table) throws IOException {
+        requireValid();
+        if (block.kind() == EntryKind.PUT) {
+            table.add(block.keyBuffer(), 0, block.userKeyLength(), block.sequence(), EntryKind.PUT, block.data(),
+                    block.valueOffset(), block.valueLength());
+        } else {
+            table.add(block.keyBuffer(), 0, block.userKeyLength(), block.sequence(), EntryKind.DELETE, null, 0, 0);
+        }
     }
 
     @Override
@@ -151,7 +182,8 @@ final class SstIterator implements InternalIterator {
     }
 
     /**
-     * Moves on to block {@code b}, the one after the current: from the cache, else from the bytes read ahead, else
+     * Moves on to block {@code b}, the one after the current: from the cache, else out of the table's mapping where it
+     * is mapped (a memory copy, no read-ahead), else from the bytes read ahead, else
      * read with the blocks after it in one call of {@link #readAhead} bytes, which doubles on every such read from
      * {@link #FIRST_READ_AHEAD} up to {@link #MAX_READ_AHEAD} (a scan that goes on reads ever larger runs of blocks,
      * one that stops soon reads little more than it needs).
@@ -160,6 +192,9 @@ final class SstIterator implements InternalIterator {
         blockNumber = index.size();
         try {
             Block next = reader.cachedDataBlock(b);
+            if (next == null && reader.readsMapped()) {
+                next = reader.readDataBlock(b, fillCache); // a memory copy per block: read-ahead would copy twice
+            }
             if (next == null && (span == null || b < spanFirst || b > spanLast)) {
                 readAhead = readAhead == 0 ? FIRST_READ_AHEAD : Math.min(MAX_READ_AHEAD, readAhead * 2);
                 int last = b;
@@ -174,7 +209,7 @@ final class SstIterator implements InternalIterator {
                 spanLast = last;
             }
             if (next == null) {
-                next = span == null ? reader.dataBlock(b, fillCache) : reader.dataBlockFrom(span, spanFirst, b, fillCache);
+                next = span == null ? reader.readDataBlock(b, fillCache) : reader.dataBlockFrom(span, spanFirst, b, fillCache);
             }
             if (b == spanLast) {
                 span = null;

@@ -169,7 +169,7 @@ final class SstReader implements AutoCloseable {
      * @return a new iterator over all entries in internal-key order, reading data blocks through the cache; it wraps
      *         an {@link IOException} in {@link io.durakv.api.StoreException}. For one thread.
      */
-    InternalIterator iterator() {
+    SstIterator iterator() {
         return iterator(true);
     }
 
@@ -178,7 +178,7 @@ final class SstReader implements AutoCloseable {
      *                  inputs are read once and would only push the blocks readers use out of the cache
      * @return as {@link #iterator()}
      */
-    InternalIterator iterator(boolean fillCache) {
+    SstIterator iterator(boolean fillCache) {
         ensureOpen();
         return new SstIterator(this, fillCache);
     }
@@ -270,12 +270,30 @@ final class SstReader implements AutoCloseable {
                 return cached;
             }
         }
+        return readDataBlock(block, fillCache);
+    }
+
+    /**
+     * Reads data block {@code block} from the file (the caller found it not cached), checks and parses it, and caches
+     * it if {@code fillCache}.
+     */
+    Block readDataBlock(int block, boolean fillCache) throws IOException {
+        ensureOpen();
+        long offset = index.offset(block);
         int size = index.blockSize(block);
         Block b = Block.parse(readBlock(offset, size, SstFormat.TYPE_DATA), size, path, offset, SstFormat.TYPE_DATA);
         if (cache != null && fillCache) {
             cache.put(fileId, offset, b);
         }
         return b;
+    }
+
+    /**
+     * @return whether blocks are read out of a memory mapping (a memory copy each): reading several blocks ahead in
+     *         one call then saves nothing and costs a second copy
+     */
+    boolean readsMapped() {
+        return mapping.mapped();
     }
 
     /**

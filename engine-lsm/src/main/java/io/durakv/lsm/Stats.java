@@ -16,6 +16,8 @@ final class Stats {
     final AtomicLong walSegmentsTruncated = new AtomicLong();
     /** Flushes run between two output tables of a compaction (a memtable was waiting). */
     final AtomicLong flushesInCompaction = new AtomicLong();
+    /** Memtables flushed by flushes that wrote more than one into a table (two waiting memtables, one table). */
+    final AtomicLong memtablesFlushedTogether = new AtomicLong();
 
     @Override
     public String toString() {
@@ -23,6 +25,7 @@ final class Stats {
                 + " filesMoved=" + filesMoved + " tombstonesDropped=" + tombstonesDropped
                 + " manifestRewrites=" + manifestRewrites
                 + " filesDeleted=" + filesDeleted + " stalls=" + stalls + " walSegmentsTruncated=" + walSegmentsTruncated
-                + " flushesInCompaction=" + flushesInCompaction;
+                + " flushesInCompaction=" + flushesInCompaction
+                + " memtablesFlushedTogether=" + memtablesFlushedTogether;
     }
 }

@@ -20,14 +20,21 @@ record View(Memtable mem, List<Memtable> immutables, Version version) {
         return new View(fresh, List.copyOf(imms), version);
     }
 
-    /** @return the view after {@code flushed} (the oldest immutable memtable) became a table of {@code next} */
-    View flushed(Memtable flushed, Version next) {
-        List<Memtable> imms = new ArrayList<>(immutables);
-        if (imms.isEmpty() || imms.get(imms.size() - 1) != flushed) {
-            throw new IllegalStateException("the flushed memtable is not the oldest immutable one");
+    /**
+     * @return the view after {@code flushed} (the oldest immutable memtables, newest first, as {@link #oldestImmutables}
+     *         gave them) became a table of {@code next}
+     */
+    View flushed(List<Memtable> flushed, Version next) {
+        int keep = immutables.size() - flushed.size();
+        if (flushed.isEmpty() || keep < 0) {
+            throw new IllegalStateException("the flushed memtables are not the oldest immutable ones");
         }
-        imms.remove(imms.size() - 1);
-        return new View(mem, List.copyOf(imms), next);
+        for (int i = 0; i < flushed.size(); i++) {
+            if (immutables.get(keep + i) != flushed.get(i)) {
+                throw new IllegalStateException("the flushed memtables are not the oldest immutable ones");
+            }
+        }
+        return new View(mem, List.copyOf(immutables.subList(0, keep)), next);
     }
 
     View withVersion(Version next) {
@@ -37,5 +44,11 @@ record View(Memtable mem, List<Memtable> immutables, Version version) {
     /** @return the oldest immutable memtable, or null */
     Memtable oldestImmutable() {
         return immutables.isEmpty() ? null : immutables.get(immutables.size() - 1);
+    }
+
+    /** @return the oldest {@code min(max, waiting)} immutable memtables, newest first (empty if none waits) */
+    List<Memtable> oldestImmutables(int max) {
+        int n = Math.min(max, immutables.size());
+        return List.copyOf(immutables.subList(immutables.size() - n, immutables.size()));
     }
 }
