@@ -251,39 +251,25 @@ final class ValueCache {
 
     /** @return the bytes the cached entries account for (with {@link #spareBytes}, at most the budget less the tables) */
     long bytes() {
-        long n = 0;
-        for (Shard s : shards) {
-            s.lock.lock();
-            try {
-                n += s.bytes - s.spareBytes();
-            } finally {
-                s.lock.unlock();
-            }
-        }
-        return n;
+        return sumOverShards(s -> s.bytes - s.spareBytes());
     }
 
     /** @return the bytes of evicted entries kept for reuse */
     long spareBytes() {
-        long n = 0;
-        for (Shard s : shards) {
-            s.lock.lock();
-            try {
-                n += s.spareBytes();
-            } finally {
-                s.lock.unlock();
-            }
-        }
-        return n;
+        return sumOverShards(Shard::spareBytes);
     }
 
     /** @return how many fills rewrote an evicted entry instead of allocating one */
     long reused() {
+        return sumOverShards(s -> s.reused);
+    }
+
+    private long sumOverShards(java.util.function.ToLongFunction<Shard> f) {
         long n = 0;
         for (Shard s : shards) {
             s.lock.lock();
             try {
-                n += s.reused;
+                n += f.applyAsLong(s);
             } finally {
                 s.lock.unlock();
             }
