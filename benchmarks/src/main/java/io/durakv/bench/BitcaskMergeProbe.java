@@ -43,17 +43,7 @@ public final class BitcaskMergeProbe {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         try {
             Path store = dir.resolve("store");
-            int[] order = new int[n];
-            for (int i = 0; i < n; i++) {
-                order[i] = i;
-            }
-            SplittableRandom shuffle = new SplittableRandom(42);
-            for (int i = n - 1; i > 0; i--) {
-                int j = shuffle.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
+            int[] order = shuffled(n);
             long t0 = System.nanoTime();
             try (KeyValueStore s = KeyValueStores.open("bitcask", store, options(new String[0]))) {
                 for (int i = 0; i < n; i++) {
@@ -122,7 +112,24 @@ public final class BitcaskMergeProbe {
         }
     }
 
-    private static StoreOptions options(String[] props) {
+    /** @return 0 … n - 1 in a random order (the same every run) */
+    static int[] shuffled(int n) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        SplittableRandom shuffle = new SplittableRandom(42);
+        for (int i = n - 1; i > 0; i--) {
+            int j = shuffle.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
+    /** @return sync NONE with {@code props} ({@code key=value}) as store properties */
+    static StoreOptions options(String[] props) {
         StoreOptions.Builder b = StoreOptions.builder().syncMode(SyncMode.NONE);
         for (String p : props) {
             int eq = p.indexOf('=');
@@ -160,7 +167,8 @@ public final class BitcaskMergeProbe {
         return b;
     }
 
-    private static byte[] value(long seed) {
+    /** @return a 100-byte value that depends on {@code seed} */
+    static byte[] value(long seed) {
         byte[] v = new byte[100];
         long x = seed * 0x9E3779B97F4A7C15L;
         for (int i = 0; i < v.length; i++) {

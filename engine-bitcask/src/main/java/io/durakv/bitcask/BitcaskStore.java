@@ -317,12 +317,15 @@ public final class BitcaskStore implements KeyValueStore {
         Limits.checkValue(key, value);
         // The value is only encoded into the log record, before this returns, and never kept (writes do not fill the
         // cache), so it needs no copy; the key goes into the key directory after the append, so it is copied first.
+        // The key directory's loads for this key start now and overlap the encoding and the append.
+        keys.prefetch(KeyDir.hash(key));
         write(List.of(new WriteBatch.Op(key.clone(), value)));
     }
 
     @Override
     public void delete(byte[] key) {
         Limits.checkKey(key);
+        keys.prefetch(KeyDir.hash(key));
         write(List.of(new WriteBatch.Op(key.clone(), null)));
     }
 
@@ -384,8 +387,9 @@ public final class BitcaskStore implements KeyValueStore {
     private void applyInOrder(WalPosition position, List<WriteBatch.Op> ops) {
         checkWritable();
         try {
-            apply(position, ops);
-            maybeMerge();
+            if (apply(position, ops)) {
+                queueMerge();
+            }
         } catch (RuntimeException | Error e) {
             StoreException f = fail("applying log record " + position.lsn(), e);
             if (e instanceof Error error) {
@@ -400,7 +404,7 @@ public final class BitcaskStore implements KeyValueStore {
      * the previous segment's hints to the background once a record lands in a new segment. Apply lock held (or
      * recovery, before the store is shared).
      */
-    void apply(WalPosition position, List<WriteBatch.Op> ops) {
+    boolean apply(WalPosition position, List<WriteBatch.Op> ops) {
         if (position.segment() != activeSegment) {
             if (activeHints != null) {
                 long sealed = activeSegment;
@@ -412,12 +416,15 @@ public final class BitcaskStore implements KeyValueStore {
             segments.add(position.segment());
         }
         long location = BitcaskFormat.location(0, position.offset());
+        boolean mergeDue;
         lockKeysForWrite();
         try {
             for (WriteBatch.Op op : ops) {
                 applyOp(op.isDelete(), op.key(), position.lsn(), location, BitcaskFormat.opSize(op),
                         position.segment());
             }
+            // Checked here, under the lock this write holds anyway, rather than under a read lock of its own.
+            mergeDue = space.shouldMergeMemo(config.mergeDeadRatio());
         } finally {
             unlockKeysForWrite();
         }
@@ -425,6 +432,7 @@ public final class BitcaskStore implements KeyValueStore {
             activeHints.add(op.isDelete(), op.key(), position.lsn(), position.offset(), BitcaskFormat.opSize(op));
         }
         appliedLsn = position.lsn();
+        return mergeDue;
     }
 
     /** Continues collecting hints for {@code segment} from a hint file covering its first records (recovery). */
@@ -435,7 +443,8 @@ public final class BitcaskStore implements KeyValueStore {
 
     /** Applies one operation found in file {@code file} (see {@link Space}). Key directory write lock held. */
     void applyOp(boolean delete, byte[] key, long lsn, long location, int opSize, long file) {
-        int e = keys.find(key);
+        int h = KeyDir.hash(key);
+        int e = keys.findOrSlot(key, h); // one probe: an absent key's slot comes back for the insert
         if (e >= 0) {
             space.dead(fileOf(keys.lsn(e), keys.location(e)), keys.opSize(e));
         }
@@ -448,7 +457,7 @@ public final class BitcaskStore implements KeyValueStore {
         } else if (e >= 0) {
             keys.update(e, lsn, location, opSize);
         } else {
-            keys.insert(key, lsn, location, opSize);
+            keys.insertAt(-e - 1, key, h, lsn, location, opSize);
         }
     }
 
@@ -474,7 +483,14 @@ public final class BitcaskStore implements KeyValueStore {
         } finally {
             keysLock.readLock().unlock();
         }
-        if (due && mergeQueued.compareAndSet(false, true)) {
+        if (due) {
+            queueMerge();
+        }
+    }
+
+    /** Queues a merge unless one is queued. */
+    private void queueMerge() {
+        if (!mergeQueued.get() && mergeQueued.compareAndSet(false, true)) { // a due merge may wait for long
             // Cleared once the merge is done: a merge that fails and waits for its retry is not queued twice.
             background.submit(() -> {
                 merger.merge();

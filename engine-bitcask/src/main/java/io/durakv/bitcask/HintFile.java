@@ -9,11 +9,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -160,11 +164,20 @@ final class HintFile {
         }
     }
 
-    /** Hint entries collected in memory, already encoded in frame-sized chunks. Not thread-safe. */
+    /**
+     * Hint entries collected in memory, already encoded in frame-sized chunks. Not thread-safe. An entry is written
+     * into a plain array (round 5: through a heap {@code ByteBuffer}, whose bounds and session checks on each of the
+     * six puts were ~5 % of a put's time in a bulk load).
+     */
     static final class Entries {
 
+        private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+        private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+        private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
         private final List<byte[]> full = new ArrayList<>();
-        private final ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES);
+        private byte[] chunk = new byte[CHUNK_BYTES];
+        private int used;
         private long count;
 
         Entries() {
@@ -177,14 +190,23 @@ final class HintFile {
         }
 
         void add(boolean delete, byte[] key, long lsn, long offset, int opSize) {
-            if (chunk.remaining() < ENTRY_FIXED + key.length) {
+            int at = used;
+            if (CHUNK_BYTES - at < ENTRY_FIXED + key.length) {
                 seal();
+                at = 0;
             }
-            if (chunk.position() == 0) {
-                chunk.put(TAG_ENTRIES);
+            byte[] c = chunk;
+            if (at == 0) {
+                c[at++] = TAG_ENTRIES;
             }
-            chunk.put(delete ? BatchRecord.DELETE : BatchRecord.PUT).putShort((short) key.length).put(key)
-                    .putLong(lsn).putLong(offset).putInt(opSize);
+            c[at] = delete ? BatchRecord.DELETE : BatchRecord.PUT;
+            SHORT.set(c, at + 1, (short) key.length);
+            System.arraycopy(key, 0, c, at + 3, key.length);
+            at += 3 + key.length;
+            LONG.set(c, at, lsn);
+            LONG.set(c, at + 8, offset);
+            INT.set(c, at + 16, opSize);
+            used = at + 20;
             count++;
         }
 
@@ -200,11 +222,11 @@ final class HintFile {
         }
 
         private void seal() {
-            if (chunk.position() > 0) {
-                byte[] payload = new byte[chunk.position()];
-                chunk.flip().get(payload);
-                chunk.clear();
-                full.add(payload);
+            if (used > 0) {
+                // A full chunk is kept as it is; a partial one (only at the end) is trimmed to its entries.
+                full.add(used == chunk.length ? chunk : Arrays.copyOf(chunk, used));
+                chunk = new byte[CHUNK_BYTES];
+                used = 0;
             }
         }
 

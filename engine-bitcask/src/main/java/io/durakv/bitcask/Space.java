@@ -22,6 +22,11 @@ final class Space {
     private long activeSegment;
     /** The slot of the last call: consecutive operations almost always hit the same file. */
     private int last = -1;
+    // The last answer of shouldMergeMemo, and whether the sealed files' figures may have changed since: a write to
+    // the active segment leaves them as they are, so a bulk load of new keys no longer sums every file per put.
+    private boolean sealedChanged = true;
+    private double memoRatio = Double.NaN;
+    private boolean memo;
 
     /** @return the key of merge generation {@code generation} */
     static long mergeFile(long generation) {
@@ -33,12 +38,18 @@ final class Space {
         total[i] += bytes;
         if (file > activeSegment) {
             activeSegment = file;
+            sealedChanged = true;
+        } else if (file != activeSegment) {
+            sealedChanged = true;
         }
     }
 
     void dead(long file, int bytes) {
         int i = slot(file); // first: it may replace the arrays
         dead[i] += bytes;
+        if (file != activeSegment) {
+            sealedChanged = true;
+        }
     }
 
     private int slot(long file) {
@@ -66,6 +77,7 @@ final class Space {
 
     /** Forgets a file that a merge replaced. */
     void remove(long file) {
+        sealedChanged = true;
         for (int i = 0; i < count; i++) {
             if (keys[i] == file) {
                 count--;
@@ -87,6 +99,19 @@ final class Space {
             }
         }
         return d;
+    }
+
+    /**
+     * As {@link #shouldMerge}, answered from memory while nothing but the active segment changed since the last call
+     * with the same ratio. Only for the holder of the key directory's write lock (it changes this object).
+     */
+    boolean shouldMergeMemo(double ratio) {
+        if (sealedChanged || ratio != memoRatio) {
+            memo = shouldMerge(ratio);
+            memoRatio = ratio;
+            sealedChanged = false;
+        }
+        return memo;
     }
 
     /** @return whether the dead fraction of the sealed files' bytes reached {@code ratio} (and there is some) */

@@ -15,7 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * frame's CRC32C check; writes do not fill it (a bulk load would only churn it and the heap).
  *
  * <p>Layout: {@value #SHARDS} shards by key hash; each is a table of slots, two per hash (a 2-way set: a key lives in
- * one of the two slots of its pair). An entry is one {@code byte[]} (its LSN, the key's length, the key, the value:
+ * one of the two slots of its pair). An entry is one {@code byte[]} (its version, the key's length, its LSN, the key, the value:
  * one object per cached value, no entry object and no separate key and value arrays); beside the slot table, a
  * {@code int[]} holds each slot's key hash and a {@code byte[]} its "used" mark. A lookup (or an insert looking for its
  * key's slot) reads the two hashes of its pair (one cache line) and touches an entry only if one matches, then checks the entry's own LSN and key (so a slot
@@ -28,28 +28,44 @@ import java.util.concurrent.locks.ReentrantLock;
  * + value bytes + {@link #ENTRY_OVERHEAD}, stay at or below the budget ({@code bitcask.cacheBytes}). A value larger
  * than an eighth of a shard's budget is never cached. A budget of 0 disables the cache.
  *
- * <p>Thread-safe: lookups without locks (entries are never changed once published, with release / acquire order),
- * inserts under the shard's lock. Values go in and come out as copies: callers keep what they pass and own what they
- * get.
+ * <p>Reuse (round 5): an evicted entry is kept as a spare (up to {@value #SPARES} per shard, their bytes still counted
+ * in the budget), and an insert of the same length rewrites a spare instead of allocating, so that a cache full of
+ * values of one size fills without allocating and the young collections have no new entries to copy. An entry starts
+ * with a version, odd while an insert rewrites it; a lookup copies the value only if the version was even before its
+ * reads and is the same after (a sequence lock), so a lookup still holding an entry that is rewritten for another key
+ * misses instead of returning torn bytes.
+ *
+ * <p>Thread-safe: lookups without locks (entries are published with release order and read with acquire order, and
+ * validated by their version), inserts under the shard's lock. Values go in and come out as copies: callers keep what
+ * they pass and own what they get.
  */
 final class ValueCache {
 
     /**
      * Bytes an entry costs beyond its key and value bytes (64-bit JVM, compressed references): the array's header
-     * (16), the LSN (8) and the key's length (2) in it.
+     * (16), the entry's version (4), the key's length (2) and the LSN (8) in it.
      */
-    static final int ENTRY_OVERHEAD = 26;
+    static final int ENTRY_OVERHEAD = 30;
     /** Bytes of a slot's table space: the reference (4), the key's hash (4) and the used mark (1). */
     static final int SLOT_BYTES = 9;
     private static final int SHARDS = 16;
     /** Entry bytes assumed per slot when sizing a shard's table (overhead plus a small key and value). */
     private static final int SLOT_SIZING = ENTRY_OVERHEAD + 80;
     private static final int MAX_SLOTS = 1 << 24;
-    /** Where the key starts in an entry: after the LSN and the key's length. */
-    private static final int KEY_AT = 10;
+    /** Where an entry's version is: first, where volatile access to it is aligned. */
+    private static final int VERSION_AT = 0;
+    /** Where an entry's key length is (2 bytes). */
+    private static final int KEY_LENGTH_AT = 4;
+    /** Where an entry's LSN is (8 bytes). */
+    private static final int LSN_AT = 6;
+    /** Where the key starts in an entry: after the version, the key's length and the LSN. */
+    private static final int KEY_AT = 14;
+    /** Evicted entries a shard keeps for reuse (counted in its bytes until reused or dropped). */
+    private static final int SPARES = 8;
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(byte[][].class);
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
     private final Shard[] shards;
     /** Bytes per shard for entries and the slot table together. */
@@ -92,11 +108,12 @@ final class ValueCache {
                 continue; // the common miss: one cache line of hashes read, no entry touched
             }
             byte[] e = (byte[]) SLOT.getAcquire(s.slots, i);
-            if (e != null && is(e, key, lsn)) {
+            byte[] value = e == null ? null : valueIfIs(e, key, lsn);
+            if (value != null) {
                 if (s.used[i] == 0) {
                     s.used[i] = 1; // racy on purpose: a lost mark only makes the entry a little likelier to go
                 }
-                return Arrays.copyOfRange(e, KEY_AT + key.length, e.length);
+                return value;
             }
         }
         return null;
@@ -136,25 +153,40 @@ final class ValueCache {
         }
         Shard s = shards[hash & (SHARDS - 1)];
         byte[] e = (byte[]) SLOT.getAcquire(s.slots, slot); // replaced since find: checked below like any entry
-        if (e == null || !is(e, key, lsn)) {
-            return null;
-        }
-        if (s.used[slot] == 0) {
+        byte[] value = e == null ? null : valueIfIs(e, key, lsn);
+        if (value != null && s.used[slot] == 0) {
             s.used[slot] = 1;
         }
-        return Arrays.copyOfRange(e, KEY_AT + key.length, e.length);
+        return value;
     }
 
-    /** @return whether entry {@code e} holds {@code key} at {@code lsn} */
-    private static boolean is(byte[] e, byte[] key, long lsn) {
-        return (long) LONG.get(e, 0) == lsn && (short) SHORT.get(e, 8) == (short) key.length
-                && e.length >= KEY_AT + key.length
-                && Arrays.equals(e, KEY_AT, KEY_AT + key.length, key, 0, key.length);
+    /**
+     * @return a copy of entry {@code e}'s value if it holds {@code key} at {@code lsn}, else null. The array may be
+     *         an evicted entry being rewritten for another key under this read ({@link #put} reuses them): its version
+     *         is odd while that happens and moves on after, so a copy counts only if the version was even before and
+     *         is the same after (a sequence lock; torn bytes read meanwhile are thrown away). Every index here comes
+     *         from the caller's key and the array's length, never from the bytes being read.
+     */
+    private static byte[] valueIfIs(byte[] e, byte[] key, long lsn) {
+        // Plain int accesses at offset 0 (aligned, so atomic) ordered by fences: byte-array views offer no volatile
+        // int access on every JVM this library runs on.
+        int version = (int) INT.get(e, VERSION_AT);
+        VarHandle.acquireFence(); // the version before the bytes it guards
+        if ((version & 1) != 0 || e.length < KEY_AT + key.length) {
+            return null;
+        }
+        if ((long) LONG.get(e, LSN_AT) != lsn || (short) SHORT.get(e, KEY_LENGTH_AT) != (short) key.length
+                || !Arrays.equals(e, KEY_AT, KEY_AT + key.length, key, 0, key.length)) {
+            return null;
+        }
+        byte[] value = Arrays.copyOfRange(e, KEY_AT + key.length, e.length);
+        VarHandle.acquireFence(); // the reads above before the version's second read
+        return (int) INT.get(e, VERSION_AT) == version ? value : null;
     }
 
     /** @return whether entry {@code e} holds {@code key} (at any LSN) */
     private static boolean hasKey(byte[] e, byte[] key) {
-        return (short) SHORT.get(e, 8) == (short) key.length && e.length >= KEY_AT + key.length
+        return (short) SHORT.get(e, KEY_LENGTH_AT) == (short) key.length && e.length >= KEY_AT + key.length
                 && Arrays.equals(e, KEY_AT, KEY_AT + key.length, key, 0, key.length);
     }
 
@@ -168,11 +200,7 @@ final class ValueCache {
         if (cost > shardBudget / 8 || cost > s.entryBudget) {
             return;
         }
-        byte[] entry = new byte[KEY_AT + key.length + value.length];
-        LONG.set(entry, 0, lsn);
-        SHORT.set(entry, 8, (short) key.length);
-        System.arraycopy(key, 0, entry, KEY_AT, key.length);
-        System.arraycopy(value, 0, entry, KEY_AT + key.length, value.length);
+        int length = KEY_AT + key.length + value.length;
         s.lock.lock();
         try {
             byte[][] slots = s.slots;
@@ -189,25 +217,59 @@ final class ValueCache {
                         : s.used[pair] == 0 ? pair : s.used[pair + 1] == 0 ? pair + 1 : pair + (int) (lsn & 1);
             }
             s.evict(at);
-            while (s.bytes + cost > s.entryBudget) {
-                s.sweep();
+            // An evicted entry of the same length is rewritten in place (round 5): a fill then allocates nothing, and
+            // the young collections have no new cache entries to copy. Its bytes are counted already.
+            byte[] entry = s.takeSpare(length);
+            while (entry == null && s.bytes + cost > s.entryBudget) {
+                if (s.spares > 0) {
+                    s.dropSpare();
+                } else {
+                    s.sweep();
+                    entry = s.takeSpare(length);
+                }
             }
+            if (entry == null) {
+                entry = new byte[length];
+                s.bytes += cost;
+            }
+            int version = (int) INT.get(entry, VERSION_AT); // even: no one else writes it (shard lock)
+            INT.set(entry, VERSION_AT, version + 1); // odd: lookups still holding it stop trusting it
+            VarHandle.storeStoreFence(); // the odd version before any of the new bytes
+            LONG.set(entry, LSN_AT, lsn);
+            SHORT.set(entry, KEY_LENGTH_AT, (short) key.length);
+            System.arraycopy(key, 0, entry, KEY_AT, key.length);
+            System.arraycopy(value, 0, entry, KEY_AT + key.length, value.length);
+            VarHandle.releaseFence(); // the new bytes before the even version
+            INT.set(entry, VERSION_AT, version + 2);
             s.hashes[at] = hash;
             s.used[at] = 0;
             SLOT.setRelease(slots, at, entry); // the entry's bytes before the reference
-            s.bytes += cost;
         } finally {
             s.lock.unlock();
         }
     }
 
-    /** @return the bytes the entries account for (at most the budget less the slot tables) */
+    /** @return the bytes the cached entries account for (with {@link #spareBytes}, at most the budget less the tables) */
     long bytes() {
+        return sumOverShards(s -> s.bytes - s.spareBytes());
+    }
+
+    /** @return the bytes of evicted entries kept for reuse */
+    long spareBytes() {
+        return sumOverShards(Shard::spareBytes);
+    }
+
+    /** @return how many fills rewrote an evicted entry instead of allocating one */
+    long reused() {
+        return sumOverShards(s -> s.reused);
+    }
+
+    private long sumOverShards(java.util.function.ToLongFunction<Shard> f) {
         long n = 0;
         for (Shard s : shards) {
             s.lock.lock();
             try {
-                n += s.bytes;
+                n += f.applyAsLong(s);
             } finally {
                 s.lock.unlock();
             }
@@ -257,6 +319,10 @@ final class ValueCache {
         // Guarded by lock.
         long bytes;
         int hand;
+        /** Evicted entries kept for reuse, [0, spares); their bytes stay in {@link #bytes} until dropped. */
+        final byte[][] spare = new byte[SPARES][];
+        int spares;
+        long reused;
 
         Shard(int slots, long entryBudget) {
             this.slots = new byte[slots][];
@@ -271,13 +337,46 @@ final class ValueCache {
             return (hash >>> 4) * 2 & pairMask;
         }
 
-        /** Empties slot {@code i}. Lock held. */
+        /** Empties slot {@code i}, keeping its entry for reuse (dropping another spare if all are taken). Lock held. */
         void evict(int i) {
             byte[] e = slots[i];
             if (e != null) {
                 SLOT.setRelease(slots, i, (byte[]) null);
-                bytes -= e.length - KEY_AT + ENTRY_OVERHEAD;
+                if (spares == SPARES) {
+                    dropSpare();
+                }
+                spare[spares++] = e;
             }
+        }
+
+        /** @return a spare entry of exactly {@code length} bytes, no longer a spare, or null. Lock held. */
+        byte[] takeSpare(int length) {
+            for (int i = spares - 1; i >= 0; i--) {
+                byte[] e = spare[i];
+                if (e.length == length) {
+                    spare[i] = spare[--spares];
+                    spare[spares] = null;
+                    reused++;
+                    return e;
+                }
+            }
+            return null;
+        }
+
+        long spareBytes() {
+            long n = 0;
+            for (int i = 0; i < spares; i++) {
+                n += spare[i].length - KEY_AT + ENTRY_OVERHEAD;
+            }
+            return n;
+        }
+
+        /** Forgets a spare entry and its bytes. Lock held, at least one spare. */
+        void dropSpare() {
+            byte[] e = spare[0];
+            spare[0] = spare[--spares];
+            spare[spares] = null;
+            bytes -= e.length - KEY_AT + ENTRY_OVERHEAD;
         }
 
         /** Moves the CLOCK hand one slot: an unused entry there goes, a used one loses its mark. Lock held. */

@@ -66,6 +66,96 @@ class KeyDirTest {
         }
     }
 
+    /**
+     * The one-probe write path ({@link KeyDir#findOrSlot}, then {@link KeyDir#update} or {@link KeyDir#insertAt}),
+     * as the store applies a write, against a map: through every growth of the table from its first 16 slots (the
+     * slot comes back after the growth it may cause), with removals shrinking it, and keys in the entry and in the
+     * arena.
+     */
+    @Test
+    void oneProbeWritesMatchAMapThroughGrowthAndShrinking() {
+        long seed = new Random().nextLong();
+        Random rnd = new Random(seed);
+        KeyDir dir = new KeyDir();
+        Map<ByteBuffer, Loc> model = new HashMap<>();
+        for (int step = 0; step < 200_000; step++) {
+            byte[] key = new byte[step % 5 == 0 ? 17 + rnd.nextInt(40) : 1 + rnd.nextInt(16)];
+            rnd.nextBytes(key);
+            key[0] = (byte) rnd.nextInt(step < 100_000 ? 250 : 4); // first many new keys, then mostly existing ones
+            ByteBuffer k = ByteBuffer.wrap(key);
+            int h = KeyDir.hash(key);
+            if (step >= 150_000 && rnd.nextBoolean()) {
+                int e = dir.find(key, h);
+                if (e >= 0) {
+                    dir.remove(e);
+                }
+                assertThat(model.remove(k) != null).as("seed %d step %d", seed, step).isEqualTo(e >= 0);
+                continue;
+            }
+            Loc l = new Loc(step + 1, rnd.nextLong() & Long.MAX_VALUE, rnd.nextInt(1 << 20));
+            int e = dir.findOrSlot(key, h);
+            assertThat(e >= 0).as("seed %d step %d", seed, step).isEqualTo(model.containsKey(k));
+            if (e >= 0) {
+                assertThat(new Loc(dir.lsn(e), dir.location(e), dir.opSize(e))).isEqualTo(model.get(k));
+                dir.update(e, l.lsn, l.location, l.size);
+            } else {
+                int added = dir.insertAt(-e - 1, key, h, l.lsn, l.location, l.size);
+                assertThat(dir.find(key)).isEqualTo(added);
+            }
+            model.put(k, l);
+        }
+        assertThat(dir.size()).isEqualTo(model.size());
+        for (Map.Entry<ByteBuffer, Loc> m : model.entrySet()) {
+            int e = dir.find(m.getKey().array());
+            assertThat(e).as("seed %d", seed).isNotNegative();
+            assertThat(new Loc(dir.lsn(e), dir.location(e), dir.opSize(e))).isEqualTo(m.getValue());
+        }
+        // insert is findOrSlot and insertAt, and refuses a key already present
+        byte[] present = model.keySet().iterator().next().array();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dir.insert(present, 1, 1, 1))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    /**
+     * The hash spreads kvbench-style keys (a big-endian counter in the last 8 of 16 bytes, the rest zero) over the
+     * low bits linear probing uses, and tells apart keys that differ in one byte anywhere or only in length.
+     */
+    @Test
+    void theHashSpreadsCounterKeysAndSeesEveryByteAndTheLength() {
+        int n = 1 << 20;
+        int[] buckets = new int[1 << 16];
+        java.util.Set<Integer> distinct = new java.util.HashSet<>();
+        for (long i = 0; i < n; i++) {
+            byte[] k = new byte[16];
+            ByteBuffer.wrap(k).putLong(8, 2 * i);
+            int h = KeyDir.hash(k);
+            buckets[h & 0xFFFF]++;
+            distinct.add(h);
+        }
+        int max = Arrays.stream(buckets).max().orElseThrow();
+        int min = Arrays.stream(buckets).min().orElseThrow();
+        assertThat(max).as("fullest of 65 536 buckets (mean 16)").isLessThanOrEqualTo(40);
+        assertThat(min).as("emptiest bucket").isPositive();
+        assertThat(distinct.size()).as("distinct 32-bit hashes of 2^20 keys (~128 collisions expected)")
+                .isGreaterThan(n - 1000);
+        for (int length : new int[]{1, 7, 8, 9, 16, 17, 31}) {
+            java.util.Set<Integer> seen = new java.util.HashSet<>();
+            byte[] base = new byte[length];
+            seen.add(KeyDir.hash(base));
+            for (int at = 0; at < length; at++) {
+                for (int bit = 0; bit < 8; bit++) {
+                    byte[] k = base.clone();
+                    k[at] ^= (byte) (1 << bit);
+                    assertThat(seen.add(KeyDir.hash(k))).as("length %d, byte %d bit %d", length, at, bit).isTrue();
+                }
+            }
+        }
+        java.util.Set<Integer> byLength = new java.util.HashSet<>();
+        for (int length = 0; length <= 40; length++) {
+            assertThat(byLength.add(KeyDir.hash(new byte[length]))).as("zero key of %d bytes", length).isTrue();
+        }
+    }
+
     @Test
     void removingMostKeysCompactsTheArenaAndShrinksTheTable() {
         KeyDir dir = new KeyDir();

@@ -10,7 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@link Space} against a plain map of per-file totals: random additions, deaths and removals over more files than its
- * initial capacity (segments and merge generations), the active segment excluded from the sealed sums.
+ * initial capacity (segments and merge generations), the active segment excluded from the sealed sums; the memo a
+ * write asks ({@link Space#shouldMergeMemo}) answers as the full sum does after every step.
  */
 class SpaceTest {
 
@@ -55,6 +56,13 @@ class SpaceTest {
             double ratio = random.nextDouble();
             assertThat(space.shouldMerge(ratio)).as("step %d ratio %s", step, ratio)
                     .isEqualTo(dead > 0 && dead >= ratio * total);
+            // The memo a write asks: the same answer after every kind of change, at a fixed ratio and a changed one.
+            assertThat(space.shouldMergeMemo(0.3)).as("memo, step %d", step)
+                    .isEqualTo(dead > 0 && dead >= 0.3 * total);
+            if (step % 7 == 0) {
+                assertThat(space.shouldMergeMemo(ratio)).as("memo, step %d ratio %s", step, ratio)
+                        .isEqualTo(dead > 0 && dead >= ratio * total);
+            }
         }
         assertThat(model.size()).as("files tracked at the end").isGreaterThan(8);
     }

@@ -33,7 +33,7 @@ class ValueCacheTest {
         for (long lsn = 1; lsn <= 5000; lsn++) {
             byte[] k = key((int) lsn);
             cache.put(k, KeyDir.hash(k), lsn, new byte[random.nextInt(100)]);
-            assertThat(cache.bytes() + cache.tableBytes()).isLessThanOrEqualTo(budget);
+            assertThat(cache.bytes() + cache.spareBytes() + cache.tableBytes()).isLessThanOrEqualTo(budget);
         }
         assertThat(cache.size()).isBetween(50, 16 * 16);
         byte[] last = key(5000);
@@ -118,7 +118,44 @@ class ValueCacheTest {
         }
         assertThat(errors).isEmpty();
         assertThat(hits.get()).as("lookups found entries").isPositive();
-        assertThat(cache.bytes() + cache.tableBytes()).isLessThanOrEqualTo(16 * 4096);
+        assertThat(cache.reused()).as("fills rewrote evicted entries under the lookups").isPositive();
+        assertThat(cache.bytes() + cache.spareBytes() + cache.tableBytes()).isLessThanOrEqualTo(16 * 4096);
+    }
+
+    /**
+     * Keys and values of one size, as a store of fixed-size values fills the cache: once it is full, fills rewrite evicted
+     * entries instead of allocating (the budget holds, spares included), and every lookup still returns exactly the
+     * value of its key at its LSN, also for a key whose old entry was rewritten for another key.
+     */
+    @Test
+    void fillsOfOneSizeRewriteEvictedEntriesAndLookupsStayExact() {
+        long budget = 16 * 8192;
+        ValueCache cache = new ValueCache(budget);
+        for (int round = 0; round < 3; round++) {
+            for (int k = 0; k < 2000; k++) {
+                byte[] key = String.format("key-%05d", k).getBytes();
+                long lsn = 1 + round * 10_000L + k;
+                byte[] value = new byte[100];
+                java.util.Arrays.fill(value, (byte) (k * 7 + round));
+                cache.put(key, KeyDir.hash(key), lsn, value);
+                assertThat(cache.get(key, KeyDir.hash(key), lsn)).as("round %d key %d", round, k).isEqualTo(value);
+                assertThat(cache.bytes() + cache.spareBytes() + cache.tableBytes()).isLessThanOrEqualTo(budget);
+            }
+        }
+        assertThat(cache.reused()).as("fills that reused an evicted entry").isGreaterThan(4000);
+        int hits = 0;
+        for (int k = 0; k < 2000; k++) {
+            byte[] key = String.format("key-%05d", k).getBytes();
+            assertThat(cache.get(key, KeyDir.hash(key), 1 + k)).as("an older LSN").isNull();
+            byte[] got = cache.get(key, KeyDir.hash(key), 20_001 + k);
+            if (got != null) {
+                hits++;
+                byte[] want = new byte[100];
+                java.util.Arrays.fill(want, (byte) (k * 7 + 2));
+                assertThat(got).isEqualTo(want);
+            }
+        }
+        assertThat(hits).as("entries of the last round still cached").isPositive();
     }
 
     @Test
