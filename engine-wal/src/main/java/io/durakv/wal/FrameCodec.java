@@ -1,5 +1,6 @@
 package io.durakv.wal;
 
+import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
@@ -49,18 +50,27 @@ final class FrameCodec {
      * @param payload      the record (empty for markers)
      */
     static void encode(ByteBuffer dst, byte type, long lsn, long forcedOffset, byte[] payload) {
-        ByteBuffer b = dst.duplicate().order(ORDER);
-        int start = b.position();
-        b.putInt(0);
-        b.putInt(payload.length);
-        b.put(type);
-        b.put((byte) 0).put((byte) 0).put((byte) 0);
-        b.putLong(lsn);
-        b.putLong(forcedOffset);
-        b.put(payload);
-        int end = b.position();
+        // Absolute puts into dst itself when it has the format's byte order (the log's own buffer), so that a frame
+        // costs no buffer views; a view only for a buffer of the other order.
+        ByteBuffer b = dst.order() == ORDER ? dst : dst.duplicate().order(ORDER);
+        int start = dst.position();
+        int end = start + FRAME_HEADER_SIZE + payload.length;
+        if (end > dst.limit()) {
+            throw new BufferOverflowException();
+        }
+        b.putInt(start + FRAME_LENGTH, payload.length);
+        b.put(start + FRAME_TYPE, type);
+        for (int pad = FRAME_TYPE + 1; pad < FRAME_LSN; pad++) {
+            b.put(start + pad, (byte) 0);
+        }
+        b.putLong(start + FRAME_LSN, lsn);
+        b.putLong(start + FRAME_FORCED_OFFSET, forcedOffset);
+        b.put(start + FRAME_HEADER_SIZE, payload);
+        int limit = b.limit();
+        b.limit(end).position(start + FRAME_LENGTH);
         CRC32C crc = new CRC32C();
-        crc.update(b.duplicate().position(start + FRAME_LENGTH).limit(end));
+        crc.update(b);
+        b.limit(limit);
         b.putInt(start + FRAME_CRC, (int) crc.getValue());
         dst.position(end);
     }

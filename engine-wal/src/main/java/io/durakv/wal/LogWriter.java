@@ -56,7 +56,7 @@ final class LogWriter {
     /** First LSN to file of every segment; this writer adds new segments, truncation removes old ones. */
     private final ConcurrentNavigableMap<Long, Path> segments;
     private final SegmentPool pool;
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(WalFormat.ORDER);
     private RotationTurn rotationTurn;
     private Segment active;
     private long writtenLsn;
