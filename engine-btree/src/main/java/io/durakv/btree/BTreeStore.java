@@ -2,6 +2,7 @@ package io.durakv.btree;
 
 import io.durakv.wal.ApplyOrder;
 import io.durakv.wal.BatchRecord;
+import io.durakv.wal.StoreState;
 import io.durakv.api.KeyValueIterator;
 import io.durakv.api.KeyValueStore;
 import io.durakv.api.StoreClosedException;
@@ -301,7 +302,7 @@ public final class BTreeStore implements KeyValueStore {
             }
             // The log failed: an append that failed may have taken an LSN that writers after it would wait for
             // forever, so fail.
-            StoreException f = state.isClosed() ? state.closedException() : state.fail("log append", e);
+            StoreException f = state.isClosed() ? state.closedException() : failQuiescent("log append", e);
             if (e instanceof Error error) {
                 throw error;
             }
@@ -367,8 +368,24 @@ public final class BTreeStore implements KeyValueStore {
             if (e instanceof StoreException se && !(e instanceof StoreClosedException) && !wal.isFailed()) {
                 throw se; // nothing was lost and the log goes on
             }
-            throw state.fail("log sync", e);
+            throw failQuiescent("log sync", e);
         }
+    }
+
+    /**
+     * Fails the store, then waits for a checkpoint in flight to end (it stops at its next failed step or completes;
+     * either way it is durable work of acknowledged writes), so that the store writes nothing more once the call that
+     * saw the failure returns. Never called on the checkpoint thread.
+     */
+    private StoreException failQuiescent(String what, Throwable e) {
+        StoreException f = state.fail(what, e);
+        writeLock.lock();
+        try {
+            awaitCheckpoint();
+        } finally {
+            writeLock.unlock();
+        }
+        return f;
     }
 
     /**

@@ -142,6 +142,55 @@ class BackgroundCheckpointTest {
         }
     }
 
+    /**
+     * A write that fails the store (a failed force of the log) returns only once a checkpoint in flight has ended, so
+     * that the store writes nothing more after the failing call (FaultSuite's "failing fast writes nothing", which
+     * a checkpoint still running in the background broke now and then). The checkpoint is held at its data file's
+     * force while the log's force fails under a put.
+     */
+    @Test
+    void aWriteThatFailsTheStoreReturnsOnlyOnceTheCheckpointInFlightHasEnded() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk();
+        GatedDisk gated = new GatedDisk(disk);
+        BTreeStore s = Stores.open(gated, DIR, PROPS);
+        try {
+            int next = fillUntilACheckpointIsHeld(s, gated, 0);
+            disk.inject(FaultRule.fromNthCall(DiskOp.FORCE, ".*wal.*", 1));
+            Thread failing = new Thread(() -> assertThatThrownBy(() -> s.put(bytes(key(next)), new byte[] {1}))
+                    .isInstanceOf(StoreException.class), "failing put");
+            failing.start();
+            // The put fails at once; it must then wait for the held checkpoint, not return.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            boolean waited = false;
+            while (failing.isAlive() && !waited) {
+                waited = java.util.Arrays.stream(failing.getStackTrace())
+                        .anyMatch(f -> f.getMethodName().equals("awaitCheckpoint"));
+                assertThat(System.nanoTime()).as("the failing put waiting for the checkpoint").isLessThan(deadline);
+                Thread.sleep(2);
+            }
+            assertThat(waited).as("the failing put waited for the checkpoint in flight instead of returning").isTrue();
+            gated.armed = false;
+            gated.release.countDown();
+            failing.join(20_000);
+            assertThat(failing.isAlive()).isFalse();
+            // From here on nothing may be written: the checkpoint thread is gone, later writes fail fast.
+            assertThat(Thread.getAllStackTraces().keySet())
+                    .noneMatch(t -> t.getName().startsWith("durakv-btree-checkpoint"));
+            long before = disk.mutatingCalls();
+            disk.clearFaults();
+            assertThatThrownBy(() -> s.put(bytes(key(next + 1)), new byte[] {2})).isInstanceOf(StoreException.class);
+            assertThatThrownBy(s::sync).isInstanceOf(StoreException.class);
+            assertThat(disk.mutatingCalls()).as("nothing written after the failing put returned").isEqualTo(before);
+        } finally {
+            gated.release.countDown();
+            try {
+                s.close();
+            } catch (StoreException e) {
+                // a failed store reports its failure at close
+            }
+        }
+    }
+
     @Test
     void aWriterWaitsOnlyWhenTheNextCheckpointIsOverdue() throws Exception {
         SimulatedDisk disk = new SimulatedDisk();

@@ -11,6 +11,7 @@ import io.durakv.api.io.Disk;
 import io.durakv.api.io.DiskLock;
 import io.durakv.wal.ApplyOrder;
 import io.durakv.wal.BatchRecord;
+import io.durakv.wal.StoreState;
 import io.durakv.wal.WalOptions;
 import io.durakv.wal.WriteAheadLog;
 import org.slf4j.Logger;

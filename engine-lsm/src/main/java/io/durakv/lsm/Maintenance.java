@@ -3,6 +3,7 @@ package io.durakv.lsm;
 import io.durakv.api.io.ForceFailedException;
 import io.durakv.api.CorruptionException;
 import io.durakv.api.StoreException;
+import io.durakv.wal.StoreState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
