@@ -310,4 +310,97 @@ class BitcaskRound5ReviewTest {
             }
         }
     }
+
+    /**
+     * Lock-free gets of keys that sit in one long probe chain: 440 keys whose hashes share their low 12 bits (one home
+     * slot in every table up to 4 096 slots, two at 8 192), 40 of them written once before the race ("stable"), the
+     * others put and deleted over and over by two writers (whose puts also prefetch while the other's apply changes the
+     * table), together with 3 000 ordinary keys, so that the table grows and shrinks and backward-shift deletion moves
+     * the stable keys' slots under the readers. A stable key, present before and after every change, is never missed
+     * and never read with another's value; a churned key reads as null or exactly its own value.
+     */
+    @Test
+    void lockFreeGetsNeverMissAStableKeyInACollisionChainBeingReshaped() throws Exception {
+        List<byte[]> chain = new ArrayList<>();
+        int home = -1;
+        for (int i = 0; chain.size() < 440; i++) {
+            byte[] k = ("chain-" + i).getBytes();
+            int low = KeyDir.hash(k) & 0xFFF;
+            if (home < 0) {
+                home = low;
+            }
+            if (low == home) {
+                chain.add(k);
+            }
+        }
+        List<byte[]> stable = chain.subList(0, 40);
+        List<byte[]> churn = new ArrayList<>(chain.subList(40, chain.size()));
+        for (int i = 0; i < 3000; i++) {
+            churn.add(("plain-" + i).getBytes());
+        }
+        ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+        AtomicBoolean done = new AtomicBoolean();
+        try (BitcaskStore s = BitcaskStore.open(DIR, StoreOptions.builder().disk(new SimulatedDisk()).build(),
+                new BitcaskConfig(1 << 20, Double.POSITIVE_INFINITY, false, 0))) {
+            for (byte[] k : stable) {
+                s.put(k, k);
+            }
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                int me = w;
+                writers.add(new Thread(() -> {
+                    try {
+                        for (int round = 0; round < 4 && errors.isEmpty(); round++) {
+                            for (int i = me; i < churn.size(); i += 2) {
+                                s.put(churn.get(i), churn.get(i));
+                            }
+                            for (int i = me; i < churn.size(); i += 2) {
+                                s.delete(churn.get(i));
+                            }
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e.toString());
+                    }
+                }));
+            }
+            List<Thread> readers = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                int seed = t;
+                readers.add(new Thread(() -> {
+                    Random r = new Random(seed);
+                    try {
+                        for (int n = 0; n < 5_000_000 && !done.get() && errors.isEmpty(); n++) {
+                            byte[] k = stable.get(r.nextInt(stable.size()));
+                            byte[] got = s.get(k);
+                            if (!Arrays.equals(got, k)) {
+                                errors.add("stable key " + new String(k) + " read as "
+                                        + (got == null ? "null" : new String(got)));
+                            }
+                            byte[] c = churn.get(r.nextInt(churn.size()));
+                            byte[] gotC = s.get(c);
+                            if (gotC != null && !Arrays.equals(gotC, c)) {
+                                errors.add("churned key " + new String(c) + " read as " + new String(gotC));
+                            }
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e.toString());
+                    }
+                }));
+            }
+            readers.forEach(Thread::start);
+            writers.forEach(Thread::start);
+            for (Thread t : writers) {
+                t.join();
+            }
+            done.set(true);
+            for (Thread t : readers) {
+                t.join();
+            }
+            assertThat(errors).isEmpty();
+            assertThat(s.keyCount()).isEqualTo(stable.size());
+            for (byte[] k : stable) {
+                assertThat(s.get(k)).isEqualTo(k);
+            }
+        }
+    }
 }
