@@ -287,15 +287,7 @@ class BitcaskRound5ReviewTest {
                     }
                 }));
             }
-            readers.forEach(Thread::start);
-            threads.forEach(Thread::start);
-            for (Thread t : threads) {
-                t.join();
-            }
-            done.set(true);
-            for (Thread t : readers) {
-                t.join();
-            }
+            race(readers, threads, done);
             assertThat(errors).isEmpty();
             assertThat(s.cache.reused()).as("fills that rewrote an evicted entry").isPositive();
             assertThat(s.cache.bytes() + s.cache.spareBytes() + s.cache.tableBytes()).isLessThanOrEqualTo(cacheBytes);
@@ -387,20 +379,25 @@ class BitcaskRound5ReviewTest {
                     }
                 }));
             }
-            readers.forEach(Thread::start);
-            writers.forEach(Thread::start);
-            for (Thread t : writers) {
-                t.join();
-            }
-            done.set(true);
-            for (Thread t : readers) {
-                t.join();
-            }
+            race(readers, writers, done);
             assertThat(errors).isEmpty();
             assertThat(s.keyCount()).isEqualTo(stable.size());
             for (byte[] k : stable) {
                 assertThat(s.get(k)).isEqualTo(k);
             }
+        }
+    }
+
+    /** Starts the readers, then the writers; once the writers are done, tells the readers to stop and waits for them. */
+    static void race(List<Thread> readers, List<Thread> writers, AtomicBoolean done) throws InterruptedException {
+        readers.forEach(Thread::start);
+        writers.forEach(Thread::start);
+        for (Thread t : writers) {
+            t.join();
+        }
+        done.set(true);
+        for (Thread t : readers) {
+            t.join();
         }
     }
 }

@@ -95,15 +95,7 @@ class ValueCacheRound5ReviewTest {
                 }
             }));
         }
-        readers.forEach(Thread::start);
-        writers.forEach(Thread::start);
-        for (Thread t : writers) {
-            t.join();
-        }
-        done.set(true);
-        for (Thread t : readers) {
-            t.join();
-        }
+        BitcaskRound5ReviewTest.race(readers, writers, done);
         assertThat(errors).isEmpty();
         assertThat(hits.get()).as("lookups that found entries").isPositive();
         assertThat(cache.reused()).as("fills that rewrote an evicted entry").isGreaterThan(10_000);
