@@ -255,8 +255,10 @@ final class KeyDir {
             int e = entryOf(v);
             long[][] pages = entries;
             int page = e >>> PAGE_SHIFT;
-            if (page < pages.length) {
-                v = pages[page][(e & (PAGE - 1)) * FIELDS + F_LSN];
+            // The page may still be null: newEntry publishes the longer page array before the new page in it.
+            long[] p = page < pages.length ? pages[page] : null;
+            if (p != null) {
+                v = p[(e & (PAGE - 1)) * FIELDS + F_LSN];
             }
         }
         if (v == NEVER) { // the loads must be used, or the compiler drops them
