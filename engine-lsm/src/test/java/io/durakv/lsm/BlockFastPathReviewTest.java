@@ -180,8 +180,8 @@ class BlockFastPathReviewTest {
             int corruptions = 0;
             for (int p = 0; p < end; p++) {
                 byte original = b.data()[p];
-                byte[] candidates = {0, 1, 2, 7, 8, 9, 0x7E, 0x7F, (byte) 0x80, (byte) 0x81, (byte) 0xFF,
-                        (byte) (original + 1), (byte) (original - 1)};
+                byte[] candidates = {0, 1, 8, 0x7F, (byte) 0x80, (byte) 0xFF, (byte) (original + 1),
+                        (byte) (original - 1)};
                 for (byte c : candidates) {
                     if (c == original) {
                         continue;

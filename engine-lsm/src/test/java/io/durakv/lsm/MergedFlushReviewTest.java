@@ -188,8 +188,10 @@ class MergedFlushReviewTest {
                 } catch (StoreException e) {
                     throw new AssertionError(where + ": recovery failed: " + e, e);
                 }
-                try (LsmStore s = Stores.open(image.crash(seed), false, SMALL)) { // and a crash after that recovery
-                    check(s, model, where + ", then a crash after recovery");
+                if (seed == 0) {
+                    try (LsmStore s = Stores.open(image.crash(seed), false, SMALL)) { // a crash after that recovery
+                        check(s, model, where + ", then a crash after recovery");
+                    }
                 }
             }
         }

@@ -232,7 +232,7 @@ class ScanInPlaceReviewTest {
             KeyValueIterator held = null;
             List<String> heldExpected = null;
             List<String> heldSeen = new ArrayList<>();
-            for (int round = 0; round < 12; round++) {
+            for (int round = 0; round < 9; round++) {
                 for (int n = 0; n < 150; n++) {
                     int i = r.nextInt(130);
                     if (r.nextInt(4) == 0) {
