@@ -165,36 +165,12 @@ class MergedFlushReviewTest {
     void aPowerLossAtAnyCallOfMergedFlushesOfOverwritesAndDeletesLosesNothing() {
         SimulatedDisk probe = new SimulatedDisk();
         Map<Integer, byte[]> model = overwritesAndDeletesIntoTheLog(probe);
-        long first = probe.mutatingCalls();
         try (LsmStore s = Stores.open(probe, false, SMALL)) {
             assertThat(s.stats().memtablesFlushedTogether.get()).as("%s", s.stats()).isPositive();
             check(s, model, "without a power loss");
         }
-        long calls = probe.mutatingCalls();
-        for (long k = first; k <= calls; k++) {
-            SimulatedDisk disk = new SimulatedDisk();
-            overwritesAndDeletesIntoTheLog(disk);
-            disk.powerLossAfter(k);
-            try {
-                Stores.open(disk, false, SMALL).close();
-            } catch (StoreException e) {
-                assertThat(disk.poweredOff()).as("recovery failed with the power on: " + e).isTrue();
-            }
-            for (long seed = 0; seed < 2; seed++) {
-                String where = "power loss after " + k + " of " + calls + " calls, image " + seed;
-                SimulatedDisk image = disk.crash(seed);
-                try (LsmStore s = Stores.open(image, false, SMALL)) {
-                    check(s, model, where);
-                } catch (StoreException e) {
-                    throw new AssertionError(where + ": recovery failed: " + e, e);
-                }
-                if (seed == 0) {
-                    try (LsmStore s = Stores.open(image.crash(seed), false, SMALL)) { // a crash after that recovery
-                        check(s, model, where + ", then a crash after recovery");
-                    }
-                }
-            }
-        }
+        Stores.powerLossAtEveryCallOfOpen(MergedFlushReviewTest::overwritesAndDeletesIntoTheLog, SMALL,
+                (s, where) -> check(s, model, where), true);
     }
 
     /**
