@@ -272,6 +272,26 @@ class ScanInPlaceReviewTest {
             assertThat(s.stats().flushes.get()).isPositive();
             assertThat(s.versions.current().files(1).size() + s.versions.current().files(2).size())
                     .as("several tables in the levels: %s", s.versions.current()).isGreaterThan(1);
+            // Bounds exactly at the edges of every table (several per level): its smallest and largest keys, and just
+            // past the largest, each as a start and as an end.
+            List<byte[]> edges = new ArrayList<>();
+            for (int level = 0; level < LsmFormat.LEVELS; level++) {
+                for (FileMeta f : s.versions.current().files(level)) {
+                    edges.add(f.smallest);
+                    edges.add(f.largest);
+                    edges.add(Arrays.copyOf(f.largest, f.largest.length + 1));
+                }
+            }
+            for (int e = 0; e < edges.size(); e++) {
+                byte[] edge = edges.get(e);
+                byte[] other = edges.get((e * 7 + 3) % edges.size());
+                assertThat(describe(scan(s, edge, null))).as("from a table edge")
+                        .containsExactlyElementsOf(describe(expected(model, edge, null)));
+                assertThat(describe(scan(s, null, edge))).as("to a table edge")
+                        .containsExactlyElementsOf(describe(expected(model, null, edge)));
+                assertThat(describe(scan(s, edge, other))).as("between table edges")
+                        .containsExactlyElementsOf(describe(expected(model, edge, other)));
+            }
             KeyValueIterator open = s.scan(null, null);
             assertThat(open.hasNext()).isTrue();
             open.next();
