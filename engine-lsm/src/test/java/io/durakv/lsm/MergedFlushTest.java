@@ -1,6 +1,5 @@
 package io.durakv.lsm;
 
-import io.durakv.api.StoreException;
 import io.durakv.api.WriteBatch;
 import io.durakv.api.io.SimulatedDisk;
 import org.junit.jupiter.api.Test;
@@ -119,29 +118,7 @@ class MergedFlushTest {
 
     @Test
     void aPowerLossAfterAnyCallOfFlushesOfTwoMemtablesLosesNothing() {
-        SimulatedDisk probe = new SimulatedDisk();
-        putAllIntoTheLog(probe);
-        long first = probe.mutatingCalls();
-        Stores.open(probe, false, SMALL).close();
-        long calls = probe.mutatingCalls();
-        for (long k = first; k <= calls; k++) {
-            SimulatedDisk disk = new SimulatedDisk();
-            putAllIntoTheLog(disk);
-            disk.powerLossAfter(k);
-            try {
-                Stores.open(disk, false, SMALL).close();
-            } catch (StoreException e) {
-                assertThat(disk.poweredOff()).as("recovery failed with the power on: " + e).isTrue();
-            }
-            for (long seed = 0; seed < 2; seed++) {
-                String where = "power loss after " + k + " of " + calls + " calls, image " + seed;
-                try (LsmStore s = Stores.open(disk.crash(seed), false, SMALL)) {
-                    checkAll(s, where);
-                } catch (StoreException e) {
-                    throw new AssertionError(where + ": recovery failed: " + e, e);
-                }
-            }
-        }
+        Stores.powerLossAtEveryCallOfOpen(MergedFlushTest::putAllIntoTheLog, SMALL, MergedFlushTest::checkAll, false);
     }
 
     @Test

@@ -8,6 +8,8 @@ import io.durakv.api.io.SimulatedDisk;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,6 +60,44 @@ final class Stores {
             }
         }
         return acked;
+    }
+
+    /**
+     * Loses power after each mutating disk call of an open (recovery and its flushes) of a store that {@code load}
+     * left on a disk, and checks two crash images of each (and, if {@code crashAfterRecovery}, a crash after the
+     * recovery of the first image too): recovery never fails, and {@code check} passes on each.
+     */
+    static void powerLossAtEveryCallOfOpen(Consumer<SimulatedDisk> load, String[] properties,
+                                           BiConsumer<LsmStore, String> check, boolean crashAfterRecovery) {
+        SimulatedDisk probe = new SimulatedDisk();
+        load.accept(probe);
+        long first = probe.mutatingCalls();
+        open(probe, false, properties).close();
+        long calls = probe.mutatingCalls();
+        for (long k = first; k <= calls; k++) {
+            SimulatedDisk disk = new SimulatedDisk();
+            load.accept(disk);
+            disk.powerLossAfter(k);
+            try {
+                open(disk, false, properties).close();
+            } catch (StoreException e) {
+                assertThat(disk.poweredOff()).as("recovery failed with the power on: " + e).isTrue();
+            }
+            for (long seed = 0; seed < 2; seed++) {
+                String where = "power loss after " + k + " of " + calls + " calls, image " + seed;
+                SimulatedDisk image = disk.crash(seed);
+                try (LsmStore s = open(image, false, properties)) {
+                    check.accept(s, where);
+                } catch (StoreException e) {
+                    throw new AssertionError(where + ": recovery failed: " + e, e);
+                }
+                if (crashAfterRecovery && seed == 0) {
+                    try (LsmStore s = open(image.crash(seed), false, properties)) {
+                        check.accept(s, where + ", then a crash after recovery");
+                    }
+                }
+            }
+        }
     }
 
     static byte[] bytes(String s) {
