@@ -133,6 +133,43 @@ class PrefixChainReviewTest {
     }
 
     @Test
+    void aRootLeafOfFewKeysIsSearchedRightBelowAtAndAboveTheWordIndexThreshold() {
+        for (int n : new int[]{1, 2, 7, 8, 9, 16}) {
+            SimulatedDisk disk = new SimulatedDisk();
+            TreeMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
+            try (BTreeStore s = open(disk, Stores.DIR, 1024)) {
+                // Keys sharing a 10-byte prefix, some of them prefixes of others, differing past the word.
+                for (int i = 0; model.size() < n; i++) {
+                    byte[] k = new byte[10 + (i % 3 == 0 ? 0 : 8 + i % 5)];
+                    Arrays.fill(k, (byte) 0x80);
+                    if (k.length > 10) {
+                        Arrays.fill(k, 10, 18, (byte) 0xFF);
+                        k[k.length - 1] = (byte) (i * 37);
+                    }
+                    model.put(k, Stores.filled(i % 9, i));
+                }
+                for (var e : model.entrySet()) {
+                    s.put(e.getKey(), e.getValue());
+                }
+                checkAll(s, model, n + " keys, dirty root leaf");
+            }
+            try (BTreeStore s = open(disk, Stores.DIR, 1024)) {
+                assertThat(s.root().isLeaf()).isTrue();
+                checkAll(s, model, n + " keys, clean root leaf");
+                byte[] shorter = new byte[9];
+                Arrays.fill(shorter, (byte) 0x80);
+                assertThat(s.get(shorter)).as("a key shorter than the shared prefix").isNull();
+                assertThat(s.get(new byte[0])).as("the empty key").isNull();
+                byte[] above = new byte[10];
+                Arrays.fill(above, (byte) 0x81);
+                assertThat(s.get(above)).as("a key above the shared prefix").isNull();
+                checkSeek(s, model, shorter, n + " keys");
+                checkSeek(s, model, above, n + " keys");
+            }
+        }
+    }
+
+    @Test
     void storesOfDifferentPageSizesReadOnOneThreadInsideEachOthersScans() {
         SimulatedDisk disk = new SimulatedDisk();
         try (BTreeStore small = open(disk, Stores.DIR.resolve("small"), 1024);
