@@ -184,7 +184,7 @@ public final class ApplyOrder {
                 checkWritable.run(); // the store's own failure first: it says why
                 throw brokenBefore(lsn);
             }
-            if (lsn != appliedLsn + 1 || (!ready.isEmpty() && ready.containsKey(lsn))) {
+            if (lsn != appliedLsn + 1 || ready.containsKey(lsn)) {
                 throw new IllegalStateException("log record " + lsn + " arrived after record " + appliedLsn
                         + " was applied or while another record " + lsn + " was waiting");
             }
@@ -210,12 +210,7 @@ public final class ApplyOrder {
         Thread me = Thread.currentThread();
         int others = 0;
         Slot s;
-        // ready.isEmpty() first: with one writer (always so for the next record in order) nothing waits, and the
-        // count it reads costs less than a lookup with a boxed key. It cannot miss a record whose writer left it to
-        // this one: that writer's put raises the count (a volatile CAS) before it reads appliedLsn, and this look
-        // runs after the store of appliedLsn and a full fence, so one of the two sees the other.
-        while (broken == null && others < MAX_COMBINED && !ready.isEmpty()
-                && (s = ready.remove(appliedLsn + 1)) != null) {
+        while (broken == null && others < MAX_COMBINED && (s = ready.remove(appliedLsn + 1)) != null) {
             // Another writer's work runs without this thread's interrupt flag: an interrupt meant for this
             // writer must not break I/O done for that one (an interrupted FileChannel call closes the channel).
             boolean interrupted = false;
@@ -251,7 +246,7 @@ public final class ApplyOrder {
         } else {
             // Stopped at the bound, or found nothing: a next record put meanwhile was either seen here, or its
             // writer sees appliedLsn already at its predecessor and applies it itself.
-            Slot next = ready.isEmpty() ? null : ready.get(appliedLsn + 1);
+            Slot next = ready.get(appliedLsn + 1);
             if (next != null && next.owner != me) {
                 LockSupport.unpark(next.owner);
             }
