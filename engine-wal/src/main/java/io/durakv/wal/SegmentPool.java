@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -115,18 +116,8 @@ final class SegmentPool {
      */
     void stopSpare() {
         stopping = true;
-        boolean interrupted = false;
         synchronized (this) {
-            while (spareMaker != null && spareMaker != Thread.currentThread()) {
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+            awaitSpareWhile(() -> true);
         }
     }
 
@@ -135,8 +126,17 @@ final class SegmentPool {
      *         zero-filling another file would take, and that would compete with it for the device)
      */
     synchronized Path take() {
+        awaitSpareWhile(files::isEmpty);
+        return files.pollFirst();
+    }
+
+    /**
+     * Waits, holding this pool's monitor, while the spare's thread runs (and is not the caller) and {@code condition}
+     * holds; an interrupt does not end the wait, it is kept for the caller.
+     */
+    private void awaitSpareWhile(BooleanSupplier condition) {
         boolean interrupted = false;
-        while (files.isEmpty() && spareMaker != null && spareMaker != Thread.currentThread()) {
+        while (spareMaker != null && spareMaker != Thread.currentThread() && condition.getAsBoolean()) {
             try {
                 wait();
             } catch (InterruptedException e) {
@@ -146,7 +146,6 @@ final class SegmentPool {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        return files.pollFirst();
     }
 
     /** @return how many files wait for reuse */
