@@ -16,8 +16,9 @@ import java.nio.file.Path;
  * more by it; it keeps rotation, which must force the whole old segment before sealing it, from stalling the
  * appender while a segment's worth of dirty pages goes to the device. Appends never wait for it.
  *
- * <p>After each force it also makes the spare segment file rotation will use, when one is due
- * ({@link WriteAheadLog}, "spare"), so that no appender waits while a new segment is zero-filled.
+ * <p>After each force it also starts making the spare segment file rotation will use, when one is due
+ * ({@link WriteAheadLog}, "spare"), on a thread of its own ({@link SegmentPool#startSpare}), so that no appender
+ * waits while a new segment is zero-filled and this thread's forces go on meanwhile.
  *
  * <p>If its force fails, the log is fail-stop (the next append or sync throws) and the thread exits.
  *
@@ -30,7 +31,7 @@ final class BatchFlusher {
     private final GroupCommitter committer;
     private final long intervalNanos;
     private final Thread thread;
-    /** Run after each background force: makes a spare segment file when one is due (off the appenders' path). */
+    /** Run after each background force: starts a spare segment file when one is due (off the appenders' path). */
     private final Runnable afterForce;
 
     private BatchFlusher(GroupCommitter committer, Path dir, WalOptions options, Runnable afterForce) {

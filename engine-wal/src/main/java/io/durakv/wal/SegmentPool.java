@@ -79,20 +79,25 @@ final class SegmentPool {
      * the benchmark machine) then no longer holds up the log's background thread, whose own forces keep the part of
      * the active segment a rotation must force short. When it is done the spare joins the pool (or is deleted if the
      * pool filled meanwhile); a failure deletes what was made and goes to {@code onFailure} (never fatal to the log).
+     * Once {@code logFailed} is true (the log is fail-stop) it stops between megabytes and deletes what it made.
      */
-    synchronized void startSpare(Disk disk, Path dir, WalOptions options, Consumer<Exception> onFailure) {
+    synchronized void startSpare(Disk disk, Path dir, WalOptions options, BooleanSupplier logFailed,
+                                 Consumer<Exception> onFailure) {
         if (!enabled || stopping || spareMaker != null || !files.isEmpty()) {
             return;
         }
-        Thread t = new Thread(() -> makeSpare(disk, dir, options, onFailure), "durakv-wal-spare[" + dir + "]");
+        Thread t = new Thread(() -> makeSpare(disk, dir, options, logFailed, onFailure),
+                "durakv-wal-spare[" + dir + "]");
         t.setDaemon(true);
         spareMaker = t;
         t.start();
     }
 
-    private void makeSpare(Disk disk, Path dir, WalOptions options, Consumer<Exception> onFailure) {
+    private void makeSpare(Disk disk, Path dir, WalOptions options, BooleanSupplier logFailed,
+                           Consumer<Exception> onFailure) {
         try {
-            Path made = Segment.createSpare(disk, dir, options, () -> stopping);
+            // A log gone fail-stop writes nothing more of its own: the spare stops too.
+            Path made = Segment.createSpare(disk, dir, options, () -> stopping || logFailed.getAsBoolean());
             if (made != null) {
                 synchronized (this) {
                     if (!offerSpare(made)) {

@@ -140,7 +140,7 @@ public final class WriteAheadLog implements AutoCloseable {
         if (active == spareFailedFor || committer.writtenOffset() * SPARE_AT_FRACTION < options.segmentBytes()) {
             return;
         }
-        pool.startSpare(disk, dir, options, e -> {
+        pool.startSpare(disk, dir, options, committer::isFailed, e -> {
             spareFailedFor = active;
             LOG.warn("making a spare segment file in {} failed; the next rotation zero-fills a new segment instead: {}",
                     dir, e.toString());

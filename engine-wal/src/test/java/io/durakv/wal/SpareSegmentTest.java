@@ -15,6 +15,7 @@ import java.util.function.BooleanSupplier;
 
 import static io.durakv.wal.WalTesting.*;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The spare segment file BATCH and NONE make in the background once an eighth of the active segment is written, so that
@@ -295,6 +296,52 @@ class SpareSegmentTest {
         assertThat(sim.exists(SPARE)).as("the unfinished spare is deleted at close").isFalse();
         try (WriteAheadLog reopened = WriteAheadLog.open(DIR, options(SyncMode.SYNC, sim))) {
             assertThat(replayAll(reopened)).extracting(Entry::bytes).containsExactlyElementsOf(acked);
+        }
+    }
+
+    /** A log that goes fail-stop (a failed force) while a spare is being made stops making it and deletes it. */
+    @Test
+    void aLogGoneFailStopStopsTheSpare() throws Exception {
+        SimulatedDisk sim = new SimulatedDisk();
+        CountingDisk disk = new CountingDisk(sim);
+        java.util.concurrent.CountDownLatch inSpare = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<WriteAheadLog> opened = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger spareWrites = new java.util.concurrent.atomic.AtomicInteger();
+        // Holds the spare's first megabyte of zeros until the log has failed.
+        disk.writeFault.set((path, index, length) -> {
+            if (path.equals(SPARE) && spareWrites.incrementAndGet() == 2) {
+                inSpare.countDown();
+                try {
+                    awaitTrue(() -> opened.get().isFailed(), "the log failing");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return -1; // lets the call through, and stays armed
+        });
+        WriteAheadLog log = WriteAheadLog.open(DIR, options(SyncMode.BATCH, disk));
+        opened.set(log);
+        try {
+            fillHalf(log, 1);
+            assertThat(inSpare.await(10, TimeUnit.SECONDS)).as("the spare's making started").isTrue();
+            disk.failForces.set(true);
+            log.append(record(900_000, RECORD));
+            assertThatThrownBy(log::sync).isInstanceOf(io.durakv.api.StoreException.class);
+            assertThat(log.isFailed()).isTrue();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (sim.exists(SPARE)) {
+                assertThat(System.nanoTime()).as("the unfinished spare deleted").isLessThan(deadline);
+                Thread.sleep(2);
+            }
+            Thread.sleep(50);
+            assertThat(spareWrites.get()).as("the spare stopped after its first megabyte of zeros").isEqualTo(2);
+        } finally {
+            disk.failForces.set(false);
+            try {
+                log.close();
+            } catch (io.durakv.api.StoreException e) {
+                // a failed log reports its failure at close
+            }
         }
     }
 
